@@ -1,0 +1,4 @@
+using Xiaozhi.AiService.Stub;
+
+var app = StubApplication.Build(args);
+await app.RunAsync();

@@ -1,0 +1,4 @@
+using Xiaozhi.Im.Service;
+
+var app = ImApplication.Build(args);
+await app.RunAsync();
