@@ -1,0 +1,118 @@
+#!/usr/bin/env pwsh
+# Build, test, pack and run the Xiaozhi IM gateway. Twin of build.sh: same verbs, same environment variables.
+[CmdletBinding()]
+param([Parameter(Position = 0)][string]$Verb = 'help')
+
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+
+$Solution = 'Xiaozhi.sln'
+$Configuration = if ($env:CONFIGURATION) { $env:CONFIGURATION } else { 'Debug' }
+$PackagesDir = Join-Path $PSScriptRoot 'artifacts/packages'
+
+$ImPort = if ($env:XIAOZHI_IM_PORT) { $env:XIAOZHI_IM_PORT } else { '8000' }
+$AiPort = if ($env:XIAOZHI_AI_PORT) { $env:XIAOZHI_AI_PORT } else { '50051' }
+$OtaPort = if ($env:XIAOZHI_OTA_PORT) { $env:XIAOZHI_OTA_PORT } else { '8003' }
+$PublicHost = if ($env:XIAOZHI_PUBLIC_HOST) { $env:XIAOZHI_PUBLIC_HOST } else { '127.0.0.1' }
+$JwtSecret = if ($env:XIAOZHI_JWT_SECRET) { $env:XIAOZHI_JWT_SECRET } else { 'xiaozhi-dev-secret-change-me' }
+$SampleDeviceId = if ($env:XIAOZHI_SAMPLE_DEVICE_ID) { $env:XIAOZHI_SAMPLE_DEVICE_ID } else { 'aa:bb:cc:dd:ee:ff' }
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Show-Usage {
+    @"
+Usage: ./build.ps1 <verb>
+
+Verbs:
+  restore   dotnet restore the solution
+  build     build the solution ($Configuration; set CONFIGURATION=Release to change)
+  test      run every test (unit + end-to-end) and print a "N passed, N failed" summary
+  pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
+  run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
+  clean     remove build output and artifacts
+  help      this text
+
+Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
+XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
+"@
+}
+
+function Test-All {
+    $log = New-TemporaryFile
+    & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log
+    $status = $LASTEXITCODE
+    $passed = 0; $failed = 0; $skipped = 0; $assemblies = 0
+    foreach ($line in Get-Content $log) {
+        if ($line -match '(Passed|Failed)! +- +Failed: +(\d+), +Passed: +(\d+), +Skipped: +(\d+)') {
+            $failed += [int]$Matches[2]; $passed += [int]$Matches[3]; $skipped += [int]$Matches[4]; $assemblies++
+        }
+    }
+    Remove-Item $log
+    if ($assemblies -eq 0) { Write-Output 'tests: no test assembly reported results'; exit 1 }
+    Write-Output "tests: $passed passed, $failed failed, $skipped skipped"
+    if ($status -ne 0) { exit $status }
+}
+
+function Wait-ForPort([int]$Port, [string]$Name) {
+    for ($i = 0; $i -lt 150; $i++) {
+        try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $Port); $c.Dispose(); return } catch { Start-Sleep -Milliseconds 200 }
+    }
+    throw "$Name did not start listening on port $Port"
+}
+
+function Start-Gateway {
+    Invoke-Dotnet build $Solution -c $Configuration --nologo -v q
+    $stub = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
+        'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.AiService.Stub', '--',
+        '--urls', "http://127.0.0.1:$AiPort", '--Ota:Urls', "http://0.0.0.0:$OtaPort",
+        '--Ota:WebSocketUrl', "ws://${PublicHost}:$ImPort/xiaozhi/v1/", '--Auth:JwtSecret', $JwtSecret)
+    try {
+        Wait-ForPort $AiPort 'The stub AI service'
+        $im = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
+            'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.Im.Service', '--',
+            '--urls', "http://0.0.0.0:$ImPort", '--Ai:Endpoints:0', "http://127.0.0.1:$AiPort", '--Auth:JwtSecret', $JwtSecret)
+        try {
+            Wait-ForPort $ImPort 'The IM gateway'
+            Wait-ForPort $OtaPort "The stub's OTA endpoint"
+            $ota = "http://${PublicHost}:$OtaPort/xiaozhi/ota/"
+            try {
+                $token = (Invoke-RestMethod -Method Post -Uri $ota -Headers @{ 'Device-Id' = $SampleDeviceId } -ContentType 'application/json' -Body '{}').websocket.token
+            } catch { $token = "(could not fetch; POST $ota with a Device-Id header)" }
+            @"
+
+  Stub AI service (gRPC, h2c)  http://127.0.0.1:$AiPort
+  OTA (stock clients)          $ota
+  IM gateway (devices)         ws://${PublicHost}:$ImPort/xiaozhi/v1/   (also / and /ws)
+  Sample Device-Id             $SampleDeviceId
+  Dev token (7 days)           $token
+
+  Connect with headers:  Authorization: Bearer <token>, Device-Id: $SampleDeviceId, Client-Id: <uuid>, Protocol-Version: 1
+  Press Ctrl+C to stop both.
+
+"@
+            Wait-Process -Id $stub.Id, $im.Id
+        } finally { if (-not $im.HasExited) { Stop-Process -Id $im.Id } }
+    } finally { if (-not $stub.HasExited) { Stop-Process -Id $stub.Id } }
+}
+
+switch ($Verb) {
+    'restore' { Invoke-Dotnet restore $Solution --nologo }
+    'build' { Invoke-Dotnet build $Solution -c $Configuration --nologo }
+    'test' { Test-All }
+    'pack' {
+        New-Item -ItemType Directory -Force -Path $PackagesDir | Out-Null
+        Invoke-Dotnet pack Xiaozhi.Grpc.Proto/Xiaozhi.Grpc.Proto.csproj -c Release -o $PackagesDir --nologo
+        Get-ChildItem $PackagesDir -Include *.nupkg, *.snupkg -Recurse | ForEach-Object { $_.FullName }
+    }
+    'run' { Start-Gateway }
+    'clean' {
+        & dotnet clean $Solution --nologo -v q
+        Get-ChildItem -Path $PSScriptRoot -Recurse -Directory -Include bin, obj | Remove-Item -Recurse -Force
+        Get-ChildItem -Path $PackagesDir -Exclude .gitkeep | Remove-Item -Recurse -Force
+    }
+    { $_ -in 'help', '-h', '--help' } { Show-Usage }
+    default { Write-Error "unknown verb: $Verb"; Show-Usage; exit 2 }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Build, test, pack and run the Xiaozhi IM gateway. build.ps1 is its twin with the same verbs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+SOLUTION="Xiaozhi.sln"
+CONFIGURATION="${CONFIGURATION:-Debug}"
+PACKAGES_DIR="$ROOT/artifacts/packages"
+
+# `run` settings (all overridable from the environment).
+IM_PORT="${XIAOZHI_IM_PORT:-8000}"
+AI_PORT="${XIAOZHI_AI_PORT:-50051}"
+OTA_PORT="${XIAOZHI_OTA_PORT:-8003}"
+PUBLIC_HOST="${XIAOZHI_PUBLIC_HOST:-127.0.0.1}"
+JWT_SECRET="${XIAOZHI_JWT_SECRET:-xiaozhi-dev-secret-change-me}"
+SAMPLE_DEVICE_ID="${XIAOZHI_SAMPLE_DEVICE_ID:-aa:bb:cc:dd:ee:ff}"
+
+usage() {
+  cat <<USAGE
+Usage: ./build.sh <verb>
+
+Verbs:
+  restore   dotnet restore the solution
+  build     build the solution ($CONFIGURATION; set CONFIGURATION=Release to change)
+  test      run every test (unit + end-to-end) and print a "N passed, N failed" summary
+  pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
+  run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
+  clean     remove build output and artifacts
+  help      this text
+
+Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
+XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
+USAGE
+}
+
+restore() { dotnet restore "$SOLUTION" --nologo; }
+
+build() { dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo; }
+
+test_all() {
+  local log
+  log="$(mktemp)"
+  local status=0
+  dotnet test "$SOLUTION" -c "$CONFIGURATION" --nologo 2>&1 | tee "$log" || status=$?
+  # One closing line for people and CI: the totals over every test assembly.
+  awk '
+    /(Passed|Failed)! +- +Failed: / {
+      for (i = 1; i <= NF; i++) {
+        if ($i == "Failed:")  { f += $(i + 1) + 0 }
+        if ($i == "Passed:")  { p += $(i + 1) + 0 }
+        if ($i == "Skipped:") { s += $(i + 1) + 0 }
+      }
+      n++
+    }
+    END { if (n == 0) { print "tests: no test assembly reported results"; exit 1 } printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
+  ' "$log" || status=1
+  rm -f "$log"
+  return "$status"
+}
+
+pack() {
+  mkdir -p "$PACKAGES_DIR"
+  dotnet pack Xiaozhi.Grpc.Proto/Xiaozhi.Grpc.Proto.csproj -c Release -o "$PACKAGES_DIR" --nologo
+  ls -1 "$PACKAGES_DIR"/*.nupkg "$PACKAGES_DIR"/*.snupkg
+}
+
+clean() {
+  dotnet clean "$SOLUTION" --nologo -v q || true
+  find "$ROOT" -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+  find "$PACKAGES_DIR" -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true
+}
+
+wait_for_port() {
+  local port="$1" name="$2"
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "$name did not start listening on port $port" >&2
+  return 1
+}
+
+run() {
+  dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo -v q
+  local pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
+
+  dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.AiService.Stub -- \
+    --urls "http://127.0.0.1:$AI_PORT" \
+    --Ota:Urls "http://0.0.0.0:$OTA_PORT" \
+    --Ota:WebSocketUrl "ws://$PUBLIC_HOST:$IM_PORT/xiaozhi/v1/" \
+    --Auth:JwtSecret "$JWT_SECRET" &
+  pids+=($!)
+  wait_for_port "$AI_PORT" "The stub AI service"
+
+  dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.Im.Service -- \
+    --urls "http://0.0.0.0:$IM_PORT" \
+    --Ai:Endpoints:0 "http://127.0.0.1:$AI_PORT" \
+    --Auth:JwtSecret "$JWT_SECRET" &
+  pids+=($!)
+  wait_for_port "$IM_PORT" "The IM gateway"
+  wait_for_port "$OTA_PORT" "The stub's OTA endpoint"
+
+  local ota="http://$PUBLIC_HOST:$OTA_PORT/xiaozhi/ota/"
+  local token
+  token="$(curl -fsS -X POST -H "Device-Id: $SAMPLE_DEVICE_ID" -H 'Content-Type: application/json' -d '{}' "$ota" \
+    | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')" || token="(could not fetch; POST $ota with a Device-Id header)"
+
+  cat <<INFO
+
+  Stub AI service (gRPC, h2c)  http://127.0.0.1:$AI_PORT
+  OTA (stock clients)          $ota
+  IM gateway (devices)         ws://$PUBLIC_HOST:$IM_PORT/xiaozhi/v1/   (also / and /ws)
+  Sample Device-Id             $SAMPLE_DEVICE_ID
+  Dev token (7 days)           $token
+
+  Connect with headers:  Authorization: Bearer <token>, Device-Id: $SAMPLE_DEVICE_ID, Client-Id: <uuid>, Protocol-Version: 1
+  Press Ctrl+C to stop both.
+
+INFO
+  wait -n "${pids[@]}"
+}
+
+case "${1:-help}" in
+  restore) restore ;;
+  build) build ;;
+  test) test_all ;;
+  pack) pack ;;
+  run) run ;;
+  clean) clean ;;
+  help|-h|--help) usage ;;
+  *) echo "unknown verb: $1" >&2; usage >&2; exit 2 ;;
+esac
