@@ -1,14 +1,69 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Devices;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Upstream;
+
 namespace Xiaozhi.Im.Service;
 
 /// <summary>Builds the IM gateway host (also used in-process by tests).</summary>
 public static class ImApplication
 {
-    /// <summary>Builds the host from command-line arguments; <paramref name="configure"/> lets tests adjust services.</summary>
+    /// <summary>The device listen address when neither <c>--urls</c>, <c>ASPNETCORE_URLS</c> nor Kestrel endpoints are configured.</summary>
+    public const string DefaultUrls = "http://0.0.0.0:8000";
+
+    /// <summary>
+    /// Builds the host from command-line arguments; <paramref name="configure"/> runs after the IM's own registrations,
+    /// so tests can replace services (e.g. <see cref="TimeProvider"/>). Options are validated when the host starts.
+    /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        if (!HasConfiguredUrls(builder.Configuration))
+        {
+            builder.WebHost.UseUrls(DefaultUrls);
+        }
+
+        AddImServices(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
+
         var app = builder.Build();
+        app.UseWebSockets();
+        // Resolved per request (a singleton): building never touches options, start-up validation reports them.
+        app.Run(context => context.RequestServices.GetRequiredService<DeviceWebSocketEndpoint>().HandleAsync(context));
         return app;
     }
+
+    private static void AddImServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        AddValidated<AuthOptions, AuthOptionsValidator>(services, configuration, AuthOptions.SectionName);
+        AddValidated<AiOptions, AiOptionsValidator>(services, configuration, AiOptions.SectionName);
+        AddValidated<DeviceWebSocketOptions, DeviceWebSocketOptionsValidator>(services, configuration, DeviceWebSocketOptions.SectionName);
+        AddValidated<LimitsOptions, LimitsOptionsValidator>(services, configuration, LimitsOptions.SectionName);
+        services.AddOptions<DeviceSessionOptions>().Bind(configuration.GetSection(DeviceSessionOptions.SectionName)).ValidateOnStart();
+
+        services.AddSingleton<DeviceTokenValidator>();
+        services.AddSingleton<AiEndpointPool>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<DeviceWebSocketEndpoint>();
+        services.AddHostedService<AuthStartupReport>();
+        services.AddHostedService<SessionShutdownService>();
+    }
+
+    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+
+    private static bool HasConfiguredUrls(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey])
+        || !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.HttpPortsKey])
+        || !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.HttpsPortsKey])
+        || configuration.GetSection("Kestrel:Endpoints").Exists();
 }

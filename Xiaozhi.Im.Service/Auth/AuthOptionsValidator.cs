@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace Xiaozhi.Im.Service.Auth;
+
+/// <summary>Refuses to start with an unusable <see cref="AuthOptions"/>.</summary>
+public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Enabled && string.IsNullOrEmpty(options.JwtSecret))
+        {
+            failures.Add("Auth:JwtSecret is empty but Auth:Enabled is true: set Auth:JwtSecret (env Auth__JwtSecret) to the AI service's server.token, or set Auth:Enabled=false for development only.");
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Auth:ClockSkew must be between 00:00:00 and 00:10:00 (got {options.ClockSkew}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,47 @@
+namespace Xiaozhi.Im.Service;
+
+/// <summary>The <c>--help</c> text: the settings that matter and their defaults.</summary>
+public static class CommandLineHelp
+{
+    /// <summary>True when <paramref name="args"/> asks for help.</summary>
+    public static bool IsRequested(IEnumerable<string> args) =>
+        args.Any(a => a is "--help" or "-h" or "-?" or "/?");
+
+    /// <summary>The help text.</summary>
+    public const string Text = """
+        Xiaozhi IM gateway: devices connect with a WebSocket, each session is tunnelled as one gRPC ChatStream
+        to the AI service.
+
+        Usage: Xiaozhi.Im.Service [--Key value]...   (or environment variables, ':' written as '__')
+
+        Device side
+          --urls <urls>                      listen address(es)              default http://0.0.0.0:8000 (env ASPNETCORE_URLS)
+          --WebSocket:Paths:0 <path> ...     upgrade paths (trailing / ignored, * = any)
+                                                                             default /  /ws  /xiaozhi/v1/
+          --WebSocket:MaxTextFrameBytes      largest device text message     default 16777216 (16 MiB)
+          --WebSocket:MaxBinaryFrameBytes    largest device binary message   default 262144 (256 KiB)
+          --WebSocket:KeepAliveInterval      WebSocket ping interval         default 00:00:30 (0 = off)
+          --Sessions:DuplicateDevicePolicy   Replace | Reject                default Replace
+
+        Authentication (HMAC JWT: device_id must equal Device-Id, numeric user_id, exp checked when present)
+          --Auth:Enabled                     true | false (false: development only)   default true
+          --Auth:JwtSecret                   the AI service's server.token   required when enabled
+          --Auth:ClockSkew                   tolerance for exp               default 00:00:30
+
+        AI service (gRPC ai_service.AIService)
+          --Ai:Endpoints:0 <url> ...         http:// (h2c) or https://       default http://localhost:50051
+          --Ai:MaxMessageBytes               largest gRPC message            default 16777216 (4194304 for an unmodified Go AI service)
+          --Ai:ConnectTimeout                no endpoint connectable → 503   default 00:00:03
+          --Ai:KeepAlivePingDelay            HTTP/2 keepalive (>= 10 s)      default 00:00:30
+          --Ai:KeepAlivePingTimeout                                          default 00:00:10
+
+        Limits
+          --Limits:CloseTimeout              wait for a device's close answer              default 00:00:02
+          --Limits:UpstreamDrainTimeout      wait for the AI stream to end after a device left   default 00:00:02
+          --Limits:InitialReceiveBufferBytes pooled receive buffer, grows as needed        default 16384
+
+        Example
+          Xiaozhi.Im.Service --urls http://0.0.0.0:8000 --Ai:Endpoints:0 http://localhost:50051 --Auth:JwtSecret <secret>
+          Ai__Endpoints__0=http://ai:50051 Auth__JwtSecret=<secret> Xiaozhi.Im.Service
+        """;
+}

@@ -1,0 +1,195 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Protocol;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Upstream;
+
+namespace Xiaozhi.Im.Service.Devices;
+
+/// <summary>
+/// The only thing on the device port: path allow-list (404) → WebSocket only (426) → handshake (400) →
+/// authentication (401) → one live session per device (409 with policy Reject) → the session's ChatStream (503 when no
+/// AI endpoint is connectable) → upgrade → <see cref="Session"/>. Every refusal is a short plain-text reason, before any upgrade.
+/// </summary>
+public sealed partial class DeviceWebSocketEndpoint
+{
+    private readonly WebSocketPathMatcher _paths;
+    private readonly DeviceWebSocketOptions _webSocket;
+    private readonly AuthOptions _auth;
+    private readonly DeviceSessionOptions _sessions;
+    private readonly LimitsOptions _limits;
+    private readonly UplinkLimits _uplinkLimits;
+    private readonly DeviceTokenValidator _tokens;
+    private readonly SessionRegistry _registry;
+    private readonly AiEndpointPool _upstream;
+    private readonly TimeProvider _timeProvider;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<DeviceWebSocketEndpoint> _logger;
+
+    /// <summary>Creates the endpoint.</summary>
+    public DeviceWebSocketEndpoint(
+        IOptions<DeviceWebSocketOptions> webSocket,
+        IOptions<AuthOptions> auth,
+        IOptions<DeviceSessionOptions> sessions,
+        IOptions<LimitsOptions> limits,
+        IOptions<AiOptions> ai,
+        DeviceTokenValidator tokens,
+        SessionRegistry registry,
+        AiEndpointPool upstream,
+        TimeProvider timeProvider,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggerFactory)
+    {
+        _webSocket = webSocket.Value;
+        _paths = new WebSocketPathMatcher(_webSocket.EffectivePaths);
+        _auth = auth.Value;
+        _sessions = sessions.Value;
+        _limits = limits.Value;
+        _uplinkLimits = new UplinkLimits(_webSocket.MaxTextFrameBytes, _webSocket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes);
+        _tokens = tokens;
+        _registry = registry;
+        _upstream = upstream;
+        _timeProvider = timeProvider;
+        _lifetime = lifetime;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<DeviceWebSocketEndpoint>();
+    }
+
+    /// <summary>Handles one request on the device port.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!_paths.IsAllowed(context.Request.Path.Value))
+        {
+            LogRefused(_logger, StatusCodes.Status404NotFound, "path not in WebSocket:Paths");
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "not found: devices connect with a WebSocket on one of the configured paths").ConfigureAwait(false);
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.Headers.Upgrade = "websocket";
+            await RefuseAsync(context, StatusCodes.Status426UpgradeRequired, "WebSocket upgrade required").ConfigureAwait(false);
+            return;
+        }
+
+        var handshake = DeviceHandshake.Parse(context.Request);
+        if (handshake.Identity is not { } identity)
+        {
+            LogRefused(_logger, StatusCodes.Status400BadRequest, handshake.Error!);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, handshake.Error!).ConfigureAwait(false);
+            return;
+        }
+
+        var sessionId = identity.SessionId ?? SessionMetadata.NewSessionId();
+        using var scope = _logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["SessionId"] = sessionId,
+            ["DeviceId"] = identity.DeviceId,
+        });
+
+        string? userId = null;
+        if (_auth.Enabled)
+        {
+            var auth = await _tokens.ValidateAsync(identity.Token, identity.DeviceId).ConfigureAwait(false);
+            if (!auth.Succeeded)
+            {
+                LogAuthFailed(_logger, auth.FailureReason!, identity.Token is not null);
+                await RefuseAsync(context, StatusCodes.Status401Unauthorized, auth.FailureReason!).ConfigureAwait(false);
+                return;
+            }
+
+            userId = auth.UserId;
+        }
+        else if (identity.DeviceId is null)
+        {
+            LogRefused(_logger, StatusCodes.Status400BadRequest, "no Device-Id");
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Device-Id is required (header Device-Id or query device-id)").ConfigureAwait(false);
+            return;
+        }
+
+        var deviceId = identity.DeviceId!;
+        if (_sessions.DuplicateDevicePolicy == DuplicateDevicePolicy.Reject && _registry.IsConnected(deviceId))
+        {
+            LogRefused(_logger, StatusCodes.Status409Conflict, "device already connected");
+            await RefuseAsync(context, StatusCodes.Status409Conflict, "this device already has a live connection").ConfigureAwait(false);
+            return;
+        }
+
+        var metadata = new SessionMetadata(
+            sessionId,
+            deviceId,
+            identity.ClientId,
+            userId,
+            identity.ProtocolVersion,
+            identity.TransportType,
+            FormatRemote(context));
+
+        var upstream = await _upstream.OpenChatStreamAsync(metadata, context.RequestAborted).ConfigureAwait(false);
+        if (upstream is null)
+        {
+            LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "no AI endpoint connectable");
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "AI service unavailable, try again later").ConfigureAwait(false);
+            return;
+        }
+
+        System.Net.WebSockets.WebSocket socket;
+        try
+        {
+            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = _webSocket.KeepAliveInterval,
+                DangerousEnableCompression = false,
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            upstream.Dispose();
+            throw;
+        }
+
+        using (socket)
+        {
+            var session = new Session(metadata, socket, upstream, _uplinkLimits, _limits, _timeProvider, _loggerFactory.CreateLogger<Session>());
+            var registration = _registry.Register(session, _sessions.DuplicateDevicePolicy);
+            if (!registration.Accepted)
+            {
+                // Lost a race with another connection of the same device under policy Reject.
+                await session.CloseAsync(DeviceCloseReasons.DuplicateRejected).ConfigureAwait(false);
+            }
+            else if (registration.Replaced is { } replaced)
+            {
+                LogReplacing(_logger, replaced.SessionId);
+                await replaced.CloseAsync(DeviceCloseReasons.Replaced).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await session.RunAsync(_lifetime.ApplicationStopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                _registry.Unregister(session);
+            }
+        }
+    }
+
+    private static string FormatRemote(HttpContext context)
+    {
+        var connection = context.Connection;
+        return connection.RemoteIpAddress is null
+            ? "unknown"
+            : string.Create(CultureInfo.InvariantCulture, $"{connection.RemoteIpAddress}:{connection.RemotePort}");
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string reason)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(reason).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace Xiaozhi.Im.Service.Protocol;
+
+/// <summary>The wording of every <c>alert</c> the IM itself sends (the README lists them).</summary>
+public static class DeviceAlertMessages
+{
+    /// <summary>A 999 response without message or code.</summary>
+    public const string AiErrorWithoutDetails = "AI service error";
+
+    /// <summary>The session's upstream stream ended normally while the device was connected.</summary>
+    public const string UpstreamEnded = "The AI service ended the conversation.";
+
+    /// <summary>The session's upstream stream failed while the device was connected.</summary>
+    public const string UpstreamFailed = "Lost the connection to the AI service.";
+
+    /// <summary>A malformed binary frame (the problem names the version, the field and the sizes, never the payload).</summary>
+    public static string InvalidBinaryFrame(string problem) => "Invalid binary frame: " + problem + ".";
+
+    /// <summary>A device frame that would exceed <c>Ai:MaxMessageBytes</c> as a ChatRequest; it was not sent.</summary>
+    public static string TooLargeForAiService(long requestBytes, long limit) => string.Format(
+        CultureInfo.InvariantCulture,
+        "Message not sent: {0} bytes exceeds the AI service limit of {1} bytes (Ai:MaxMessageBytes).",
+        requestBytes,
+        limit);
+}

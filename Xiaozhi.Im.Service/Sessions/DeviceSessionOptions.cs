@@ -1,0 +1,11 @@
+namespace Xiaozhi.Im.Service.Sessions;
+
+/// <summary>Session rules (section <c>Sessions</c>).</summary>
+public sealed class DeviceSessionOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Sessions";
+
+    /// <summary><c>Replace</c> (default) or <c>Reject</c>.</summary>
+    public DuplicateDevicePolicy DuplicateDevicePolicy { get; set; } = DuplicateDevicePolicy.Replace;
+}

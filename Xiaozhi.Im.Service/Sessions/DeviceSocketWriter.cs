@@ -1,0 +1,134 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using Xiaozhi.Im.Service.Protocol;
+
+namespace Xiaozhi.Im.Service.Sessions;
+
+/// <summary>
+/// The single writer of one device WebSocket: downlink frames, the IM's alerts and the close all go through here,
+/// one at a time, so there is never a concurrent <c>SendAsync</c>. (Keepalive pings are sent by the runtime's WebSocket,
+/// which serialises them with these sends internally.) A send awaits the socket, so a slow device slows the downlink
+/// pump and, through gRPC flow control, the AI service — nothing is queued here.
+/// </summary>
+public sealed partial class DeviceSocketWriter
+{
+    private readonly WebSocket _socket;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _closeSent;
+    private volatile bool _broken;
+
+    /// <summary>Creates the writer for <paramref name="socket"/>.</summary>
+    public DeviceSocketWriter(WebSocket socket, ILogger logger)
+    {
+        _socket = socket;
+        _logger = logger;
+    }
+
+    /// <summary>True once a close was sent or a send failed: nothing more will be written.</summary>
+    public bool IsClosed => _closeSent || _broken;
+
+    /// <summary>The close the IM sent, if any.</summary>
+    public DeviceClose? SentClose { get; private set; }
+
+    /// <summary>Sends a text frame (bytes as given). False when the socket is closed or the send failed.</summary>
+    public Task<bool> SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken) =>
+        SendAsync(utf8, WebSocketMessageType.Text, cancellationToken);
+
+    /// <summary>Sends a binary frame. False when the socket is closed or the send failed.</summary>
+    public Task<bool> SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        SendAsync(data, WebSocketMessageType.Binary, cancellationToken);
+
+    /// <summary>Sends the IM's own error <c>alert</c> with <paramref name="message"/>.</summary>
+    public Task<bool> SendAlertAsync(string message, CancellationToken cancellationToken)
+    {
+        LogAlert(_logger, message);
+        return SendTextAsync(DeviceAlert.Error(message), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends the close frame once (later calls return false). Waits for a send in progress; when
+    /// <paramref name="cancellationToken"/> fires first the socket is aborted instead.
+    /// </summary>
+    public async Task<bool> CloseAsync(DeviceClose close, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Abort();
+            return false;
+        }
+
+        try
+        {
+            if (IsClosed || _socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+            {
+                return false;
+            }
+
+            _closeSent = true;
+            SentClose = close;
+            LogClosing(_logger, (int)close.Status, close.Reason);
+            await _socket.CloseOutputAsync(close.Status, close.Reason, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            _broken = true;
+            LogSendFailed(_logger, "close", ex.GetType().Name);
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Drops the connection without a close handshake.</summary>
+    public void Abort()
+    {
+        _broken = true;
+        _socket.Abort();
+    }
+
+    private async Task<bool> SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageType type, CancellationToken cancellationToken)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (IsClosed || _socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+            {
+                return false;
+            }
+
+            await _socket.SendAsync(data, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            _broken = true;
+            LogSendFailed(_logger, type == WebSocketMessageType.Text ? "text" : "binary", ex.GetType().Name);
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace Xiaozhi.Im.Service.Sessions;
+
+/// <summary>Refuses to start with unusable <see cref="LimitsOptions"/>.</summary>
+public sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, LimitsOptions options)
+    {
+        var failures = new List<string>();
+        if (options.CloseTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Limits:CloseTimeout must be greater than 0 (got {options.CloseTimeout}).");
+        }
+
+        if (options.UpstreamDrainTimeout < TimeSpan.Zero)
+        {
+            failures.Add($"Limits:UpstreamDrainTimeout must not be negative (got {options.UpstreamDrainTimeout}).");
+        }
+
+        if (options.InitialReceiveBufferBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add($"Limits:InitialReceiveBufferBytes must be between 1024 and 16777216 (got {options.InitialReceiveBufferBytes}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,8 @@
+namespace Xiaozhi.Im.Service.Sessions;
+
+/// <summary>The limits the uplink pump enforces, resolved from configuration.</summary>
+/// <param name="MaxTextFrameBytes"><c>WebSocket:MaxTextFrameBytes</c>.</param>
+/// <param name="MaxBinaryFrameBytes"><c>WebSocket:MaxBinaryFrameBytes</c>.</param>
+/// <param name="MaxMessageBytes"><c>Ai:MaxMessageBytes</c>: the largest ChatRequest written upstream.</param>
+/// <param name="InitialReceiveBufferBytes"><c>Limits:InitialReceiveBufferBytes</c>.</param>
+public sealed record UplinkLimits(int MaxTextFrameBytes, int MaxBinaryFrameBytes, int MaxMessageBytes, int InitialReceiveBufferBytes);

@@ -1,0 +1,19 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Xiaozhi.Im.Service.Upstream;
+
+public sealed partial class AiEndpointPool
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "ChatStream opened on {Endpoint}")]
+    private static partial void LogStreamOpened(ILogger logger, Uri endpoint);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "No AI service endpoint of {EndpointCount} connectable within {ConnectTimeout}")]
+    private static partial void LogNoEndpoint(ILogger logger, int endpointCount, TimeSpan connectTimeout);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "AI service endpoint {Endpoint} not connectable in time (state {State})")]
+    private static partial void LogEndpointNotConnectable(ILogger logger, Uri endpoint, ConnectivityState state);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Connecting to AI service endpoint {Endpoint} failed: {ExceptionType}")]
+    private static partial void LogEndpointConnectFailed(ILogger logger, Uri endpoint, string exceptionType);
+}

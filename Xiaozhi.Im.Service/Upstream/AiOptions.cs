@@ -1,0 +1,35 @@
+namespace Xiaozhi.Im.Service.Upstream;
+
+/// <summary>The AI service tunnel (section <c>Ai</c>).</summary>
+public sealed class AiOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Ai";
+
+    /// <summary>The endpoint used when <see cref="Endpoints"/> is not configured (the Go service's default).</summary>
+    public const string DefaultEndpoint = "http://localhost:50051";
+
+    /// <summary>
+    /// AI service URLs (<c>http://</c> = h2c, <c>https://</c> = TLS), <c>Ai:Endpoints:0..n</c>. Not configured means
+    /// <see cref="DefaultEndpoint"/>. Setting any entry replaces the default.
+    /// </summary>
+    public List<string> Endpoints { get; set; } = [];
+
+    /// <summary>
+    /// Largest gRPC message either way, and the limit a device frame must fit as a ChatRequest. Default 16 MiB
+    /// (the stub's default). An unmodified Go AI service accepts 4 MiB: set 4194304 against it.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a new device may wait for a connectable endpoint before it gets 503. Default 3 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>HTTP/2 keepalive ping delay; at least 10 s (the Go server answers pings under 5 s with GOAWAY). Default 30 s.</summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long to wait for a keepalive ping's answer before dropping the connection. Default 10 s.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The effective endpoints.</summary>
+    public IReadOnlyList<string> EffectiveEndpoints => Endpoints.Count == 0 ? [DefaultEndpoint] : Endpoints;
+}

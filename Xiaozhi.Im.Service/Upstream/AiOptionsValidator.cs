@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace Xiaozhi.Im.Service.Upstream;
+
+/// <summary>Refuses to start with unusable <see cref="AiOptions"/>. Never checks reachability: the IM starts without the AI service.</summary>
+public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
+{
+    /// <summary>The smallest accepted keepalive ping delay.</summary>
+    public static readonly TimeSpan MinimumKeepAlivePingDelay = TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AiOptions options)
+    {
+        var failures = new List<string>();
+        var endpoints = options.EffectiveEndpoints;
+        if (endpoints.All(string.IsNullOrWhiteSpace))
+        {
+            failures.Add("Ai:Endpoints lists no AI service endpoint: set Ai:Endpoints:0 (env Ai__Endpoints__0) to a URL such as http://localhost:50051.");
+        }
+        else
+        {
+            for (var i = 0; i < endpoints.Count; i++)
+            {
+                var endpoint = endpoints[i];
+                if (!Uri.TryCreate(endpoint?.Trim(), UriKind.Absolute, out var uri)
+                    || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                    || string.IsNullOrEmpty(uri.Host))
+                {
+                    failures.Add($"Ai:Endpoints:{i} '{endpoint}' is not an absolute http:// or https:// URL (e.g. http://localhost:50051).");
+                }
+            }
+        }
+
+        if (options.MaxMessageBytes < 64 * 1024)
+        {
+            failures.Add($"Ai:MaxMessageBytes must be at least 65536 (got {options.MaxMessageBytes}).");
+        }
+
+        if (options.ConnectTimeout <= TimeSpan.Zero || options.ConnectTimeout > TimeSpan.FromSeconds(30))
+        {
+            failures.Add($"Ai:ConnectTimeout must be greater than 0 and at most 00:00:30 (got {options.ConnectTimeout}); devices wait for the upgrade meanwhile.");
+        }
+
+        if (options.KeepAlivePingDelay < MinimumKeepAlivePingDelay)
+        {
+            failures.Add($"Ai:KeepAlivePingDelay must be at least 00:00:10 (got {options.KeepAlivePingDelay}): the Go AI service answers pings more frequent than every 5 s with GOAWAY too_many_pings.");
+        }
+
+        if (options.KeepAlivePingTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Ai:KeepAlivePingTimeout must be greater than 0 (got {options.KeepAlivePingTimeout}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Xiaozhi.Im.Service.Tests.Host;
+
+/// <summary>The real IM host on 127.0.0.1:0 with an empty content root, plus helpers to dial it.</summary>
+public sealed class ImHost : IAsyncDisposable
+{
+    public const string Secret = "abc";
+
+    private readonly DirectoryInfo _contentRoot;
+
+    private ImHost(WebApplication app, Uri httpUrl, DirectoryInfo contentRoot)
+    {
+        App = app;
+        HttpUrl = httpUrl;
+        _contentRoot = contentRoot;
+    }
+
+    public WebApplication App { get; }
+
+    public Uri HttpUrl { get; }
+
+    public Uri WebSocketUrl(string pathAndQuery = "/xiaozhi/v1/") =>
+        new UriBuilder(new Uri(HttpUrl, pathAndQuery)) { Scheme = "ws" }.Uri;
+
+    public static async Task<ImHost> StartAsync(Uri aiEndpoint, params string[] extraArgs)
+    {
+        var contentRoot = Directory.CreateTempSubdirectory("xiaozhi-im-tests-");
+        var app = ImApplication.Build(
+        [
+            "--contentRoot", contentRoot.FullName,
+            "--urls", "http://127.0.0.1:0",
+            "--Ai:Endpoints:0", aiEndpoint.ToString(),
+            "--Ai:ConnectTimeout", "00:00:01",
+            "--Auth:JwtSecret", Secret,
+            "--Logging:LogLevel:Default", "Warning",
+            .. extraArgs,
+        ]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new ImHost(app, new Uri(address), contentRoot);
+    }
+
+    /// <summary>A URL nothing listens on.</summary>
+    public static Uri ClosedEndpoint()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await App.StopAsync(timeout.Token);
+        await App.DisposeAsync();
+        try
+        {
+            _contentRoot.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

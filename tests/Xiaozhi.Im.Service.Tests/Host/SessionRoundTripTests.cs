@@ -1,0 +1,187 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Protocol;
+
+namespace Xiaozhi.Im.Service.Tests.Host;
+
+/// <summary>A real device WebSocket through the real IM host to the in-test AIService and back.</summary>
+[Parallelizable(ParallelScope.None)]
+public class SessionRoundTripTests
+{
+    private WebApplication _ai = null!;
+    private FakeAiService _service = null!;
+    private ImHost _host = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        (_ai, var address, _service) = await FakeAiService.StartAsync();
+        _host = await ImHost.StartAsync(address, "--Ai:MaxMessageBytes", "65536", "--WebSocket:MaxTextFrameBytes", "131072");
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _host.DisposeAsync();
+        await _ai.StopAsync();
+        await _ai.DisposeAsync();
+    }
+
+    private static string AlertMessage(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.GetProperty("type").GetString().Should().Be("alert");
+        document.RootElement.GetProperty("status").GetString().Should().Be("error");
+        document.RootElement.GetProperty("emotion").GetString().Should().Be("sad");
+        return document.RootElement.GetProperty("message").GetString()!;
+    }
+
+    [Test]
+    public async Task Text_goes_up_byte_exact_with_ids_and_headers_and_comes_back_byte_exact()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "aa:bb", sessionId: "s-77");
+        const string Hello = "{ \"type\" : \"listen\",\"state\":\"start\", \"z\":1,\"a\":2 }";
+        await device.SendTextAsync(Hello);
+        (await device.ReceiveTextAsync()).Should().Be(Hello);
+        await device.SendTextAsync("ping, not json");
+        (await device.ReceiveTextAsync()).Should().Be("ping, not json");
+
+        var headers = _service.OpenedStreams.Single();
+        headers.GetValue(SessionMetadataHeaders.DeviceId).Should().Be("aa:bb");
+        headers.GetValue(SessionMetadataHeaders.ClientId).Should().Be("client-1");
+        headers.GetValue(SessionMetadataHeaders.SessionId).Should().Be("s-77");
+        headers.GetValue(SessionMetadataHeaders.UserId).Should().Be("42");
+        headers.GetValue(SessionMetadataHeaders.ProtocolVersion).Should().Be("1");
+
+        var request = _service.Requests.First();
+        request.GetKind().Should().Be(ChatFrameKind.Text);
+        request.MessageData.ToStringUtf8().Should().Be(Hello);
+        (request.SessionId, request.DeviceId, request.ClientId).Should().Be(("s-77", "aa:bb", "client-1"));
+        request.Timestamp.Should().BeCloseTo(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 60_000);
+    }
+
+    [Test]
+    public async Task V2_audio_is_unwrapped_upstream_and_wrapped_downstream_and_malformed_frames_only_alert()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "v2-device", protocolVersion: 2);
+        byte[] opus = [1, 2, 3, 4, 5];
+        await device.SendBinaryAsync(BinaryFrameCodec.Wrap(BinaryProtocolVersion.V2, opus, 1234));
+        var (type, data) = await device.ReceiveAsync();
+        type.Should().Be(WebSocketMessageType.Binary);
+        var back = BinaryFrameCodec.Unwrap(BinaryProtocolVersion.V2, data);
+        back.IsValid.Should().BeTrue();
+        data.AsSpan(back.PayloadOffset, back.PayloadLength).ToArray().Should().Equal(opus);
+        _service.Requests.Single().MessageData.ToByteArray().Should().Equal(opus);
+        _service.Requests.Single().DeviceId.Should().Be("v2-device");
+
+        await device.SendBinaryAsync([0, 2, 0, 0]);
+        AlertMessage(await device.ReceiveTextAsync()).Should().Be("Invalid binary frame: protocol 2 frame of 4 bytes is shorter than its 16-byte header.");
+
+        // A v2 frame of type JSON goes up as text.
+        var json = "{\"type\":\"listen\",\"state\":\"start\"}"u8.ToArray();
+        byte[] jsonFrame = [0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)json.Length, .. json];
+        await device.SendBinaryAsync(jsonFrame);
+        (await device.ReceiveTextAsync()).Should().Be(Encoding.UTF8.GetString(json));
+    }
+
+    [Test]
+    public async Task Zero_length_v1_frame_is_forwarded()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "zero");
+        await device.SendBinaryAsync([]);
+        var (type, data) = await device.ReceiveAsync();
+        type.Should().Be(WebSocketMessageType.Binary);
+        data.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Ai_error_becomes_an_alert_unknown_types_are_skipped_and_hello_transport_is_fixed()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "err");
+        await device.SendTextAsync("!error");
+        AlertMessage(await device.ReceiveTextAsync()).Should().Be("The image could not be read");
+        await device.SendTextAsync("!unknown");
+        (await device.ReceiveTextAsync()).Should().Be("after-unknown");
+        await device.SendTextAsync("!hello-udp");
+        (await device.ReceiveTextAsync()).Should().Be("{\"type\":\"hello\",\"transport\":\"websocket\",\"session_id\":\"x\"}");
+    }
+
+    [Test]
+    public async Task Frame_over_the_ai_limit_is_not_sent_and_the_session_goes_on()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "big");
+        await device.SendTextAsync("{\"type\":\"image\",\"data\":\"" + new string('A', 70_000) + "\"}");
+        AlertMessage(await device.ReceiveTextAsync()).Should().StartWith("Message not sent: ").And.EndWith("exceeds the AI service limit of 65536 bytes (Ai:MaxMessageBytes).");
+        await device.SendTextAsync("still here");
+        (await device.ReceiveTextAsync()).Should().Be("still here");
+        _service.Requests.Should().ContainSingle();
+    }
+
+    [Test]
+    public async Task Frame_over_the_websocket_limit_closes_1009()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "huge");
+        await device.SendTextAsync(new string('x', 200_000));
+        (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
+        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
+        device.Socket.CloseStatusDescription.Should().Be("text message larger than 131072 bytes");
+    }
+
+    [Test]
+    public async Task Binary_frame_over_the_websocket_limit_closes_1009()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "huge-audio");
+        await device.SendBinaryAsync(new byte[300_000]);
+        (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
+        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
+        device.Socket.CloseStatusDescription.Should().Be("binary message larger than 262144 bytes");
+    }
+
+    [TestCase("!end", "The AI service ended the conversation.", "the AI service ended the session")]
+    [TestCase("!fail", "Lost the connection to the AI service.", "connection to the AI service failed (Internal)")]
+    public async Task Upstream_end_alerts_then_closes_1011(string command, string alert, string reason)
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "ending");
+        await device.SendTextAsync(command);
+        AlertMessage(await device.ReceiveTextAsync()).Should().Be(alert);
+        (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
+        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.InternalServerError);
+        device.Socket.CloseStatusDescription.Should().Be(reason);
+    }
+
+    [Test]
+    public async Task Same_device_reconnecting_replaces_the_old_session_with_1008()
+    {
+        using var first = await TestDevice.ConnectAsync(_host, "same");
+        using var second = await TestDevice.ConnectAsync(_host, "same");
+        (await first.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
+        first.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.PolicyViolation);
+        first.Socket.CloseStatusDescription.Should().Be("replaced by a new connection for this device");
+        await second.SendTextAsync("new one works");
+        (await second.ReceiveTextAsync()).Should().Be("new one works");
+    }
+
+    [Test]
+    public async Task Device_close_gets_1000_and_the_upstream_is_completed()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "bye");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await device.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token);
+        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.NormalClosure);
+    }
+
+    [Test]
+    public async Task Host_shutdown_closes_sessions_with_1001()
+    {
+        using var device = await TestDevice.ConnectAsync(_host, "shutdown");
+        var receive = device.ReceiveAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _host.App.StopAsync(timeout.Token);
+        (await receive).Type.Should().Be(WebSocketMessageType.Close);
+        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
+        device.Socket.CloseStatusDescription.Should().Be("server shutting down");
+    }
+}
