@@ -1,0 +1,63 @@
+namespace Xiaozhi.AiService.Stub.Faults;
+
+/// <summary>
+/// A small HTTP control API for manual demos (on the OTA port): <c>GET /stub/faults</c> shows the state;
+/// <c>POST /stub/faults/{delay?ms=N | refuse?on=true | fail-after?n=N | draining?on=true | drop-all | goaway | error?session=S&amp;code=C&amp;message=M}</c>.
+/// </summary>
+internal static class FaultEndpoints
+{
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/stub/faults");
+        group.MapGet("/", (StubFaults f) => Results.Json(State(f)));
+        group.MapPost("/delay", (StubFaults f, int ms) =>
+        {
+            if (ms < 0)
+            {
+                return Results.BadRequest("ms must be 0 or more");
+            }
+
+            f.ResponseDelay = TimeSpan.FromMilliseconds(ms);
+            return Results.Json(State(f));
+        });
+        group.MapPost("/refuse", (StubFaults f, bool on) =>
+        {
+            f.RefuseNewStreams = on;
+            return Results.Json(State(f));
+        });
+        group.MapPost("/fail-after", (StubFaults f, int? n) =>
+        {
+            f.FailStreamsAfterMessages = n is > 0 ? n : null;
+            return Results.Json(State(f));
+        });
+        group.MapPost("/draining", (StubFaults f, bool on) =>
+        {
+            f.Draining = on;
+            return Results.Json(State(f));
+        });
+        group.MapPost("/drop-all", (StubFaults f) =>
+        {
+            f.DropAllStreams();
+            return Results.Json(State(f));
+        });
+        group.MapPost("/goaway", (StubFaults f) =>
+        {
+            f.GoAwayAllConnections();
+            return Results.Json(State(f));
+        });
+        group.MapPost("/error", async (StubFaults f, string? session, string? code, string? message) =>
+        {
+            await f.SendErrorAsync(session, code ?? "stub_fault", message ?? "error injected by the stub").ConfigureAwait(false);
+            return Results.Json(State(f));
+        });
+    }
+
+    private static Dictionary<string, object?> State(StubFaults f) => new()
+    {
+        ["responseDelayMs"] = (long)f.ResponseDelay.TotalMilliseconds,
+        ["refuseNewStreams"] = f.RefuseNewStreams,
+        ["failStreamsAfterMessages"] = f.FailStreamsAfterMessages,
+        ["draining"] = f.Draining,
+        ["openConnections"] = f.OpenConnections,
+    };
+}

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Options;
+using Xiaozhi.AiService.Stub.Sessions;
+using Xiaozhi.Grpc.Proto;
+
+namespace Xiaozhi.AiService.Stub.Faults;
+
+/// <summary>
+/// Fault injection, in process (tests) and over HTTP on the OTA port (<c>/stub/faults/...</c>, demos).
+/// Initial values come from <c>Stub:Faults:*</c>.
+/// </summary>
+public sealed class StubFaults
+{
+    private readonly StubSessionRegistry _sessions;
+    private readonly ConnectionTracker _connections;
+    private long _responseDelayTicks;
+    private volatile bool _refuseNewStreams;
+    private volatile bool _draining;
+    private int _failAfter;
+    private CancellationTokenSource _drop = new();
+
+    internal StubFaults(IOptions<StubFaultOptions> options, StubSessionRegistry sessions, ConnectionTracker connections)
+    {
+        var value = options.Value;
+        _sessions = sessions;
+        _connections = connections;
+        ResponseDelay = TimeSpan.FromMilliseconds(value.ResponseDelayMs);
+        RefuseNewStreams = value.RefuseNewStreams;
+        FailStreamsAfterMessages = value.FailStreamAfterMessages;
+        Draining = value.Draining;
+    }
+
+    /// <summary>Delay before every response written to any stream.</summary>
+    public TimeSpan ResponseDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _responseDelayTicks));
+        set => Interlocked.Exchange(ref _responseDelayTicks, Math.Max(0, value.Ticks));
+    }
+
+    /// <summary>New <c>ChatStream</c> calls fail with <c>StatusCode.Unavailable</c>.</summary>
+    public bool RefuseNewStreams
+    {
+        get => _refuseNewStreams;
+        set => _refuseNewStreams = value;
+    }
+
+    /// <summary>A stream fails with <c>StatusCode.Internal</c> when it receives its Nth message (not processed); null = never.</summary>
+    public int? FailStreamsAfterMessages
+    {
+        get => Volatile.Read(ref _failAfter) is > 0 and var n ? n : null;
+        set => Volatile.Write(ref _failAfter, value is > 0 ? value.Value : 0);
+    }
+
+    /// <summary><c>HealthCheck</c> (and <c>grpc.health.v1</c>) answer NOT_SERVING.</summary>
+    public bool Draining
+    {
+        get => _draining;
+        set => _draining = value;
+    }
+
+    /// <summary>gRPC connections currently open.</summary>
+    public int OpenConnections => _connections.Count;
+
+    /// <summary>Every open <c>ChatStream</c> ends at once with <c>StatusCode.Unavailable</c>.</summary>
+    public void DropAllStreams()
+    {
+        var old = Interlocked.Exchange(ref _drop, new CancellationTokenSource());
+        old.Cancel();
+    }
+
+    /// <summary>Sends a 999 error to the open session(s) with this id, or to every open session when null.</summary>
+    public async Task SendErrorAsync(string? sessionId, string errorCode, string errorMessage)
+    {
+        var targets = _sessions.Live.Where(s => sessionId is null || s.SessionId == sessionId).ToArray();
+        foreach (var session in targets)
+        {
+            if (session.Writer is { } writer)
+            {
+                try
+                {
+                    await writer.WriteAsync(ChatResponses.Error(errorCode, errorMessage, 0)).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The stream ended meanwhile.
+                }
+                catch (InvalidOperationException)
+                {
+                    // The stream ended meanwhile.
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends a graceful HTTP/2 GOAWAY on every open gRPC connection now (streams in flight finish).</summary>
+    public void GoAwayAllConnections() => _connections.GoAwayAll();
+
+    /// <summary>Cancelled by <see cref="DropAllStreams"/>; each stream links to it when it opens.</summary>
+    internal CancellationToken DropToken => Volatile.Read(ref _drop).Token;
+}

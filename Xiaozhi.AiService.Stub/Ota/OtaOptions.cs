@@ -1,0 +1,23 @@
+namespace Xiaozhi.AiService.Stub.Ota;
+
+/// <summary>The OTA stand-in, bound from the <c>Ota</c> configuration section.</summary>
+public sealed class OtaOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Ota";
+
+    /// <summary>The HTTP/1.1 endpoint(s) of the OTA stand-in (and the fault control API), <c>;</c>-separated.</summary>
+    public string Urls { get; set; } = "http://localhost:8003";
+
+    /// <summary>The WebSocket URL handed to devices (the IM service).</summary>
+    public string WebSocketUrl { get; set; } = "ws://localhost:8000/xiaozhi/v1/";
+
+    /// <summary>The <c>user_id</c> claim of issued tokens.</summary>
+    public long UserId { get; set; } = 1;
+
+    /// <summary>Lifetime of issued tokens.</summary>
+    public int TokenLifetimeDays { get; set; } = 7;
+
+    /// <summary>The firmware version answered when the request body has no <c>application.version</c>.</summary>
+    public string DefaultFirmwareVersion { get; set; } = "1.0.0";
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace Xiaozhi.AiService.Stub.Ota;
+
+/// <summary>Start-up validation of <see cref="OtaOptions"/>.</summary>
+internal sealed class OtaOptionsValidator : IValidateOptions<OtaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OtaOptions options)
+    {
+        var failures = new List<string>();
+        if (!Uri.TryCreate(options.WebSocketUrl, UriKind.Absolute, out var ws) || ws.Scheme is not ("ws" or "wss"))
+        {
+            failures.Add($"Ota:WebSocketUrl must be an absolute ws:// or wss:// URL (got '{options.WebSocketUrl}').");
+        }
+
+        if (options.TokenLifetimeDays <= 0)
+        {
+            failures.Add("Ota:TokenLifetimeDays must be positive.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DefaultFirmwareVersion))
+        {
+            failures.Add("Ota:DefaultFirmwareVersion must not be empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

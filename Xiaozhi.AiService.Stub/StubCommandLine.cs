@@ -1,0 +1,51 @@
+namespace Xiaozhi.AiService.Stub;
+
+/// <summary>The stub's <c>--help</c>.</summary>
+internal static class StubCommandLine
+{
+    public static bool WantsHelp(IEnumerable<string> args) =>
+        args.Any(a => a is "--help" or "-h" or "-?" or "/?");
+
+    public const string HelpText = """
+        Xiaozhi.AiService.Stub - a stand-in for the Go xiaozhi AI service (gRPC ai_service.AIService) for tests and demos.
+
+        Usage: Xiaozhi.AiService.Stub [--setting value]...   (settings also come from appsettings.json and the
+               environment: use __ for ':' in variable names, e.g. Stub__Mode=echo, Auth__JwtSecret=...)
+
+        Listening
+          --urls <url;url>                     gRPC endpoint(s), h2c by default, https for TLS (Kestrel certificate
+                                               settings). Also ASPNETCORE_URLS. Default http://localhost:50051
+          --Ota:Urls <url;url>                 OTA stand-in + /stub/faults API, HTTP/1.1. Default http://localhost:8003
+          --Ota:WebSocketUrl <ws-url>          URL the OTA answer hands out. Default ws://localhost:8000/xiaozhi/v1/
+          --Ota:UserId <n>                     user_id claim of issued tokens. Default 1
+          --Ota:TokenLifetimeDays <n>          Default 7
+          --Auth:JwtSecret <secret>            HS256 secret (same setting as the IM service; env Auth__JwtSecret).
+                                               Unset: POST /xiaozhi/ota/ answers 503.
+
+        Behaviour (Stub:)
+          --Stub:Mode assistant|echo           echo: every binary frame straight back, no turns. Default assistant
+          --Stub:PacingEnabled true|false      pace downlink audio (3 frames at once, then one per 60 ms). Default true
+          --Stub:PacingBurstFrames <n>         Default 3
+          --Stub:VadSilenceMs <ms>             silence that ends an auto/realtime utterance. Default 600
+          --Stub:SyntheticFrames <n>           audio frames in chat/vision/image/MCP turns. Default 5
+          --Stub:McpInitializeOnConnect <b>    send MCP initialize when the stream opens (Go habit). Default false
+          --Stub:McpTimeoutMs <ms>             wait for the device's MCP answers. Default 10000
+          --Stub:MaxMessageBytes <n>           gRPC max message size each way. Default 16777216
+          --Stub:MaxImageBytes <n>             largest decoded image. Default 10485760
+          --Stub:MaxStreamsPerConnection <n>   HTTP/2 streams per connection. Default 1000
+          --Stub:MaxUtteranceFrames <n>        Default 5000
+          --Stub:MaxPendingTurns <n>           Default 16
+          --Stub:MaxRecordedSessions <n>       Default 1000
+          --Stub:MaxRecordedRequestsPerSession <n>  Default 100000
+
+        Faults (Stub:Faults:, also at run time: POST /stub/faults/... on the OTA port)
+          --Stub:Faults:ResponseDelayMs <ms>             delay before every response. Default 0
+          --Stub:Faults:RefuseNewStreams true|false      ChatStream fails with Unavailable. Default false
+          --Stub:Faults:FailStreamAfterMessages <n>      fail a stream (Internal) at its Nth message. Default off
+          --Stub:Faults:MaxConnectionAgeSeconds <s>      graceful GOAWAY after s seconds (Go MaxConnectionAge). Default off
+          --Stub:Faults:MaxConnectionAgeGraceSeconds <s> then abort the connection after s more seconds. Default 5
+          --Stub:Faults:Draining true|false              HealthCheck answers NOT_SERVING. Default false
+
+          --help                               this text
+        """;
+}
