@@ -1,0 +1,8 @@
+namespace Xiaozhi.EndToEnd.Tests.Harness;
+
+/// <summary>Random MAC-style device ids.</summary>
+public static class DeviceIds
+{
+    public static string NewMac() =>
+        string.Join(':', Enumerable.Range(0, 6).Select(_ => Random.Shared.Next(256).ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+}
