@@ -14,7 +14,7 @@ $ImPort = if ($env:XIAOZHI_IM_PORT) { $env:XIAOZHI_IM_PORT } else { '8000' }
 $AiPort = if ($env:XIAOZHI_AI_PORT) { $env:XIAOZHI_AI_PORT } else { '50051' }
 $OtaPort = if ($env:XIAOZHI_OTA_PORT) { $env:XIAOZHI_OTA_PORT } else { '8003' }
 $PublicHost = if ($env:XIAOZHI_PUBLIC_HOST) { $env:XIAOZHI_PUBLIC_HOST } else { '127.0.0.1' }
-$JwtSecret = if ($env:XIAOZHI_JWT_SECRET) { $env:XIAOZHI_JWT_SECRET } else { 'xiaozhi-dev-secret-change-me' }
+$JwtSecret = if ($env:XIAOZHI_JWT_SECRET) { $env:XIAOZHI_JWT_SECRET } else { 'xiaozhi-dev-secret-change-me-before-deploying' }
 $SampleDeviceId = if ($env:XIAOZHI_SAMPLE_DEVICE_ID) { $env:XIAOZHI_SAMPLE_DEVICE_ID } else { 'aa:bb:cc:dd:ee:ff' }
 
 function Invoke-Dotnet {

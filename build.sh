@@ -14,7 +14,7 @@ IM_PORT="${XIAOZHI_IM_PORT:-8000}"
 AI_PORT="${XIAOZHI_AI_PORT:-50051}"
 OTA_PORT="${XIAOZHI_OTA_PORT:-8003}"
 PUBLIC_HOST="${XIAOZHI_PUBLIC_HOST:-127.0.0.1}"
-JWT_SECRET="${XIAOZHI_JWT_SECRET:-xiaozhi-dev-secret-change-me}"
+JWT_SECRET="${XIAOZHI_JWT_SECRET:-xiaozhi-dev-secret-change-me-before-deploying}"
 SAMPLE_DEVICE_ID="${XIAOZHI_SAMPLE_DEVICE_ID:-aa:bb:cc:dd:ee:ff}"
 
 usage() {
