@@ -106,6 +106,7 @@ public sealed class Gateway : IAsyncDisposable
                 await stub.DisposeAsync();
             }
 
+            contentRoot.Delete(recursive: true);
             throw;
         }
     }

@@ -42,7 +42,18 @@ public sealed class ImHost : IAsyncDisposable
             "--Logging:LogLevel:Default", "Warning",
             .. extraArgs,
         ]);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A host that refused to start (tests of start-up validation) must not leave its folder behind.
+            await app.DisposeAsync();
+            contentRoot.Delete(recursive: true);
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new ImHost(app, new Uri(address), contentRoot);
     }
