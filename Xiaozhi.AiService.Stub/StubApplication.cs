@@ -1,3 +1,4 @@
+using Xiaozhi.Im.Service.Configuration;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public static class StubApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddGoServiceConfig(StubGoServiceConfigMapping.Map);
         var services = builder.Services;
         var configuration = builder.Configuration;
 

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Configuration;
+using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Devices;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Upstream;
@@ -20,6 +22,11 @@ public static class ImApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddGoServiceConfig(ImGoServiceConfigMapping.Map);
+        if (builder.Configuration[FileLoggerProvider.PathKey] is { Length: > 0 } logFile)
+        {
+            builder.Logging.AddProvider(new FileLoggerProvider(logFile, TimeProvider.System));
+        }
         if (!HasConfiguredUrls(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrls);

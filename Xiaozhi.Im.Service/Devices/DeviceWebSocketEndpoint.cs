@@ -77,7 +77,7 @@ public sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
-        var handshake = DeviceHandshake.Parse(context.Request);
+        var handshake = DeviceHandshake.Parse(context.Request.Headers, _webSocket.AllowQueryIdentity ? context.Request.QueryString.Value : null);
         if (handshake.Identity is not { } identity)
         {
             LogRefused(_logger, StatusCodes.Status400BadRequest, handshake.Error!);

@@ -27,6 +27,12 @@ public sealed class DeviceWebSocketOptions
     /// <summary>WebSocket ping interval (the runtime sends pings, the firmware answers). Default 30 s; 0 disables.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Accept identity and token from the query string (<c>device-id</c>, <c>token</c>, <c>authorization</c>, …), for
+    /// browsers that cannot set headers. Default true; the Go service's <c>transport.websocket.browser</c> maps here.
+    /// </summary>
+    public bool AllowQueryIdentity { get; set; } = true;
+
     /// <summary>The effective allow-list.</summary>
     public IReadOnlyList<string> EffectivePaths => Paths.Count == 0 ? DefaultPaths : Paths;
 }
