@@ -22,6 +22,7 @@ public static class CommandLineHelp
           --WebSocket:MaxBinaryFrameBytes    largest device binary message   default 262144 (256 KiB)
           --WebSocket:KeepAliveInterval      WebSocket ping interval         default 00:00:30 (0 = off)
           --Sessions:DuplicateDevicePolicy   Replace | Reject                default Replace
+          --WebSocket:AllowQueryIdentity     identity/token from the query (browsers)   default true
 
         Authentication (HMAC JWT: device_id must equal Device-Id, numeric user_id, exp checked when present)
           --Auth:Enabled                     true | false (false: development only)   default true
@@ -39,6 +40,11 @@ public static class CommandLineHelp
           --Limits:CloseTimeout              wait for a device's close answer              default 00:00:02
           --Limits:UpstreamDrainTimeout      wait for the AI stream to end after a device left   default 00:00:02
           --Limits:InitialReceiveBufferBytes pooled receive buffer, grows as needed        default 16384
+
+        Reusing the Go AI service's configuration
+          --GoServiceConfig:Path <config.yaml>  read server.token, transport.grpc.ip/port, transport.websocket.browser,
+                                             log.log_level, log.log_dir/log_file from it (explicit settings win)
+          --Logging:File:Path <file>         also log to this file
 
         Example
           Xiaozhi.Im.Service --urls http://0.0.0.0:8000 --Ai:Endpoints:0 http://localhost:50051 --Auth:JwtSecret <secret>
