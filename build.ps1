@@ -32,6 +32,7 @@ Verbs:
   test      run every test (unit + end-to-end) and print a "N passed, N failed" summary
   pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
   run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
+  fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
 
@@ -108,6 +109,22 @@ switch ($Verb) {
         Get-ChildItem $PackagesDir -Include *.nupkg, *.snupkg -Recurse | ForEach-Object { $_.FullName }
     }
     'run' { Start-Gateway }
+    'fuzz' {
+        # AFL++ over the device-facing parsers; Linux only (AFL), not part of CI. Same steps as build.sh fuzz.
+        $seconds = if ($env:FUZZ_SECONDS) { $env:FUZZ_SECONDS } else { '120' }
+        $out = Join-Path $PSScriptRoot 'artifacts/fuzz'
+        if (-not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) { throw 'afl-fuzz not found: install afl++' }
+        Invoke-Dotnet tool restore
+        Invoke-Dotnet publish fuzz/Xiaozhi.Im.Service.Fuzz -c Release -o "$out/bin" --nologo -v q
+        # The seed corpus must pass before instrumenting (instrumented code only runs under AFL's forkserver).
+        Invoke-Dotnet "$out/bin/Xiaozhi.Im.Service.Fuzz.dll" --replay fuzz/corpus
+        Invoke-Dotnet tool run sharpfuzz "$out/bin/Xiaozhi.Im.Service.dll"
+        $env:AFL_SKIP_BIN_CHECK = '1'; $env:AFL_SKIP_CPUFREQ = '1'; $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'; $env:AFL_NO_UI = '1'
+        & afl-fuzz -i fuzz/corpus -o "$out/findings" -V $seconds -t 10000 -m none -- dotnet "$out/bin/Xiaozhi.Im.Service.Fuzz.dll"
+        $crashes = @(Get-ChildItem "$out/findings" -Recurse -File -Filter 'id:*' | Where-Object { $_.DirectoryName -like '*crashes*' }).Count
+        Write-Output "fuzz: $seconds s, $crashes crashing inputs (in $out/findings/*/crashes; reproduce with: dotnet run --project fuzz/Xiaozhi.Im.Service.Fuzz -- --replay <dir>)"
+        if ($crashes -ne 0) { exit 1 }
+    }
     'clean' {
         & dotnet clean $Solution --nologo -v q
         Get-ChildItem -Path $PSScriptRoot -Recurse -Directory -Include bin, obj | Remove-Item -Recurse -Force

@@ -27,6 +27,7 @@ Verbs:
   test      run every test (unit + end-to-end) and print a "N passed, N failed" summary
   pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
   run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
+  fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
 
@@ -64,6 +65,25 @@ pack() {
   mkdir -p "$PACKAGES_DIR"
   dotnet pack Xiaozhi.Grpc.Proto/Xiaozhi.Grpc.Proto.csproj -c Release -o "$PACKAGES_DIR" --nologo
   ls -1 "$PACKAGES_DIR"/*.nupkg "$PACKAGES_DIR"/*.snupkg
+}
+
+fuzz() {
+  # AFL++ over the device-facing parsers (binary framing v1/v2/v3, JSON type sniffing). Not part of CI.
+  local seconds="${FUZZ_SECONDS:-120}" out="$ROOT/artifacts/fuzz"
+  if ! command -v afl-fuzz >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq afl++ >/dev/null; else echo "afl-fuzz not found: install afl++" >&2; return 1; fi
+  fi
+  dotnet tool restore >/dev/null
+  dotnet publish fuzz/Xiaozhi.Im.Service.Fuzz -c Release -o "$out/bin" --nologo -v q
+  # The seed corpus must pass before instrumenting (instrumented code only runs under AFL's forkserver).
+  dotnet "$out/bin/Xiaozhi.Im.Service.Fuzz.dll" --replay fuzz/corpus
+  dotnet tool run sharpfuzz "$out/bin/Xiaozhi.Im.Service.dll"
+  AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+    afl-fuzz -i fuzz/corpus -o "$out/findings" -V "$seconds" -t 10000 -m none -- dotnet "$out/bin/Xiaozhi.Im.Service.Fuzz.dll"
+  local crashes
+  crashes=$(find "$out/findings" -path '*crashes*' -type f -name 'id:*' | wc -l)
+  echo "fuzz: $seconds s, $crashes crashing inputs (in $out/findings/*/crashes; reproduce with: dotnet run --project fuzz/Xiaozhi.Im.Service.Fuzz -- --replay <dir>)"
+  [ "$crashes" = 0 ]
 }
 
 clean() {
@@ -129,6 +149,7 @@ case "${1:-help}" in
   test) test_all ;;
   pack) pack ;;
   run) run ;;
+  fuzz) fuzz ;;
   clean) clean ;;
   help|-h|--help) usage ;;
   *) echo "unknown verb: $1" >&2; usage >&2; exit 2 ;;
