@@ -1,7 +1,11 @@
 #!/usr/bin/env pwsh
 # Build, test, pack and run the Xiaozhi IM gateway. Twin of build.sh: same verbs, same environment variables.
 [CmdletBinding()]
-param([Parameter(Position = 0)][string]$Verb = 'help')
+param(
+    [Parameter(Position = 0)][string]$Verb = 'help',
+    # Options passed on by 'bench' (e.g. --quick, or micro and BenchmarkDotNet arguments).
+    [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
+)
 
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
@@ -11,6 +15,7 @@ $Configuration = if ($env:CONFIGURATION) { $env:CONFIGURATION } else { 'Debug' }
 $PackagesDir = Join-Path $PSScriptRoot 'artifacts/packages'
 
 $ImPort = if ($env:XIAOZHI_IM_PORT) { $env:XIAOZHI_IM_PORT } else { '8000' }
+$ManagementPort = if ($env:XIAOZHI_MANAGEMENT_PORT) { $env:XIAOZHI_MANAGEMENT_PORT } else { '9090' }
 $AiPort = if ($env:XIAOZHI_AI_PORT) { $env:XIAOZHI_AI_PORT } else { '50051' }
 $OtaPort = if ($env:XIAOZHI_OTA_PORT) { $env:XIAOZHI_OTA_PORT } else { '8003' }
 $PublicHost = if ($env:XIAOZHI_PUBLIC_HOST) { $env:XIAOZHI_PUBLIC_HOST } else { '127.0.0.1' }
@@ -32,11 +37,14 @@ Verbs:
   test      run every test (unit + end-to-end) and print a "N passed, N failed" summary
   pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
   run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
+  bench     Release benchmark harness: raw echo vs IM (latency ratios, CPU/frame, RSS/device, scaling,
+            backend restart); prints figures, never a test. Options after the verb (--quick ~1 min; --help).
+            'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
 
-Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
+Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_MANAGEMENT_PORT (9090), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
 XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
 "@
 }
@@ -74,7 +82,7 @@ function Start-Gateway {
         Wait-ForPort $AiPort 'The stub AI service'
         $im = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
             'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.Im.Service', '--',
-            '--urls', "http://0.0.0.0:$ImPort", '--Ai:Endpoints:0', "http://127.0.0.1:$AiPort", '--Auth:JwtSecret', $JwtSecret)
+            '--urls', "http://0.0.0.0:$ImPort", '--Ai:Endpoints:0', "http://127.0.0.1:$AiPort", '--Management:Urls', "http://127.0.0.1:$ManagementPort", '--Auth:JwtSecret', $JwtSecret)
         try {
             Wait-ForPort $ImPort 'The IM gateway'
             Wait-ForPort $OtaPort "The stub's OTA endpoint"
@@ -87,6 +95,7 @@ function Start-Gateway {
   Stub AI service (gRPC, h2c)  http://127.0.0.1:$AiPort
   OTA (stock clients)          $ota
   IM gateway (devices)         ws://${PublicHost}:$ImPort/xiaozhi/v1/   (also / and /ws)
+  IM management (local only)   http://127.0.0.1:$ManagementPort/healthz  /readyz  /metrics
   Sample Device-Id             $SampleDeviceId
   Dev token (7 days)           $token
 
@@ -109,6 +118,16 @@ switch ($Verb) {
         Get-ChildItem $PackagesDir -Include *.nupkg, *.snupkg -Recurse | ForEach-Object { $_.FullName }
     }
     'run' { Start-Gateway }
+    'bench' {
+        # Figures, never a test: Release build, servers as child processes, loopback only. Same steps as build.sh bench.
+        if ($Rest.Count -gt 0 -and $Rest[0] -eq 'micro') {
+            $micro = @($Rest | Select-Object -Skip 1)
+            Invoke-Dotnet run -c Release --project bench/Xiaozhi.Bench.Micro -- @micro
+        } else {
+            Invoke-Dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
+            Invoke-Dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll @Rest
+        }
+    }
     'fuzz' {
         # AFL++ over the device-facing parsers; Linux only (AFL), not part of CI. Same steps as build.sh fuzz.
         $seconds = if ($env:FUZZ_SECONDS) { $env:FUZZ_SECONDS } else { '120' }

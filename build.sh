@@ -11,6 +11,7 @@ PACKAGES_DIR="$ROOT/artifacts/packages"
 
 # `run` settings (all overridable from the environment).
 IM_PORT="${XIAOZHI_IM_PORT:-8000}"
+MANAGEMENT_PORT="${XIAOZHI_MANAGEMENT_PORT:-9090}"
 AI_PORT="${XIAOZHI_AI_PORT:-50051}"
 OTA_PORT="${XIAOZHI_OTA_PORT:-8003}"
 PUBLIC_HOST="${XIAOZHI_PUBLIC_HOST:-127.0.0.1}"
@@ -27,11 +28,14 @@ Verbs:
   test      run every test (unit + end-to-end) and print a "N passed, N failed" summary
   pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
   run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
+  bench     Release benchmark harness: raw echo vs IM (latency ratios, CPU/frame, RSS/device, scaling,
+            backend restart); prints figures, never a test. Options after the verb (--quick ~1 min; --help).
+            'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
 
-Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
+Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_MANAGEMENT_PORT (9090), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
 XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
 USAGE
 }
@@ -65,6 +69,18 @@ pack() {
   mkdir -p "$PACKAGES_DIR"
   dotnet pack Xiaozhi.Grpc.Proto/Xiaozhi.Grpc.Proto.csproj -c Release -o "$PACKAGES_DIR" --nologo
   ls -1 "$PACKAGES_DIR"/*.nupkg "$PACKAGES_DIR"/*.snupkg
+}
+
+bench() {
+  # Figures, never a test: Release build, servers as child processes, loopback only.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true # the scaling table holds up to ~10,000 sockets per process
+  if [ "${1:-}" = micro ]; then
+    shift
+    dotnet run -c Release --project bench/Xiaozhi.Bench.Micro -- "$@"
+  else
+    dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
+    dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll "$@"
+  fi
 }
 
 fuzz() {
@@ -118,6 +134,7 @@ run() {
   dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.Im.Service -- \
     --urls "http://0.0.0.0:$IM_PORT" \
     --Ai:Endpoints:0 "http://127.0.0.1:$AI_PORT" \
+    --Management:Urls "http://127.0.0.1:$MANAGEMENT_PORT" \
     --Auth:JwtSecret "$JWT_SECRET" &
   pids+=($!)
   wait_for_port "$IM_PORT" "The IM gateway"
@@ -133,6 +150,7 @@ run() {
   Stub AI service (gRPC, h2c)  http://127.0.0.1:$AI_PORT
   OTA (stock clients)          $ota
   IM gateway (devices)         ws://$PUBLIC_HOST:$IM_PORT/xiaozhi/v1/   (also / and /ws)
+  IM management (local only)   http://127.0.0.1:$MANAGEMENT_PORT/healthz  /readyz  /metrics
   Sample Device-Id             $SAMPLE_DEVICE_ID
   Dev token (7 days)           $token
 
@@ -149,6 +167,7 @@ case "${1:-help}" in
   test) test_all ;;
   pack) pack ;;
   run) run ;;
+  bench) shift; bench "$@" ;;
   fuzz) fuzz ;;
   clean) clean ;;
   help|-h|--help) usage ;;

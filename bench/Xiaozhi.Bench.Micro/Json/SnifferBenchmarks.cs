@@ -1,0 +1,31 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Xiaozhi.Im.Service.Protocol;
+
+namespace Xiaozhi.Bench.Micro.Json;
+
+/// <summary>Top-level <c>type</c> sniffing of typical device text frames.</summary>
+[Config(typeof(MicroConfig))]
+[MemoryDiagnoser]
+public class SnifferBenchmarks
+{
+    private readonly byte[] _hello = Encoding.UTF8.GetBytes(
+        "{\"type\":\"hello\",\"version\":1,\"transport\":\"websocket\",\"features\":{\"mcp\":true},\"audio_params\":{\"format\":\"opus\",\"sample_rate\":16000,\"channels\":1,\"frame_duration\":60}}");
+
+    private readonly byte[] _listen = Encoding.UTF8.GetBytes("{\"session_id\":\"\",\"type\":\"listen\",\"state\":\"start\",\"mode\":\"auto\"}");
+
+    private readonly byte[] _typeLast = Encoding.UTF8.GetBytes(
+        "{\"session_id\":\"abc\",\"payload\":{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"tools\":[{\"name\":\"self.get_device_status\",\"description\":\"x\"}]}},\"type\":\"mcp\"}");
+
+    /// <summary>Type first.</summary>
+    [Benchmark]
+    public JsonMessageType Hello() => JsonMessageTypeSniffer.Sniff(_hello);
+
+    /// <summary>Type after one property.</summary>
+    [Benchmark]
+    public JsonMessageType Listen() => JsonMessageTypeSniffer.Sniff(_listen);
+
+    /// <summary>Type after a nested payload (skipped).</summary>
+    [Benchmark]
+    public JsonMessageType McpTypeLast() => JsonMessageTypeSniffer.Sniff(_typeLast);
+}

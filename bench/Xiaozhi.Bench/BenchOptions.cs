@@ -1,0 +1,128 @@
+using System.Globalization;
+
+namespace Xiaozhi.Bench;
+
+/// <summary>The harness's command line.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>The usage text.</summary>
+    public const string Help = """
+        Xiaozhi benchmark harness: (A) a raw Kestrel WebSocket echo, (B) the stub in echo mode (pacing off), (C) the IM
+        in front of B (auth on). Each server is a child process; the devices run in this one. Loopback only.
+
+        Usage: dotnet Xiaozhi.Bench.dll [options]        (./build.sh bench [options]; ./build.sh bench micro for BenchmarkDotNet)
+
+          --quick                 ~1-minute smoke: short runs, scaling N = 100, 1000, restart with 200 sessions
+          --devices N             the many-device latency run (200)
+          --rate R                frames per second per device in the latency runs (50)
+          --payload B             audio payload bytes per frame (160 ≈ a 60 ms Opus frame)
+          --protocol 1|2|3        device frame layout (1)
+          --duration S            measured seconds of each latency run (15; quick 5)
+          --warmup S              discarded seconds before each run (3; quick 2)
+          --scale LIST            idle-device counts for the scaling table (100,1000,5000,10000; quick 100,1000)
+          --talking PCT           talking share in the scaling table (5), at one 60 ms frame per talking device
+          --scale-duration S      measured seconds per scaling row (10; quick 4)
+          --ramp R                connections per second (1000)
+          --restart-sessions N    sessions for the backend-restart run (1000; quick 200)
+          --skip LIST             any of latency,scale,restart
+          --no-pin                do not pin with taskset
+          -h, --help              this text
+        """;
+
+    /// <summary>Quick profile.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Devices of the many-device latency run.</summary>
+    public int Devices { get; init; } = 200;
+
+    /// <summary>Frames/s per device.</summary>
+    public double Rate { get; init; } = 50;
+
+    /// <summary>Payload bytes.</summary>
+    public int Payload { get; init; } = 160;
+
+    /// <summary>Protocol version.</summary>
+    public int Protocol { get; init; } = 1;
+
+    /// <summary>Latency run duration.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Warm-up.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Scaling N values.</summary>
+    public IReadOnlyList<int> Scale { get; init; } = [100, 1_000, 5_000, 10_000];
+
+    /// <summary>Talking share in the scaling table.</summary>
+    public double TalkingPercent { get; init; } = 5;
+
+    /// <summary>Scaling row duration.</summary>
+    public TimeSpan ScaleDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections per second.</summary>
+    public double Ramp { get; init; } = 1_000;
+
+    /// <summary>Restart run sessions.</summary>
+    public int RestartSessions { get; init; } = 1_000;
+
+    /// <summary>Sections to skip.</summary>
+    public IReadOnlySet<string> Skip { get; init; } = new HashSet<string>();
+
+    /// <summary>Pin with taskset when available.</summary>
+    public bool Pin { get; init; } = true;
+
+    /// <summary>True when help was asked for.</summary>
+    public static bool WantsHelp(IReadOnlyList<string> args) => args.Any(a => a is "-h" or "--help");
+
+    /// <summary>Parses (quick first, so explicit flags override its values).</summary>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = args.Contains("--quick")
+            ? new BenchOptions
+            {
+                Quick = true,
+                Duration = TimeSpan.FromSeconds(5),
+                Warmup = TimeSpan.FromSeconds(2),
+                Scale = [100, 1_000],
+                ScaleDuration = TimeSpan.FromSeconds(4),
+                RestartSessions = 200,
+            }
+            : new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{name} needs a value.");
+            options = name switch
+            {
+                "--quick" => options,
+                "--devices" => options with { Devices = Int(name, Value(), 1, 20_000) },
+                "--rate" => options with { Rate = Double(name, Value(), 0.1, 1_000) },
+                "--payload" => options with { Payload = Int(name, Value(), 28, 65_535) },
+                "--protocol" => options with { Protocol = Int(name, Value(), 1, 3) },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Double(name, Value(), 1, 3_600)) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Double(name, Value(), 0, 600)) },
+                "--scale" => options with { Scale = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => Int(name, v, 1, 19_000)).ToArray() },
+                "--talking" => options with { TalkingPercent = Double(name, Value(), 0, 100) },
+                "--scale-duration" => options with { ScaleDuration = TimeSpan.FromSeconds(Double(name, Value(), 1, 3_600)) },
+                "--ramp" => options with { Ramp = Double(name, Value(), 1, 100_000) },
+                "--restart-sessions" => options with { RestartSessions = Int(name, Value(), 1, 19_000) },
+                "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
+                "--no-pin" => options with { Pin = false },
+                _ => throw new FormatException($"Unknown option '{name}' (see --help)."),
+            };
+        }
+
+        return options;
+    }
+
+    private static int Int(string name, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+            ? v
+            : throw new FormatException($"{name} must be an integer from {min} to {max}.");
+
+    private static double Double(string name, string text, double min, double max) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+            ? v
+            : throw new FormatException($"{name} must be a number from {min} to {max}.");
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Xiaozhi.Bench.Hosting;
+
+/// <summary>
+/// The three servers of a run, each a child process: (A) the raw echo and (C) the IM, both hosted by this
+/// executable's serve modes, and (B) the stub from its own build output. Pinning (when taskset exists and there are
+/// at least 2 CPUs): the server under test (A or C) on CPU 1; the stub and this load generator on CPU 0.
+/// </summary>
+public sealed class BenchTopology : IDisposable
+{
+    /// <summary>The IM's JWT secret: short on purpose (deployed secrets are).</summary>
+    public const string Secret = "bench";
+
+    private static readonly Dictionary<string, string> ServerGc = new() { ["DOTNET_gcServer"] = "1" };
+
+    private readonly string _stubDll;
+    private readonly int _otaPort = FreePort.Pick();
+    private ChildProcess? _echo;
+    private ChildProcess? _stub;
+    private ChildProcess? _im;
+
+    private BenchTopology(bool pin)
+    {
+        var metadata = typeof(BenchTopology).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
+        var root = metadata.GetValueOrDefault("RepositoryRoot") ?? throw new InvalidOperationException("RepositoryRoot metadata missing.");
+        var configuration = metadata.GetValueOrDefault("Configuration") ?? "Release";
+        _stubDll = Path.Combine(root, "Xiaozhi.AiService.Stub", "bin", configuration, "net10.0", "Xiaozhi.AiService.Stub.dll");
+        Configuration = configuration;
+        var taskset = File.Exists("/usr/bin/taskset") || File.Exists("/bin/taskset");
+        Pinned = pin && taskset && Environment.ProcessorCount >= 2;
+        PinDescription = Pinned
+            ? "server under test (A echo / C IM) on CPU 1; stub (B) and the load generator (this process) on CPU 0 (taskset -c / sched_setaffinity)"
+            : pin ? "not pinned (taskset missing or fewer than 2 CPUs)" : "not pinned (--no-pin)";
+    }
+
+    /// <summary>The build configuration of the binaries.</summary>
+    public string Configuration { get; }
+
+    /// <summary>Whether processes are pinned.</summary>
+    public bool Pinned { get; }
+
+    /// <summary>What was pinned where.</summary>
+    public string PinDescription { get; }
+
+    /// <summary>(A) URL.</summary>
+    public Uri EchoUrl { get; private set; } = null!;
+
+    /// <summary>(C) URL.</summary>
+    public Uri ImUrl { get; private set; } = null!;
+
+    /// <summary>(B) gRPC port (kept across restarts).</summary>
+    public int StubPort { get; private set; }
+
+    /// <summary>(A).</summary>
+    public ChildProcess Echo => _echo ?? throw new InvalidOperationException("not started");
+
+    /// <summary>(B).</summary>
+    public ChildProcess Stub => _stub ?? throw new InvalidOperationException("not started");
+
+    /// <summary>(C).</summary>
+    public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
+
+    /// <summary>Starts all three and waits until they listen.</summary>
+    public static async Task<BenchTopology> StartAsync(bool pin)
+    {
+        var topology = new BenchTopology(pin);
+        try
+        {
+            await topology.StartAllAsync().ConfigureAwait(false);
+            return topology;
+        }
+        catch
+        {
+            topology.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Kills the stub and starts it again on the same port; returns the time from the kill to listening again.</summary>
+    public async Task<TimeSpan> RestartStubAsync(Action onKilled)
+    {
+        ArgumentNullException.ThrowIfNull(onKilled);
+        var started = Stopwatch.GetTimestamp();
+        Stub.Kill();
+        onKilled();
+        Stub.Dispose();
+        _stub = StartStub();
+        if (!await FreePort.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The restarted stub did not listen within 30 s:\n" + Stub.Tail());
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _im?.Dispose();
+        _echo?.Dispose();
+        _stub?.Dispose();
+    }
+
+    private async Task StartAllAsync()
+    {
+        if (!File.Exists(_stubDll))
+        {
+            throw new InvalidOperationException($"The stub is not built: {_stubDll} (run ./build.sh bench, which builds {Configuration}).");
+        }
+
+        if (Pinned && (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
+        {
+            Process.GetCurrentProcess().ProcessorAffinity = 1; // CPU 0
+        }
+
+        var self = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll");
+        var echoPort = FreePort.Pick();
+        _echo = ChildProcess.Start("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, ServerGc);
+        EchoUrl = new Uri($"ws://127.0.0.1:{echoPort}/xiaozhi/v1/");
+
+        StubPort = FreePort.Pick();
+        _stub = StartStub();
+        if (!await FreePort.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(60)).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The stub did not listen within 60 s:\n" + Stub.Tail());
+        }
+
+        var imPort = FreePort.Pick();
+        _im = ChildProcess.Start(
+            "IM (C)",
+            self,
+            [
+                "serve-im",
+                "--urls", $"http://127.0.0.1:{imPort}",
+                "--Ai:Endpoints:0", $"http://127.0.0.1:{StubPort}",
+                "--Auth:JwtSecret", Secret,
+                "--Management:Urls", "http://127.0.0.1:0",
+                "--Logging:LogLevel:Default", "Warning",
+            ],
+            ServerCpu,
+            ServerGc);
+        ImUrl = new Uri($"ws://127.0.0.1:{imPort}/xiaozhi/v1/");
+        await Echo.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await Im.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+    }
+
+    private string? ServerCpu => Pinned ? "1" : null;
+
+    private ChildProcess StartStub() => ChildProcess.Start(
+        "stub (B)",
+        _stubDll,
+        [
+            "--urls", $"http://127.0.0.1:{StubPort}",
+            "--Ota:Urls", $"http://127.0.0.1:{_otaPort}",
+            "--Stub:Mode", "echo",
+            "--Stub:PacingEnabled", "false",
+            "--Logging:LogLevel:Default", "Warning",
+        ],
+        Pinned ? "0" : null);
+}

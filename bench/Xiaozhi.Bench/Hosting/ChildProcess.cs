@@ -1,0 +1,167 @@
+using System.Diagnostics;
+
+namespace Xiaozhi.Bench.Hosting;
+
+/// <summary>
+/// A server under test in its own process (<c>dotnet &lt;dll&gt; …</c>, optionally under <c>taskset -c CPU</c>), so its
+/// CPU and memory can be read from /proc without the load generator in them. Output is drained and the last lines
+/// kept for diagnostics; stdin stays open (closing it asks bench-hosted children to stop).
+/// </summary>
+public sealed class ChildProcess : IDisposable
+{
+    /// <summary>Printed by bench-hosted children once listening.</summary>
+    public const string ReadyMarker = "xiaozhi-bench: ready";
+
+    /// <summary>Printed by the IM host after a requested collection.</summary>
+    public const string GcDoneMarker = "xiaozhi-bench: gc-done";
+
+    private readonly Process _process;
+    private readonly Queue<string> _tail = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _gcDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    /// <summary>A label for messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The process id (of dotnet itself: taskset execs it).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>True once exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> <paramref name="args"/></c>, pinned to <paramref name="cpu"/> when given.</summary>
+    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string? cpu, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = cpu is null ? "dotnet" : "taskset",
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (cpu is not null)
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(cpu);
+            info.ArgumentList.Add("dotnet");
+        }
+
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // No proxies for anything, and no telemetry/first-run noise in the children.
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["NO_PROXY"] = "*";
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(name, process);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        process.Exited += (_, _) =>
+        {
+            child._ready.TrySetException(new InvalidOperationException($"{name} exited with code {process.ExitCode}:\n{child.Tail()}"));
+            child._gcDone.TrySetResult();
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits until stdin is closed (bench-hosted children stop then).</summary>
+    public static async Task WaitForStdinCloseAsync()
+    {
+        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is not null)
+        {
+        }
+    }
+
+    /// <summary>Waits for <see cref="ReadyMarker"/>.</summary>
+    public Task WaitReadyAsync(TimeSpan limit) => _ready.Task.WaitAsync(limit);
+
+    /// <summary>Asks an IM host for a full collection and waits for it (bounded).</summary>
+    public async Task CollectGarbageAsync()
+    {
+        _gcDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _process.StandardInput.WriteLineAsync("gc").ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+        await _gcDone.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await Task.Delay(200).ConfigureAwait(false); // let the kernel's RSS accounting settle
+    }
+
+    /// <summary>The last lines of output.</summary>
+    public string Tail()
+    {
+        lock (_tail)
+        {
+            return string.Join('\n', _tail);
+        }
+    }
+
+    /// <summary>Kills the process (and what it started) and waits for it.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        if (line.Contains(ReadyMarker, StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+        else if (line.Contains(GcDoneMarker, StringComparison.Ordinal))
+        {
+            _gcDone.TrySetResult();
+        }
+
+        lock (_tail)
+        {
+            _tail.Enqueue(line);
+            while (_tail.Count > 40)
+            {
+                _tail.Dequeue();
+            }
+        }
+    }
+}

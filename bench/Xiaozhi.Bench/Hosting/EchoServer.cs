@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Xiaozhi.Bench.Hosting;
+
+/// <summary>
+/// (A) the baseline: a minimal Kestrel WebSocket server that sends every message straight back (any path, no auth,
+/// no logging), so the gateway's figures can be read as "added by the hop".
+/// </summary>
+public static class EchoServer
+{
+    /// <summary>Serves on 127.0.0.1:<paramref name="port"/> until the process is killed or stdin closes.</summary>
+    public static async Task RunAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.Run(async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            await EchoAsync(socket).ConfigureAwait(false);
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(ChildProcess.ReadyMarker).ConfigureAwait(false);
+        await ChildProcess.WaitForStdinCloseAsync().ConfigureAwait(false);
+        await app.StopAsync().ConfigureAwait(false);
+    }
+
+    private static async Task EchoAsync(WebSocket socket)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                    return;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
+        {
+        }
+    }
+}

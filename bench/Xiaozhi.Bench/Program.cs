@@ -1,0 +1,166 @@
+using System.Globalization;
+using Xiaozhi.Bench;
+using Xiaozhi.Bench.Hosting;
+using Xiaozhi.Bench.Reporting;
+using Xiaozhi.Bench.Runs;
+using Xiaozhi.DeviceSim.Stats;
+
+// Child-process modes (started by BenchTopology).
+if (args is ["serve-echo", var port])
+{
+    await EchoServer.RunAsync(int.Parse(port, CultureInfo.InvariantCulture));
+    return 0;
+}
+
+if (args is ["serve-im", ..])
+{
+    await ImHost.RunAsync(args[1..]);
+    return 0;
+}
+
+if (BenchOptions.WantsHelp(args))
+{
+    Console.WriteLine(BenchOptions.Help);
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (FormatException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 2;
+}
+
+if (!ProcStats.Available)
+{
+    await Console.Error.WriteLineAsync("The harness reads CPU and memory from /proc: Linux only.");
+    return 2;
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var report = new BenchReport(Console.Out);
+void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
+
+Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
+using var topology = await BenchTopology.StartAsync(options.Pin);
+report.Machine(topology.PinDescription, topology.Configuration, options);
+FleetFigures? manyC = null;
+FleetFigures? largestScaled = null;
+var targets = new List<(string, string, string)>();
+try
+{
+    if (!options.Skip.Contains("latency"))
+    {
+        foreach (var devices in new[] { 1, options.Devices })
+        {
+            var spec = new FleetSpec
+            {
+                Devices = devices,
+                Rate = options.Rate,
+                Payload = options.Payload,
+                Protocol = options.Protocol,
+                Warmup = options.Warmup,
+                Duration = options.Duration,
+                Ramp = options.Ramp,
+            };
+            Phase($"latency: {devices} device(s) × {options.Rate} frames/s against A");
+            var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec, cancel.Token);
+            Phase($"latency: {devices} device(s) × {options.Rate} frames/s against C");
+            var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);
+            report.Comparison($"{devices} device{(devices == 1 ? "" : "s")} × {options.Rate:0.#} frames/s, {options.Payload} B, {options.Duration.TotalSeconds:0} s", a, c);
+            if (devices == options.Devices)
+            {
+                manyC = c;
+                var pa = a.Stats.Summary(LatencyMetric.RoundTrip);
+                var pc = c.Stats.Summary(LatencyMetric.RoundTrip);
+                var ia = a.Stats.Summary(LatencyMetric.RoundTripIntended);
+                var ic = c.Stats.Summary(LatencyMetric.RoundTripIntended);
+                report.Target($"added hop latency p99, {devices} devices × {options.Rate:0.#}/s", $"{BenchReport.Ms(pc.P99 - pa.P99)} ms (intended {BenchReport.Ms(ic.P99 - ia.P99)} ms)", "≤ 5 ms (stretch 3 ms)");
+                report.Target("CPU per forwarded frame (IM process)", $"{c.CpuMicrosecondsPerRoundTrip / 2:0.0} µs", "≤ 40 µs");
+            }
+        }
+    }
+
+    if (!options.Skip.Contains("scale"))
+    {
+        report.ScalingHeader(options.TalkingPercent);
+        foreach (var n in options.Scale)
+        {
+            var spec = new FleetSpec
+            {
+                Devices = n,
+                TalkingPercent = options.TalkingPercent,
+                Rate = 1000.0 / 60,
+                Payload = options.Payload,
+                Protocol = options.Protocol,
+                Warmup = TimeSpan.FromSeconds(Math.Min(2, options.Warmup.TotalSeconds)),
+                Duration = options.ScaleDuration,
+                Ramp = options.Ramp,
+                MeasureMemory = true,
+            };
+            Phase($"scaling: N = {n} against C");
+            var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);
+            Phase($"scaling: N = {n} against A");
+            var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec with { MeasureMemory = false }, cancel.Token);
+            report.ScalingRow(c, a);
+            if (c.Connected == n)
+            {
+                largestScaled = c;
+                var added = c.Stats.Summary(LatencyMetric.RoundTrip).P99 - a.Stats.Summary(LatencyMetric.RoundTrip).P99;
+                targets.Clear();
+                targets.Add(($"connected devices, {options.TalkingPercent:0.#} % talking (largest N)", $"{n} (added p99 {BenchReport.Ms(added)} ms)", "10,000 with added p99 ≤ 5 ms"));
+            }
+            else
+            {
+                report.Line($"       N = {n}: only {c.Connected} connected; larger N not attempted");
+                break;
+            }
+        }
+
+        if (largestScaled is not null)
+        {
+            report.Target($"RSS per idle device after a GC (N = {largestScaled.Spec.Devices})", $"{largestScaled.RssPerDevice / 1024:0.0} KB", "≤ 32 KB (stretch 16 KB)");
+            report.Target($"time to connect N = {largestScaled.Spec.Devices} (ramp {options.Ramp:0}/s)", $"{largestScaled.ConnectElapsed.TotalSeconds:0.00} s", "-");
+        }
+
+        foreach (var (figure, measured, target) in targets)
+        {
+            report.Target(figure, measured, target);
+        }
+
+        report.Line();
+    }
+
+    if (!options.Skip.Contains("restart"))
+    {
+        Phase($"restart: {options.RestartSessions} sessions, killing and restarting the stub");
+        var r = await RestartRun.RunAsync(topology, options.RestartSessions, options.Payload, options.Ramp, TimeSpan.FromSeconds(10), cancel.Token);
+        report.Restart(r);
+        report.Target(
+            $"{options.RestartSessions} sessions resumed after backend restart",
+            r.ListeningToAllResumed is { } t ? $"{t.TotalSeconds:0.000} s, {r.Disconnected} disconnects" : $"{r.Resumed}/{r.Connected} resumed, {r.Disconnected} disconnects",
+            "≤ 0.5 s, 0 disconnects");
+    }
+}
+catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
+{
+    report.Line($"FAILED: {ex.Message}");
+    report.Line($"IM output tail:\n{topology.Im.Tail()}");
+    report.Line($"stub output tail:\n{topology.Stub.Tail()}");
+    report.Summary();
+    return 1;
+}
+
+_ = manyC;
+report.Summary();
+return 0;

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Xiaozhi.Bench.Runs;
+using Xiaozhi.DeviceSim.Stats;
+
+namespace Xiaozhi.Bench.Reporting;
+
+/// <summary>Formats the harness's sections (written as they complete) and the closing summary against the targets.</summary>
+public sealed class BenchReport
+{
+    private readonly TextWriter _out;
+    private readonly List<string> _summary = [];
+
+    /// <summary>Writes to <paramref name="output"/>.</summary>
+    public BenchReport(TextWriter output) => _out = output;
+
+    /// <summary>Machine facts.</summary>
+    public void Machine(string pinning, string configuration, BenchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var model = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var kernel = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : RuntimeInformation.OSDescription;
+        Line($"Xiaozhi IM benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, profile {(options.Quick ? "quick" : "default")}");
+        Line($"machine: {Environment.ProcessorCount} CPUs ({model ?? "unknown model"}), Linux {kernel}, {RuntimeInformation.FrameworkDescription}, open files {Hosting.ProcStats.OpenFilesLimit()}");
+        Line($"pinning: {pinning}");
+        Line($"build: {configuration}; servers run with DOTNET_gcServer=1 (the IM's own runtimeconfig setting); payload {options.Payload} B, protocol {options.Protocol}, IM auth on (HS256, {Hosting.BenchTopology.Secret.Length}-byte secret)");
+        Line("latencies are WebSocket round trips device → server → device, ms; 'intended' = from the scheduled send time (coordinated omission corrected)");
+        Line();
+    }
+
+    /// <summary>The A/C comparison for one load.</summary>
+    public void Comparison(string title, FleetFigures a, FleetFigures c)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(c);
+        Line($"== {title}: A raw echo vs C IM → stub (echo) ==");
+        Line($"{"",-8} {"echoes",9} | {"p50",8} {"p99",8} {"p99.9",8} {"max",8} | intended: {"p50",8} {"p99",8} {"p99.9",8} {"max",8}");
+        var sa = a.Stats.Summary(LatencyMetric.RoundTrip);
+        var sc = c.Stats.Summary(LatencyMetric.RoundTrip);
+        var ia = a.Stats.Summary(LatencyMetric.RoundTripIntended);
+        var ic = c.Stats.Summary(LatencyMetric.RoundTripIntended);
+        Line($"{"A",-8} {sa.Count,9} | {Ms(sa.P50),8} {Ms(sa.P99),8} {Ms(sa.P999),8} {Ms(sa.Max),8} |           {Ms(ia.P50),8} {Ms(ia.P99),8} {Ms(ia.P999),8} {Ms(ia.Max),8}");
+        Line($"{"C",-8} {sc.Count,9} | {Ms(sc.P50),8} {Ms(sc.P99),8} {Ms(sc.P999),8} {Ms(sc.Max),8} |           {Ms(ic.P50),8} {Ms(ic.P99),8} {Ms(ic.P999),8} {Ms(ic.Max),8}");
+        Line($"{"C - A",-8} {"",9} | {Ms(sc.P50 - sa.P50),8} {Ms(sc.P99 - sa.P99),8} {Ms(sc.P999 - sa.P999),8} {"",8} |           {Ms(ic.P50 - ia.P50),8} {Ms(ic.P99 - ia.P99),8} {Ms(ic.P999 - ia.P999),8}");
+        Line($"{"C / A",-8} {"",9} | {Ratio(sc.P50, sa.P50),8} {Ratio(sc.P99, sa.P99),8} {Ratio(sc.P999, sa.P999),8} {"",8} |           {Ratio(ic.P50, ia.P50),8} {Ratio(ic.P99, ia.P99),8} {Ratio(ic.P999, ia.P999),8}");
+        Line($"frames: A sent {a.Stats.FramesSent} echoed {a.Stats.FramesEchoed}; C sent {c.Stats.FramesSent} echoed {c.Stats.FramesEchoed} in {c.Measured.TotalSeconds:0.0} s; errors A {Errors(a.Stats)}, C {Errors(c.Stats)}; disconnects A {a.Disconnects}, C {c.Disconnects}");
+        Line($"server CPU: A echo {a.CpuPercent:0.0}% of a core = {a.CpuMicrosecondsPerRoundTrip:0.0} µs per echoed frame; " +
+             $"C IM {c.CpuPercent:0.0}% = {c.CpuMicrosecondsPerRoundTrip:0.0} µs per round trip = {c.CpuMicrosecondsPerRoundTrip / 2:0.0} µs per forwarded frame (uplink and downlink each count one)");
+        Line($"other CPU in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% of a core, load generator {c.LoadCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% (A's window: load generator {a.LoadCpuSeconds / a.Measured.TotalSeconds * 100:0.0}%)");
+        Line($"connect: A {a.Connected} in {a.ConnectElapsed.TotalSeconds:0.000} s, C {c.Connected} in {c.ConnectElapsed.TotalSeconds:0.000} s (C connect+hello p50 {Ms(c.Stats.Summary(LatencyMetric.ConnectToHello).P50)} ms, p99 {Ms(c.Stats.Summary(LatencyMetric.ConnectToHello).P99)} ms)");
+        Line();
+    }
+
+    /// <summary>Scaling table header.</summary>
+    public void ScalingHeader(double talkingPercent)
+    {
+        Line($"== Scaling: N idle devices through C, {talkingPercent:0.#} % talking at one 60 ms frame each (16.7 frames/s); A with the same N as baseline ==");
+        Line($"{"N",6} {"conn C",7} {"conn s",7} {"conn/s",7} {"RSS/dev",9} {"talk",5} {"IM CPU",7} {"µs/fwd",7} | {"C p50",7} {"C p99",7} {"C p99.9",8} | {"A p50",7} {"A p99",7} {"A p99.9",8} | {"+p99",7} {"+p99int",8} | err/disc C");
+    }
+
+    /// <summary>One scaling row.</summary>
+    public void ScalingRow(FleetFigures c, FleetFigures? a)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var sc = c.Stats.Summary(LatencyMetric.RoundTrip);
+        var ic = c.Stats.Summary(LatencyMetric.RoundTripIntended);
+        var sa = a?.Stats.Summary(LatencyMetric.RoundTrip) ?? default;
+        var ia = a?.Stats.Summary(LatencyMetric.RoundTripIntended) ?? default;
+        var talking = (int)Math.Round(c.Connected * c.Spec.TalkingPercent / 100);
+        var rss = c.RssPerDevice is { } r ? $"{r / 1024:0.0} KB" : "-";
+        Line($"{c.Spec.Devices,6} {c.Connected,7} {c.ConnectElapsed.TotalSeconds,7:0.00} {c.Connected / Math.Max(c.ConnectElapsed.TotalSeconds, 1e-9),7:0} {rss,9} {talking,5} {c.CpuPercent,6:0.0}% {c.CpuMicrosecondsPerRoundTrip / 2,7:0.0} | " +
+             $"{Ms(sc.P50),7} {Ms(sc.P99),7} {Ms(sc.P999),8} | {Ms(sa.P50),7} {Ms(sa.P99),7} {Ms(sa.P999),8} | {Ms(sc.P99 - sa.P99),7} {Ms(ic.P99 - ia.P99),8} | {c.Stats.ErrorCount}/{c.Disconnects}");
+        foreach (var (kind, count) in c.Stats.Errors)
+        {
+            Line($"{"",6}   C error: {count} × {kind}");
+        }
+    }
+
+    /// <summary>The restart section.</summary>
+    public void Restart(RestartFigures r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        Line();
+        Line($"== Backend restart: {r.Sessions} sessions through C; the stub process killed and restarted on the same port ==");
+        Line($"sessions echoing before the kill: {r.Connected}; stub kill → listening again: {r.StubDownToListening.TotalSeconds:0.000} s");
+        Line($"resumed (a round trip with a frame sent after the kill): {r.Resumed}/{r.Connected}; device disconnects: {r.Disconnected}; waited {r.Waited.TotalSeconds:0.0} s");
+        Line(r.ListeningToAllResumed is { } t
+            ? $"all resumed {t.TotalSeconds:0.000} s after the new stub listened ({r.KillToAllResumed!.Value.TotalSeconds:0.000} s after the kill)"
+            : "not all sessions resumed (see disconnects: the current build ends sessions when the AI stream fails, unless resume is merged)");
+        foreach (var (kind, count) in r.Errors)
+        {
+            Line($"  device error: {count} × {kind}");
+        }
+
+        Line();
+    }
+
+    /// <summary>Adds a summary line against a target.</summary>
+    public void Target(string figure, string measured, string target) => _summary.Add($"{figure,-52} {measured,-34} {target}");
+
+    /// <summary>Prints the summary.</summary>
+    public void Summary()
+    {
+        Line("== Summary against the issue's targets ==");
+        Line($"{"figure",-52} {"measured",-34} target");
+        foreach (var line in _summary)
+        {
+            Line(line);
+        }
+    }
+
+    /// <summary>A free line.</summary>
+    public void Line(string text = "")
+    {
+        _out.WriteLine(text);
+        _out.Flush();
+    }
+
+    /// <summary>µs → ms text.</summary>
+    public static string Ms(long microseconds) => (microseconds / 1000.0).ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string Ratio(long c, long a) => a <= 0 ? "-" : ((double)c / a).ToString("0.00", CultureInfo.InvariantCulture) + "x";
+
+    private static string Errors(RunStats stats)
+    {
+        if (stats.ErrorCount == 0)
+        {
+            return "0";
+        }
+
+        var text = new StringBuilder();
+        text.Append(stats.ErrorCount).Append(" (");
+        text.AppendJoin(", ", stats.Errors.Select(e => $"{e.Value} × {e.Key}"));
+        return text.Append(')').ToString();
+    }
+}

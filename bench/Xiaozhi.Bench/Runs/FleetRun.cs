@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Xiaozhi.Bench.Hosting;
+using Xiaozhi.DeviceSim.Devices;
+using Xiaozhi.DeviceSim.Running;
+
+namespace Xiaozhi.Bench.Runs;
+
+/// <summary>Connects a fleet to a target, runs echo probes on the talking share, reads the server from /proc, closes.</summary>
+public static class FleetRun
+{
+    private static int _prefix;
+
+    /// <summary>Runs <paramref name="spec"/> against <paramref name="url"/>; <paramref name="server"/> is the process measured.</summary>
+    public static async Task<FleetFigures> RunAsync(Uri url, string? secret, ChildProcess server, FleetSpec spec, CancellationToken cancellationToken, ChildProcess? stub = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(spec);
+        var settings = new DeviceSettings
+        {
+            Url = url,
+            Secret = secret,
+            ProtocolVersion = spec.Protocol,
+            FrameBytes = spec.Payload,
+            DeviceIdPrefix = (byte)Interlocked.Increment(ref _prefix),
+            ConnectTimeout = TimeSpan.FromSeconds(20),
+        };
+        var plan = new ScenarioPlan { Scenario = Scenario.Echo, TalkingPercent = spec.TalkingPercent, Rate = spec.Rate };
+        var descriptorsBefore = ProcStats.OpenDescriptors(server.Pid);
+        long? rssBefore = null;
+        if (spec.MeasureMemory)
+        {
+            await server.CollectGarbageAsync().ConfigureAwait(false);
+            rssBefore = ProcStats.RssBytes(server.Pid);
+        }
+
+        var fleet = new DeviceFleet(settings);
+        try
+        {
+            var connect = await fleet.ConnectAsync(spec.Devices, spec.Ramp, cancellationToken).ConfigureAwait(false);
+            double? rssPerDevice = null;
+            long? rssAfter = null;
+            if (spec.MeasureMemory && connect.Connected > 0)
+            {
+                await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+                await server.CollectGarbageAsync().ConfigureAwait(false);
+                rssAfter = ProcStats.RssBytes(server.Pid);
+                rssPerDevice = (double)(rssAfter.Value - rssBefore!.Value) / connect.Connected;
+            }
+
+            if (spec.Warmup > TimeSpan.Zero)
+            {
+                await fleet.RunAsync(plan, spec.Warmup, cancellationToken).ConfigureAwait(false);
+                await fleet.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                fleet.ResetLatencies();
+            }
+
+            var cpuBefore = ProcStats.CpuSeconds(server.Pid);
+            var stubBefore = stub is null ? 0 : ProcStats.CpuSeconds(stub.Pid);
+            var loadBefore = ProcStats.CpuSeconds(Environment.ProcessId);
+            var started = Stopwatch.GetTimestamp();
+            await fleet.RunAsync(plan, spec.Duration, cancellationToken).ConfigureAwait(false);
+            await fleet.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            var measured = Stopwatch.GetElapsedTime(started);
+            var cpu = ProcStats.CpuSeconds(server.Pid) - cpuBefore;
+            return new FleetFigures
+            {
+                Spec = spec,
+                Connected = connect.Connected,
+                ConnectElapsed = connect.Elapsed,
+                Stats = fleet.Collect(),
+                Measured = measured,
+                ServerCpuSeconds = cpu,
+                RssPerDevice = rssPerDevice,
+                RssAfterConnect = rssAfter,
+                Disconnects = fleet.Counters.Disconnects,
+                StubCpuSeconds = stub is null ? null : ProcStats.CpuSeconds(stub.Pid) - stubBefore,
+                LoadCpuSeconds = ProcStats.CpuSeconds(Environment.ProcessId) - loadBefore,
+            };
+        }
+        finally
+        {
+            await fleet.DisposeAsync().ConfigureAwait(false);
+            await WaitForDescriptorsAsync(server.Pid, descriptorsBefore).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits (up to 30 s) until the server closed the sessions of the fleet just disposed: its descriptor count is back
+    /// near where it was, or has stopped falling for a second (pooled upstream connections stay open).
+    /// </summary>
+    private static async Task WaitForDescriptorsAsync(int pid, int before)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
+        var last = int.MaxValue;
+        var stableSince = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            var now = ProcStats.OpenDescriptors(pid);
+            if (now <= before + 16)
+            {
+                return;
+            }
+
+            if (now < last)
+            {
+                last = now;
+                stableSince = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(stableSince) > TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+}

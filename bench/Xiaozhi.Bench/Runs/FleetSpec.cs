@@ -1,0 +1,32 @@
+namespace Xiaozhi.Bench.Runs;
+
+/// <summary>One measured fleet run against one target.</summary>
+public sealed record FleetSpec
+{
+    /// <summary>Devices to connect.</summary>
+    public required int Devices { get; init; }
+
+    /// <summary>Share of them sending probes.</summary>
+    public double TalkingPercent { get; init; } = 100;
+
+    /// <summary>Probe frames per second per talking device.</summary>
+    public required double Rate { get; init; }
+
+    /// <summary>Payload bytes.</summary>
+    public required int Payload { get; init; }
+
+    /// <summary>Frame layout.</summary>
+    public int Protocol { get; init; } = 1;
+
+    /// <summary>Discarded time.</summary>
+    public TimeSpan Warmup { get; init; }
+
+    /// <summary>Measured time.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Connections per second.</summary>
+    public double Ramp { get; init; } = 1_000;
+
+    /// <summary>Read the server's RSS after a forced GC before and after connecting (IM host only).</summary>
+    public bool MeasureMemory { get; init; }
+}

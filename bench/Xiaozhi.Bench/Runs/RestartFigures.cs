@@ -1,0 +1,22 @@
+namespace Xiaozhi.Bench.Runs;
+
+/// <summary>What the backend-restart run measured.</summary>
+/// <param name="Sessions">Sessions asked for.</param>
+/// <param name="Connected">Sessions connected and echoing before the kill.</param>
+/// <param name="StubDownToListening">From killing the stub to the new one listening.</param>
+/// <param name="Resumed">Sessions that completed a round trip with a frame sent after the kill.</param>
+/// <param name="Disconnected">Sessions whose WebSocket ended (the device would notice).</param>
+/// <param name="ListeningToAllResumed">From the new stub listening to the last session resumed (null: not all resumed).</param>
+/// <param name="KillToAllResumed">From the kill to the last session resumed (null: not all resumed).</param>
+/// <param name="Waited">How long the run waited for resumption.</param>
+/// <param name="Errors">Device errors by kind.</param>
+public sealed record RestartFigures(
+    int Sessions,
+    int Connected,
+    TimeSpan StubDownToListening,
+    int Resumed,
+    int Disconnected,
+    TimeSpan? ListeningToAllResumed,
+    TimeSpan? KillToAllResumed,
+    TimeSpan Waited,
+    IReadOnlyDictionary<string, long> Errors);
