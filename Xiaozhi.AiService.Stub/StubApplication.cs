@@ -67,7 +67,8 @@ public static class StubApplication
             var stub = ReadUnvalidated(configuration);
             kestrel.Limits.Http2.MaxStreamsPerConnection = Math.Max(1, stub.MaxStreamsPerConnection);
             var tracker = kestrel.ApplicationServices.GetRequiredService<ConnectionTracker>();
-            endpoints.Configure(kestrel, tracker.Middleware);
+            var tls = configuration.GetSection(StubTlsOptions.SectionName).Get<StubTlsOptions>() ?? new StubTlsOptions();
+            endpoints.Configure(kestrel, tracker.Middleware, tls);
         });
 
         var app = builder.Build();

@@ -35,11 +35,43 @@ public static class CommandLineHelp
           --Ai:ConnectTimeout                no endpoint connectable → 503   default 00:00:03
           --Ai:KeepAlivePingDelay            HTTP/2 keepalive (>= 10 s)      default 00:00:30
           --Ai:KeepAlivePingTimeout                                          default 00:00:10
+          --Ai:HealthCheckInterval           HealthCheck per endpoint (heartbeat)   default 00:00:15
+          --Ai:HealthCheckTimeout            no answer → endpoint unreachable       default 00:00:03
+          --Ai:ReconnectInitialBackoff / ReconnectMaxBackoff  channel reconnect   default 00:00:00.1 / 00:00:05
+
+        Session resume (a lost ChatStream is reopened; the device keeps its WebSocket)
+          --Ai:Resume:InitialBackoff / MaxBackoff   backoff with jitter          default 00:00:00.1 / 00:00:05
+          --Ai:Resume:Timeout                no new stream by then → alert + 1011   default 00:00:10
+          --Ai:Resume:MaxBufferedFrames      device frames kept meanwhile, past it → alert + 1011   default 256
+          --Ai:Resume:MaxBufferedBytes       payload bytes kept meanwhile    default 1048576 (1 MiB)
+          --Ai:Resume:MaxBufferAge           oldest kept frame               default 00:00:10
 
         Limits
           --Limits:CloseTimeout              wait for a device's close answer              default 00:00:02
           --Limits:UpstreamDrainTimeout      wait for the AI stream to end after a device left   default 00:00:02
           --Limits:InitialReceiveBufferBytes pooled receive buffer, grows as needed        default 16384
+          --Limits:DeviceSendTimeout         device stopped reading → cut off (1008)       default 00:00:10
+          --Limits:DrainTimeout              on stop: 503 to new devices, running turns may finish, then 1001   default 00:00:30
+
+        Admission control (Admission:)
+          --Admission:MaxConcurrentSessions  sessions at once, then 503      default 10000
+          --Admission:PerIpConnectionsPerSecond / PerIpConnectionBurst  new connections per IP, then 429   default 20 / 200
+          --Admission:HandshakeTimeout       upgrade request headers         default 00:00:10
+          --Admission:HelloTimeout           no hello → close 1008           default 00:00:30
+          --Admission:IdleTimeout            no frame → close 1000           default 00:03:00
+          --Admission:MessagesPerSecond / MessageBurst  flood → alert + 1008  default 100 / 200
+          --Admission:AllowedOrigins:0 <origin> ...  browser Origin allow-list (403)  default off
+
+        Operations
+          --Management:Urls                  /healthz /readyz /metrics       default http://127.0.0.1:9090
+          --Management:Enabled               true | false                    default true
+          --Telemetry:Prometheus             /metrics on the management port default true
+          --Telemetry:OtlpEndpoint <url>     OTLP export of metrics and traces   default off
+          --Telemetry:OtlpProtocol           grpc | http/protobuf            default grpc
+          --Telemetry:HashDeviceIdsInLogs    log a digest instead of the MAC default false
+          --Logging:Console:FormatterName json   JSON console logs
+          --Ai:Tls:CaCertificatePath / ClientCertificatePath / ClientCertificatePassword / ClientKeyPath   TLS/mTLS to https:// endpoints
+          --Kestrel:Certificates:Default:Path / Password   certificate for wss:// (with an https:// --urls)
 
         Reusing the Go AI service's configuration
           --GoServiceConfig:Path <config.yaml>  read server.token, transport.grpc.ip/port, transport.websocket.browser,

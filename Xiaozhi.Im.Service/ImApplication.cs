@@ -1,10 +1,12 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Auth;
 using Xiaozhi.Im.Service.Configuration;
 using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Devices;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Telemetry;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service;
@@ -33,6 +35,15 @@ public static class ImApplication
         }
 
         AddImServices(builder.Services, builder.Configuration);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Admission: a client must finish its upgrade request headers within the handshake timeout.
+            var admission = kestrel.ApplicationServices.GetRequiredService<IOptions<AdmissionOptions>>().Value;
+            if (admission.HandshakeTimeout > TimeSpan.Zero)
+            {
+                kestrel.Limits.RequestHeadersTimeout = admission.HandshakeTimeout;
+            }
+        });
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -53,11 +64,37 @@ public static class ImApplication
         services.AddOptions<DeviceSessionOptions>().Bind(configuration.GetSection(DeviceSessionOptions.SectionName)).ValidateOnStart();
 
         services.AddSingleton<DeviceTokenValidator>();
+        services.TryAddSingleton<IAiEndpointPolicy, LeastSessionsEndpointPolicy>();
         services.AddSingleton<AiEndpointPool>();
+        services.AddHostedService<AiEndpointHealthMonitor>();
+        services.AddSingleton<SessionDropCounters>();
+        services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<DeviceWebSocketEndpoint>();
+        services.AddImTelemetry(configuration);
+        AddValidated<AdmissionOptions, AdmissionOptionsValidator>(services, configuration, AdmissionOptions.SectionName);
+        services.AddSingleton<ConnectionAdmission>();
         services.AddHostedService<AuthStartupReport>();
         services.AddHostedService<SessionShutdownService>();
+
+        // The host must outlive the drain: turns in progress get Limits:DrainTimeout, then closes and upstream completion.
+        services.Configure<HostOptions>(host =>
+        {
+            var needed = ReadDrainTimeout(configuration) + TimeSpan.FromSeconds(10);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+    }
+
+    private static TimeSpan ReadDrainTimeout(IConfiguration configuration)
+    {
+        // Read without validation (Limits are validated at start with a message naming the setting).
+        var configured = configuration[$"{LimitsOptions.SectionName}:{nameof(LimitsOptions.DrainTimeout)}"];
+        return TimeSpan.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var drain) && drain > TimeSpan.Zero
+            ? drain
+            : new LimitsOptions().DrainTimeout;
     }
 
     private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)

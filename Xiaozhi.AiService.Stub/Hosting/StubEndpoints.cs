@@ -30,7 +30,7 @@ internal sealed class StubEndpoints
     }
 
     /// <summary>Adds every endpoint to Kestrel with its protocols; <paramref name="gate"/> runs first on each gRPC connection.</summary>
-    public void Configure(KestrelServerOptions kestrel, Func<ConnectionDelegate, ConnectionDelegate> gate)
+    public void Configure(KestrelServerOptions kestrel, Func<ConnectionDelegate, ConnectionDelegate> gate, StubTlsOptions tls)
     {
         foreach (var endpoint in All)
         {
@@ -47,7 +47,11 @@ internal sealed class StubEndpoints
                     listen.Protocols = HttpProtocols.Http1;
                 }
 
-                if (endpoint.IsHttps)
+                if (endpoint.IsHttps && endpoint.Kind == StubEndpointKind.Grpc)
+                {
+                    listen.UseHttps(https => ClientCertificatePolicy.Apply(https, tls));
+                }
+                else if (endpoint.IsHttps)
                 {
                     listen.UseHttps();
                 }

@@ -34,7 +34,7 @@ internal sealed partial class StubChatService(
         await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in SessionMetadataHeaders.All)
+        foreach (var name in SessionMetadataHeaders.All.Append(SessionMetadataHeaders.TraceParent))
         {
             if (context.RequestHeaders.Get(name) is { IsBinary: false } entry)
             {

@@ -25,7 +25,13 @@ public static class SessionMetadataHeaders
     /// <summary>The device's <c>Transport-Type</c> (informational).</summary>
     public const string TransportType = "transport-type";
 
-    /// <summary>All of the above, in a stable order.</summary>
+    /// <summary>
+    /// W3C trace context of the IM's session span (<c>00-traceid-spanid-flags</c>), so an AI service can join the
+    /// trace. Optional; not part of <see cref="All"/>.
+    /// </summary>
+    public const string TraceParent = "traceparent";
+
+    /// <summary>All of the above but <see cref="TraceParent"/>, in a stable order.</summary>
     public static IReadOnlyList<string> All { get; } =
         [DeviceId, ClientId, SessionId, ProtocolVersion, UserId, TransportType];
 }

@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Auth;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Telemetry;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Devices;
@@ -26,6 +28,13 @@ public sealed partial class DeviceWebSocketEndpoint
     private readonly DeviceTokenValidator _tokens;
     private readonly SessionRegistry _registry;
     private readonly AiEndpointPool _upstream;
+    private readonly ResumeOptions _resume;
+    private readonly SessionDropCounters _counters;
+    private readonly GatewayDrain _drain;
+    private readonly ConnectionAdmission _admission;
+    private readonly AdmissionOptions _admissionOptions;
+    private readonly ImMetrics _metrics;
+    private readonly TelemetryOptions _telemetry;
     private readonly TimeProvider _timeProvider;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILoggerFactory _loggerFactory;
@@ -41,6 +50,12 @@ public sealed partial class DeviceWebSocketEndpoint
         DeviceTokenValidator tokens,
         SessionRegistry registry,
         AiEndpointPool upstream,
+        SessionDropCounters counters,
+        GatewayDrain drain,
+        ConnectionAdmission admission,
+        IOptions<AdmissionOptions> admissionOptions,
+        ImMetrics metrics,
+        IOptions<TelemetryOptions> telemetry,
         TimeProvider timeProvider,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggerFactory)
@@ -54,6 +69,13 @@ public sealed partial class DeviceWebSocketEndpoint
         _tokens = tokens;
         _registry = registry;
         _upstream = upstream;
+        _resume = ai.Value.Resume;
+        _counters = counters;
+        _drain = drain;
+        _admission = admission;
+        _admissionOptions = admissionOptions.Value;
+        _metrics = metrics;
+        _telemetry = telemetry.Value;
         _timeProvider = timeProvider;
         _lifetime = lifetime;
         _loggerFactory = loggerFactory;
@@ -77,6 +99,21 @@ public sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
+        if (_drain.IsDraining)
+        {
+            LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "draining");
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "server draining, try again later", "draining").ConfigureAwait(false);
+            return;
+        }
+
+        var admitted = _admission.Check(context.Connection.RemoteIpAddress, context.Request.Headers.Origin.ToString(), _registry.Count);
+        if (!admitted.Admitted)
+        {
+            LogRefused(_logger, admitted.StatusCode, admitted.Category);
+            await RefuseAsync(context, admitted.StatusCode, admitted.Reason, admitted.Category).ConfigureAwait(false);
+            return;
+        }
+
         var handshake = DeviceHandshake.Parse(context.Request.Headers, _webSocket.AllowQueryIdentity ? context.Request.QueryString.Value : null);
         if (handshake.Identity is not { } identity)
         {
@@ -89,7 +126,7 @@ public sealed partial class DeviceWebSocketEndpoint
         using var scope = _logger.BeginScope(new Dictionary<string, object?>
         {
             ["SessionId"] = sessionId,
-            ["DeviceId"] = identity.DeviceId,
+            ["DeviceId"] = _telemetry.DeviceIdForLogs(identity.DeviceId),
         });
 
         string? userId = null;
@@ -129,11 +166,16 @@ public sealed partial class DeviceWebSocketEndpoint
             identity.TransportType,
             FormatRemote(context));
 
+        // One span per session (W3C trace context goes to the AI service in the ChatStream metadata).
+        using var sessionSpan = ImTelemetry.Source.StartActivity("xiaozhi.session", System.Diagnostics.ActivityKind.Server);
+        sessionSpan?.SetTag("xiaozhi.session_id", sessionId)
+            .SetTag("xiaozhi.protocol_version", (int)identity.ProtocolVersion)
+            .SetTag("xiaozhi.transport_type", identity.TransportType);
         var upstream = await _upstream.OpenChatStreamAsync(metadata, context.RequestAborted).ConfigureAwait(false);
         if (upstream is null)
         {
             LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "no AI endpoint connectable");
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "AI service unavailable, try again later").ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "AI service unavailable, try again later", "no_ai_endpoint").ConfigureAwait(false);
             return;
         }
 
@@ -152,9 +194,12 @@ public sealed partial class DeviceWebSocketEndpoint
             throw;
         }
 
+        using var activity = new DeviceActivityMonitor(_admissionOptions, _timeProvider, _logger, _metrics);
         using (socket)
         {
-            var session = new Session(metadata, socket, upstream, _uplinkLimits, _limits, _timeProvider, _loggerFactory.CreateLogger<Session>());
+            var sessionLogger = _loggerFactory.CreateLogger<Session>();
+            var session = new Session(metadata, new MonitoredWebSocket(socket, activity), upstream, _upstream, _uplinkLimits, _limits, _resume, _counters, _timeProvider, sessionLogger, _metrics);
+            activity.Attach(session, session.Writer);
             var registration = _registry.Register(session, _sessions.DuplicateDevicePolicy);
             if (!registration.Accepted)
             {
@@ -167,12 +212,14 @@ public sealed partial class DeviceWebSocketEndpoint
                 await replaced.CloseAsync(DeviceCloseReasons.Replaced).ConfigureAwait(false);
             }
 
+            _metrics.SessionStarted();
             try
             {
                 await session.RunAsync(_lifetime.ApplicationStopping).ConfigureAwait(false);
             }
             finally
             {
+                _metrics.SessionEnded();
                 _registry.Unregister(session);
             }
         }
@@ -186,8 +233,17 @@ public sealed partial class DeviceWebSocketEndpoint
             : string.Create(CultureInfo.InvariantCulture, $"{connection.RemoteIpAddress}:{connection.RemotePort}");
     }
 
-    private static async Task RefuseAsync(HttpContext context, int status, string reason)
+    private async Task RefuseAsync(HttpContext context, int status, string reason, string? category = null)
     {
+        _metrics.UpgradeRejected(status, category ?? status switch
+        {
+            StatusCodes.Status400BadRequest => "bad_request",
+            StatusCodes.Status401Unauthorized => "auth",
+            StatusCodes.Status404NotFound => "path",
+            StatusCodes.Status409Conflict => "duplicate",
+            StatusCodes.Status426UpgradeRequired => "not_websocket",
+            _ => "other",
+        });
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(reason).ConfigureAwait(false);

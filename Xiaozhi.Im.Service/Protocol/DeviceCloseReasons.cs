@@ -38,6 +38,14 @@ public static class DeviceCloseReasons
         WebSocketCloseStatus.InternalServerError,
         "connection to the AI service failed (" + statusCode + ")");
 
+    /// <summary>1011: no new stream to the AI service could be opened within the resume limits.</summary>
+    public static DeviceClose ResumeFailed(string why) => new(
+        WebSocketCloseStatus.InternalServerError,
+        "connection to the AI service lost (" + why + ")");
+
+    /// <summary>1008: the device stopped reading (a send did not complete within Limits:DeviceSendTimeout).</summary>
+    public static DeviceClose SlowConsumer { get; } = new(WebSocketCloseStatus.PolicyViolation, "device stopped reading");
+
     /// <summary>Cuts <paramref name="reason"/> to at most <see cref="MaxReasonBytes"/> UTF-8 bytes, on a character boundary.</summary>
     public static string Fit(string reason)
     {

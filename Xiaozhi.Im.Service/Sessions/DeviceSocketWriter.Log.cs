@@ -12,4 +12,7 @@ public sealed partial class DeviceSocketWriter
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Debug, Message = "Send of a {FrameKind} frame to the device failed: {ExceptionType}")]
     private static partial void LogSendFailed(ILogger logger, string frameKind, string exceptionType);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "The device stopped reading: a {Bytes}-byte send did not complete within {SendTimeout}; connection aborted (1008 device stopped reading)")]
+    private static partial void LogStoppedReading(ILogger logger, TimeSpan sendTimeout, int bytes);
 }

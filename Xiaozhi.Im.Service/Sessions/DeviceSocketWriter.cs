@@ -8,22 +8,33 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// The single writer of one device WebSocket: downlink frames, the IM's alerts and the close all go through here,
 /// one at a time, so there is never a concurrent <c>SendAsync</c>. (Keepalive pings are sent by the runtime's WebSocket,
 /// which serialises them with these sends internally.) A send awaits the socket, so a slow device slows the downlink
-/// pump and, through gRPC flow control, the AI service — nothing is queued here.
+/// pump and, through gRPC flow control, its own AI stream — nothing is queued here. A send that does not complete
+/// within the send timeout means the device stopped reading: the socket is aborted (a close frame cannot get past a
+/// full send buffer) and <see cref="SentClose"/> records 1008 "device stopped reading".
 /// </summary>
 public sealed partial class DeviceSocketWriter
 {
     private readonly WebSocket _socket;
     private readonly ILogger _logger;
+    private readonly TimeSpan _sendTimeout;
+    private readonly TimeProvider _timeProvider;
+    private readonly SessionDropCounters? _counters;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _closeSent;
     private volatile bool _broken;
 
     /// <summary>Creates the writer for <paramref name="socket"/>.</summary>
-    public DeviceSocketWriter(WebSocket socket, ILogger logger)
+    public DeviceSocketWriter(WebSocket socket, ILogger logger, TimeSpan? sendTimeout = null, TimeProvider? timeProvider = null, SessionDropCounters? counters = null)
     {
         _socket = socket;
         _logger = logger;
+        _sendTimeout = sendTimeout ?? Timeout.InfiniteTimeSpan;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _counters = counters;
     }
+
+    /// <summary>True when the device was cut off for not reading.</summary>
+    public bool StoppedReading { get; private set; }
 
     /// <summary>True once a close was sent or a send failed: nothing more will be written.</summary>
     public bool IsClosed => _closeSent || _broken;
@@ -117,8 +128,31 @@ public sealed partial class DeviceSocketWriter
                 return false;
             }
 
-            await _socket.SendAsync(data, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
-            return true;
+            if (_sendTimeout == Timeout.InfiniteTimeSpan)
+            {
+                await _socket.SendAsync(data, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            using var timeout = new CancellationTokenSource(_sendTimeout, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                await _socket.SendAsync(data, type, endOfMessage: true, linked.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The device stopped reading: its TCP window and our send buffer are full, a close frame would not get
+                // through either. (Cancelling the send already aborted the socket.)
+                _broken = true;
+                StoppedReading = true;
+                SentClose = Protocol.DeviceCloseReasons.SlowConsumer;
+                _counters?.AddSlowConsumerClose();
+                LogStoppedReading(_logger, _sendTimeout, data.Length);
+                _socket.Abort();
+                return false;
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {

@@ -28,4 +28,10 @@ public sealed partial class DownlinkPump
 
     [LoggerMessage(EventId = 4308, Level = LogLevel.Warning, Message = "The AI service stream failed: {StatusCode}")]
     private static partial void LogUpstreamFailed(ILogger logger, StatusCode statusCode);
+
+    [LoggerMessage(EventId = 4309, Level = LogLevel.Information, Message = "Reply to the replayed hello not forwarded ({Comparison})")]
+    private static partial void LogResumedHelloSwallowed(ILogger logger, string comparison);
+
+    [LoggerMessage(EventId = 4310, Level = LogLevel.Warning, Message = "The resumed stream's hello differs from the first (session id differs: {SessionIdDiffers}, audio params differ: {AudioParamsDiffer}); not forwarded, the device keeps its session")]
+    private static partial void LogResumedHelloDiffers(ILogger logger, bool sessionIdDiffers, bool audioParamsDiffer);
 }

@@ -12,22 +12,30 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <see cref="DeviceSocketWriter"/>: 1 → text (byte-exact; a server <c>hello</c> only gets its <c>transport</c>
 /// corrected when it is not <c>"websocket"</c>), 2 → binary (wrapped for protocol 2/3 devices; the v2 timestamp is
 /// milliseconds since the session started, low 32 bits), 999 → an error <c>alert</c>. Unknown types are logged and
-/// skipped. Each send is awaited before the next response is read.
+/// skipped. Each send is awaited before the next response is read. Runs once per ChatStream of the session: on a
+/// resumed stream the reply to the replayed <c>hello</c> is not forwarded (differences are logged). <c>tts</c> states
+/// are tracked in the <see cref="TurnState"/>; the end-of-turn hook runs before <c>tts stop</c> reaches the device.
 /// </summary>
 public sealed partial class DownlinkPump
 {
-    private readonly UpstreamChatStream _upstream;
     private readonly DeviceSocketWriter _writer;
+    private readonly TurnState _turn;
+    private readonly Action<bool> _onTurnEnd;
     private readonly SessionMetadata _session;
     private readonly TimeProvider _timeProvider;
     private readonly long _startTimestamp;
     private readonly ILogger _logger;
+    private readonly Telemetry.ImMetrics? _metrics;
+    private long _receivedAt;
+    private System.Diagnostics.Activity? _turnSpan;
 
     /// <summary>Creates the pump; the session's clock for v2 timestamps starts now.</summary>
-    public DownlinkPump(UpstreamChatStream upstream, DeviceSocketWriter writer, SessionMetadata session, TimeProvider timeProvider, ILogger logger)
+    public DownlinkPump(DeviceSocketWriter writer, SessionMetadata session, TurnState turn, Action<bool> onTurnEnd, TimeProvider timeProvider, ILogger logger, Telemetry.ImMetrics? metrics = null)
     {
-        _upstream = upstream;
+        _metrics = metrics;
         _writer = writer;
+        _turn = turn;
+        _onTurnEnd = onTurnEnd;
         _session = session;
         _timeProvider = timeProvider;
         _startTimestamp = timeProvider.GetTimestamp();
@@ -52,40 +60,72 @@ public sealed partial class DownlinkPump
         return string.IsNullOrWhiteSpace(error.ErrorCode) ? DeviceAlertMessages.AiErrorWithoutDetails : error.ErrorCode;
     }
 
-    /// <summary>Runs until the response stream ends or <paramref name="cancellationToken"/> fires.</summary>
-    public async Task<DownlinkEnd> RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Forwards <paramref name="upstream"/>'s responses until it ends or <paramref name="cancellationToken"/> fires;
+    /// with <paramref name="swallowHello"/> the first server hello is not forwarded (the reply to a replayed hello).
+    /// </summary>
+    public async Task<DownlinkEnd> RunAsync(UpstreamChatStream upstream, bool swallowHello, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(upstream);
+        long responses = 0;
+        var swallow = swallowHello;
         try
         {
-            await foreach (var response in _upstream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var response in upstream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await ForwardAsync(response, cancellationToken).ConfigureAwait(false);
+                responses++;
+                _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                swallow = await ForwardAsync(response, swallow, cancellationToken).ConfigureAwait(false);
             }
 
             LogUpstreamCompleted(_logger);
-            return new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK);
+            EndTurnSpan("stream ended");
+            return new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK, responses);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return new DownlinkEnd(DownlinkEndKind.Cancelled, StatusCode.Cancelled);
+            return new DownlinkEnd(DownlinkEndKind.Cancelled, StatusCode.Cancelled, responses);
         }
         catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
         {
-            return new DownlinkEnd(DownlinkEndKind.Cancelled, ex.StatusCode);
+            return new DownlinkEnd(DownlinkEndKind.Cancelled, ex.StatusCode, responses);
         }
         catch (RpcException ex)
         {
             LogUpstreamFailed(_logger, ex.StatusCode);
-            return new DownlinkEnd(DownlinkEndKind.Failed, ex.StatusCode);
+            EndTurnSpan("stream failed");
+            return new DownlinkEnd(DownlinkEndKind.Failed, ex.StatusCode, responses);
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
         {
             LogUpstreamFailed(_logger, StatusCode.Unavailable);
-            return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable);
+            return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, responses);
         }
     }
 
-    private async Task ForwardAsync(ChatResponse response, CancellationToken cancellationToken)
+    private void CompareResumedHello(ReadOnlySpan<byte> hello)
+    {
+        var first = _turn.ServerHello;
+        var resumed = ServerHelloSummary.Parse(hello);
+        if (first is null || resumed is null)
+        {
+            LogResumedHelloSwallowed(_logger, "not compared");
+            return;
+        }
+
+        var sessionDiffers = !string.Equals(first.SessionId, resumed.SessionId, StringComparison.Ordinal);
+        var audioDiffers = !string.Equals(first.AudioParams, resumed.AudioParams, StringComparison.Ordinal);
+        if (sessionDiffers || audioDiffers)
+        {
+            LogResumedHelloDiffers(_logger, sessionDiffers, audioDiffers);
+        }
+        else
+        {
+            LogResumedHelloSwallowed(_logger, "same session id and audio params");
+        }
+    }
+
+    private async Task<bool> ForwardAsync(ChatResponse response, bool swallowHello, CancellationToken cancellationToken)
     {
         var data = response.ResponseData.Memory;
         switch (response.GetKind())
@@ -94,18 +134,51 @@ public sealed partial class DownlinkPump
             {
                 var type = JsonMessageTypeSniffer.Sniff(data.Span);
                 LogTextFrame(_logger, type.ForLog(), data.Length);
-                if (type.Is("hello") && ServerHelloTransportFix.Apply(data.Span) is { } corrected)
+                var wasSpeaking = _turn.Speaking;
+                if (type.Is("hello"))
                 {
-                    LogHelloTransportCorrected(_logger);
-                    data = corrected;
+                    if (swallowHello)
+                    {
+                        CompareResumedHello(data.Span);
+                        return false;
+                    }
+
+                    _turn.OnServerHello(ServerHelloSummary.Parse(data.Span));
+                    if (ServerHelloTransportFix.Apply(data.Span) is { } corrected)
+                    {
+                        LogHelloTransportCorrected(_logger);
+                        data = corrected;
+                    }
+                }
+                else if (_turn.OnServerText(type, data.Span))
+                {
+                    // Before the device sees the end of the turn (false), a session moving off a closing connection
+                    // starts keeping frames, so the device's next frame already goes to the new stream; after it (true),
+                    // a draining session may close.
+                    _onTurnEnd(false);
+                    await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
+                    Observe("text", type.Type, data.Length);
+                    EndTurnSpan(null);
+                    _turn.StopSpeaking();
+                    _onTurnEnd(true);
+                    break;
                 }
 
                 await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
+                Observe("text", type.Type, data.Length);
+                if (!wasSpeaking && _turn.Speaking)
+                {
+                    // A span per turn: tts start → tts stop (or the stream's end).
+                    _turnSpan = Telemetry.ImTelemetry.Source.StartActivity("xiaozhi.turn");
+                }
+
+                System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("ai " + (type.Type ?? type.Shape.ToString())));
                 break;
             }
 
             case ChatFrameKind.Binary:
                 await SendAudioAsync(data, cancellationToken).ConfigureAwait(false);
+                Observe("binary", null, data.Length);
                 break;
 
             case ChatFrameKind.Error:
@@ -113,13 +186,45 @@ public sealed partial class DownlinkPump
                 var message = AlertMessageFor(data.Span, out var code);
                 LogAiError(_logger, code, data.Length);
                 await _writer.SendAlertAsync(message, cancellationToken).ConfigureAwait(false);
+                Observe("error", "alert", data.Length);
                 break;
             }
 
             default:
                 LogUnknownResponseType(_logger, response.ResponseType, data.Length);
+                _metrics?.Dropped("unknown_response_type");
                 break;
         }
+
+        return swallowHello;
+    }
+
+    private void EndTurnSpan(string? interruptedBy)
+    {
+        if (_turnSpan is null)
+        {
+            return;
+        }
+
+        if (interruptedBy is not null)
+        {
+            _turnSpan.SetStatus(System.Diagnostics.ActivityStatusCode.Error, interruptedBy);
+        }
+
+        _turnSpan.Dispose();
+        _turnSpan = null;
+    }
+
+    /// <summary>Counts a frame delivered to the device and its time inside the gateway (upstream receive → device send).</summary>
+    private void Observe(string kind, string? messageType, int bytes)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        _metrics.Frame(Telemetry.FrameDirection.Downlink, kind, messageType, bytes);
+        _metrics.HopLatency(Telemetry.FrameDirection.Downlink, Telemetry.ImMetrics.Since(_receivedAt));
     }
 
     private async Task SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
@@ -135,6 +240,7 @@ public sealed partial class DownlinkPump
         if (!BinaryFrameCodec.CanWrap(version, audio.Length))
         {
             LogAudioTooLargeForVersion(_logger, audio.Length, (int)version);
+            _metrics?.Dropped("audio_too_large_for_v3");
             return;
         }
 

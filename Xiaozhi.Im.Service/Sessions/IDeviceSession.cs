@@ -13,4 +13,10 @@ public interface IDeviceSession
 
     /// <summary>Closes the device's WebSocket with <paramref name="close"/>; the session then winds down on its own.</summary>
     Task CloseAsync(DeviceClose close);
+
+    /// <summary>
+    /// Host draining: close with 1001 when idle or once the turn in progress ended; completes when the close was sent.
+    /// When <paramref name="deadline"/> fires first, close anyway. The default closes at once.
+    /// </summary>
+    Task DrainAsync(CancellationToken deadline) => CloseAsync(DeviceCloseReasons.Shutdown);
 }

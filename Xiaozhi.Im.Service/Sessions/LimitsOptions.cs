@@ -14,4 +14,13 @@ public sealed class LimitsOptions
 
     /// <summary>Initial pooled receive buffer per session; grows up to the frame limit for large messages. Default 16 KiB.</summary>
     public int InitialReceiveBufferBytes { get; set; } = 16 * 1024;
+
+    /// <summary>A send to a device that does not complete within it means the device stopped reading: it is cut off (1008). Default 10 s.</summary>
+    public TimeSpan DeviceSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// On host stop: how long sessions in a turn (listening or speaking) may take to finish it before they are closed
+    /// with 1001 anyway. Idle sessions are closed at once. Default 30 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

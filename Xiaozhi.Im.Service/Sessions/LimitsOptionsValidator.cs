@@ -24,6 +24,16 @@ public sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:InitialReceiveBufferBytes must be between 1024 and 16777216 (got {options.InitialReceiveBufferBytes}).");
         }
 
+        if (options.DeviceSendTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Limits:DeviceSendTimeout must be greater than 0 (got {options.DeviceSendTimeout}).");
+        }
+
+        if (options.DrainTimeout < TimeSpan.Zero || options.DrainTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Limits:DrainTimeout must be between 0 and 00:10:00 (got {options.DrainTimeout}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -7,42 +7,79 @@ using Xiaozhi.Im.Service.Upstream;
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>
-/// One device connection = one session = one ChatStream. Runs the <see cref="UplinkPump"/> and the
-/// <see cref="DownlinkPump"/> and winds both down when either side ends:
-/// device left → complete the request stream, give the responses <see cref="LimitsOptions.UpstreamDrainTimeout"/> to end,
-/// dispose the call; AI service ended/failed → <c>alert</c>, close 1011, wait for the device's close answer.
+/// One device connection = one session, carried by one ChatStream at a time. Runs the <see cref="UplinkPump"/> (for the
+/// session's lifetime) and one <see cref="DownlinkPump"/> run per stream, and supervises them:
+/// <list type="bullet">
+/// <item>device left → complete the request stream, give the responses <see cref="LimitsOptions.UpstreamDrainTimeout"/>
+/// to end, dispose the call;</item>
+/// <item>stream ended (any status, OK included) while the device is connected → resume: a synthesized <c>tts stop</c>
+/// when the AI was speaking, backoff with jitter, a new stream on a healthy endpoint, the device's last <c>hello</c>
+/// (and an open turn's <c>listen start</c>, as far as they reached the AI service) replayed, the reply hello not forwarded, kept frames flushed in order;
+/// past <see cref="ResumeOptions.Timeout"/> or a buffer limit → <c>alert</c> + close 1011;</item>
+/// <item>the stream's connection received GOAWAY → the same move done proactively, at an idle moment or right when
+/// the turn ends, opening the new stream before the old one is completed and drained;</item>
+/// <item>host draining → close 1001 when idle or right after the turn in progress ends.</item>
+/// </list>
 /// </summary>
 public sealed partial class Session : IDeviceSession
 {
+    private static readonly TimeSpan HardStopMargin = TimeSpan.FromSeconds(2);
+
     private readonly WebSocket _socket;
-    private readonly UpstreamChatStream _upstream;
+    private readonly AiEndpointPool _pool;
     private readonly LimitsOptions _limits;
+    private readonly ResumeOptions _resume;
+    private readonly SessionDropCounters _counters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _deviceGone = new();
+    private readonly SessionSignal _signal = new();
+    private readonly TurnState _turn = new();
+    private readonly SessionUpstream _link;
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
+    private readonly ResumeBackoff _backoff;
+    private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private UpstreamChatStream _stream;
+    private long _resumeDeadline;
+    private int _migrationWanted;
+    private int _migrateNow;
+    private int _draining;
+    private int _turnEndedWhileDraining;
+    private bool _drainCloseSent;
 
     /// <summary>Creates the session for an accepted WebSocket and its opened ChatStream.</summary>
     public Session(
         SessionMetadata metadata,
         WebSocket socket,
         UpstreamChatStream upstream,
+        AiEndpointPool pool,
         UplinkLimits uplinkLimits,
         LimitsOptions limits,
+        ResumeOptions resume,
+        SessionDropCounters counters,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        Telemetry.ImMetrics? metrics = null)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(resume);
         Metadata = metadata;
         _socket = socket;
-        _upstream = upstream;
+        _stream = upstream;
+        _pool = pool;
         _limits = limits;
+        _resume = resume;
+        _counters = counters;
         _timeProvider = timeProvider;
         _logger = logger;
+        _backoff = new ResumeBackoff(resume.InitialBackoff, resume.MaxBackoff);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
-        Writer = new DeviceSocketWriter(socket, logger);
-        _uplink = new UplinkPump(socket, Writer, upstream, metadata, uplinkLimits, timeProvider, logger);
-        _downlink = new DownlinkPump(upstream, Writer, metadata, timeProvider, logger);
+        Writer = new DeviceSocketWriter(socket, logger, limits.DeviceSendTimeout, timeProvider, counters);
+        _link = new SessionUpstream(upstream, resume, counters, _signal, timeProvider, logger);
+        _uplink = new UplinkPump(socket, Writer, _link, _turn, metadata, uplinkLimits, timeProvider, logger, metrics);
+        _downlink = new DownlinkPump(Writer, metadata, _turn, OnTurnEnd, timeProvider, logger, metrics);
     }
 
     /// <summary>Who the session belongs to.</summary>
@@ -57,25 +94,23 @@ public sealed partial class Session : IDeviceSession
     /// <summary>The only writer of the device's WebSocket.</summary>
     public DeviceSocketWriter Writer { get; }
 
-    /// <summary>Runs the session to its end. <paramref name="hostStopping"/> only stops it hard; a graceful stop is <see cref="CloseAsync"/>.</summary>
+    /// <summary>The conversation state resumes rely on.</summary>
+    public TurnState Turn => _turn;
+
+    /// <summary>Runs the session to its end. <paramref name="hostStopping"/> only stops it hard (after the drain time); a graceful stop is <see cref="DrainAsync"/> or <see cref="CloseAsync"/>.</summary>
     public async Task RunAsync(CancellationToken hostStopping)
     {
-        var hardStop = hostStopping.Register(static s => ((CancellationTokenSource)s!).CancelAfter(TimeSpan.FromSeconds(5)), _stop);
-        LogSessionStarted(_logger, Metadata.ProtocolVersion, Metadata.UserId is not null, _upstream.Endpoint);
+        var hardStopAfter = _limits.DrainTimeout + _limits.CloseTimeout + HardStopMargin;
+        var hardStop = hostStopping.Register(s => ((Session)s!).StopHard(hardStopAfter), this);
+        LogSessionStarted(_logger, Metadata.ProtocolVersion, Metadata.UserId is not null, _stream.Endpoint);
         var token = _stop.Token;
+        Watch(null, _stream);
         var uplink = _uplink.RunAsync(token);
-        var downlink = _downlink.RunAsync(token);
+        _ = uplink.ContinueWith(static (_, s) => ((Session)s!).OnDeviceGone(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var downlink = _downlink.RunAsync(_stream, swallowHello: false, token);
         try
         {
-            var first = await Task.WhenAny(uplink, downlink).ConfigureAwait(false);
-            if (first == uplink && await uplink.ConfigureAwait(false) != UplinkEnd.UpstreamWriteFailed)
-            {
-                await FinishAfterDeviceLeftAsync(await uplink.ConfigureAwait(false), downlink).ConfigureAwait(false);
-            }
-            else
-            {
-                await FinishAfterUpstreamEndedAsync(uplink, downlink).ConfigureAwait(false);
-            }
+            downlink = await SuperviseAsync(uplink, downlink, token).ConfigureAwait(false);
         }
         finally
         {
@@ -86,9 +121,14 @@ public sealed partial class Session : IDeviceSession
             }
 
             await Task.WhenAll(Settle(uplink), Settle(downlink)).ConfigureAwait(false);
-            _upstream.Dispose();
+            Watch(_stream, null);
+            _stream.Dispose();
+            _link.Close();
+            _link.Dispose();
+            _drainClosed.TrySetResult();
             await hardStop.DisposeAsync().ConfigureAwait(false);
             _stop.Dispose();
+            _deviceGone.Dispose();
             LogSessionEnded(_logger, Writer.SentClose?.ToString() ?? "(none)");
         }
     }
@@ -109,6 +149,264 @@ public sealed partial class Session : IDeviceSession
         }
     }
 
+    /// <summary>
+    /// Host draining: closes with 1001 at once when idle, else right after the turn in progress ends; completes when the
+    /// close was sent (or the session ended). When <paramref name="deadline"/> fires first the session is closed anyway.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken deadline)
+    {
+        Volatile.Write(ref _draining, 1);
+        _signal.Set();
+        try
+        {
+            await _drainClosed.Task.WaitAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogDrainDeadline(_logger);
+            await CloseAsync(DeviceCloseReasons.Shutdown).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Task<DownlinkEnd>> SuperviseAsync(Task<UplinkEnd> uplink, Task<DownlinkEnd> downlink, CancellationToken token)
+    {
+        while (true)
+        {
+            var wake = _signal.Arm();
+            if (uplink.IsCompleted)
+            {
+                var end = await uplink.ConfigureAwait(false);
+                if (end == UplinkEnd.UpstreamWriteFailed)
+                {
+                    await FailAsync(uplink).ConfigureAwait(false);
+                }
+                else if (end != UplinkEnd.Cancelled)
+                {
+                    await FinishAfterDeviceLeftAsync(end, downlink).ConfigureAwait(false);
+                }
+
+                return downlink;
+            }
+
+            if (token.IsCancellationRequested)
+            {
+                return downlink;
+            }
+
+            if (_link.Failure is not null)
+            {
+                await FailAsync(uplink).ConfigureAwait(false);
+                return downlink;
+            }
+
+            var draining = Volatile.Read(ref _draining) == 1;
+            if (downlink.IsCompleted || _link.IsBroken)
+            {
+                if (downlink.IsCompleted && (await downlink.ConfigureAwait(false)).Kind == DownlinkEndKind.Cancelled)
+                {
+                    return downlink;
+                }
+
+                if (draining || Writer.IsClosed)
+                {
+                    // Nothing to resume for: the device is being closed anyway.
+                    await CloseForDrainAsync().ConfigureAwait(false);
+                    await WaitQuietlyAsync(uplink, _limits.CloseTimeout).ConfigureAwait(false);
+                    return downlink;
+                }
+
+                downlink = await ResumeAsync(downlink, token).ConfigureAwait(false) ?? downlink;
+                continue;
+            }
+
+            if (draining && !_drainCloseSent && (_turn.IsIdle || Volatile.Read(ref _turnEndedWhileDraining) == 1))
+            {
+                await CloseForDrainAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            if (!draining && Volatile.Read(ref _migrationWanted) == 1 && (_turn.IsIdle || Volatile.Read(ref _migrateNow) == 1))
+            {
+                downlink = await MigrateAsync(downlink, token).ConfigureAwait(false) ?? downlink;
+                continue;
+            }
+
+            await Task.WhenAny(uplink, downlink, wake).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Task<DownlinkEnd>?> ResumeAsync(Task<DownlinkEnd> downlink, CancellationToken token)
+    {
+        var old = _stream;
+        _link.Detach();
+        await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
+        old.Dispose();
+        var end = await SettleDownlink(downlink).ConfigureAwait(false);
+        Volatile.Write(ref _migrationWanted, 0);
+        Volatile.Write(ref _migrateNow, 0);
+
+        var now = _timeProvider.GetTimestamp();
+        if (end.Responses > 0 || _resumeDeadline == 0)
+        {
+            // A stream that delivered nothing does not restart the clock: a service that accepts streams and ends them
+            // at once cannot keep a session resuming forever.
+            _resumeDeadline = now + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
+        }
+
+        LogResuming(_logger, end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
+        if (_turn.Speaking)
+        {
+            LogSynthesizedTtsStop(_logger);
+            _counters.AddSynthesizedTtsStop();
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
+            await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
+            _turn.StopSpeaking();
+        }
+
+        var (next, replayedHello) = await OpenAndAttachAsync(immediate: false, token).ConfigureAwait(false);
+        if (next is null)
+        {
+            return null;
+        }
+
+        Watch(old, next);
+        _stream = next;
+        _counters.AddResume();
+        LogResumed(_logger, next.Endpoint, _timeProvider.GetElapsedTime(now));
+        return _downlink.RunAsync(next, replayedHello, token);
+    }
+
+    private async Task<Task<DownlinkEnd>?> MigrateAsync(Task<DownlinkEnd> oldDownlink, CancellationToken token)
+    {
+        Volatile.Write(ref _migrationWanted, 0);
+        Volatile.Write(ref _migrateNow, 0);
+        var old = _stream;
+        var started = _timeProvider.GetTimestamp();
+        LogMigrating(_logger, old.Endpoint);
+        _link.Detach();
+        await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
+        await old.CompleteRequestsAsync().ConfigureAwait(false);
+        _resumeDeadline = started + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
+
+        var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, token).ConfigureAwait(false);
+        if (next is null)
+        {
+            old.Dispose();
+            await SettleDownlink(oldDownlink).ConfigureAwait(false);
+            return null;
+        }
+
+        // The old stream's last responses reach the device first, in order; the new stream's wait in flow control.
+        try
+        {
+            await oldDownlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogDrainTimedOut(_logger, _limits.UpstreamDrainTimeout);
+        }
+
+        old.Dispose();
+        await SettleDownlink(oldDownlink).ConfigureAwait(false);
+        Watch(old, next);
+        _stream = next;
+        _counters.AddMigration();
+        LogMigrated(_logger, next.Endpoint, _timeProvider.GetElapsedTime(started));
+        return _downlink.RunAsync(next, replayedHello, token);
+    }
+
+    private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, CancellationToken token)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
+        for (var attempt = 0; ; attempt++)
+        {
+            var remaining = Remaining();
+            if (remaining <= TimeSpan.Zero)
+            {
+                LogResumeTimedOut(_logger, _resume.Timeout, attempt);
+                _link.Fail(ResumeDropReason.ResumeTimeout);
+                return (null, false);
+            }
+
+            UpstreamChatStream? next = null;
+            try
+            {
+                if (!immediate || attempt > 0)
+                {
+                    var delay = _backoff.Delay(immediate ? attempt - 1 : attempt);
+                    await Task.Delay(delay < remaining ? delay : remaining, _timeProvider, linked.Token).ConfigureAwait(false);
+                    remaining = Remaining();
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        continue;
+                    }
+                }
+
+                next = await _pool.OpenChatStreamAsync(Metadata, linked.Token, remaining).ConfigureAwait(false);
+                if (next is null)
+                {
+                    continue;
+                }
+
+                var replay = _link.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), out var replayedHello);
+                var stream = next;
+                var confirmWithin = remaining;
+
+                // With a replayed hello every AI service answers (headers with its hello): wait for that before flushing.
+                Func<CancellationToken, Task>? confirm = replayedHello
+                    ? ct => stream.ConfirmAcceptedAsync(confirmWithin, _timeProvider, ct)
+                    : null;
+                if (await _link.AttachAsync(next, replay, confirm, linked.Token).ConfigureAwait(false))
+                {
+                    return (next, replayedHello);
+                }
+
+                next.Dispose();
+                return (null, false);
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                next?.Dispose();
+                return (null, false);
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException or ObjectDisposedException or TimeoutException)
+            {
+                next?.Dispose();
+                LogResumeAttemptFailed(_logger, attempt, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
+            }
+        }
+    }
+
+    private TimeSpan Remaining()
+    {
+        var left = _resumeDeadline - _timeProvider.GetTimestamp();
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(left / (double)_timeProvider.TimestampFrequency);
+    }
+
+    private async Task FailAsync(Task<UplinkEnd> uplink)
+    {
+        var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
+        _counters.AddResumeFailure();
+        LogResumeFailed(_logger, reason);
+        if (!Writer.IsClosed)
+        {
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+            await Writer.SendAlertAsync(DeviceAlertMessages.UpstreamFailed, timeout.Token).ConfigureAwait(false);
+            await Writer.CloseAsync(DeviceCloseReasons.ResumeFailed(Describe(reason)), timeout.Token).ConfigureAwait(false);
+        }
+
+        await WaitQuietlyAsync(uplink, _limits.CloseTimeout).ConfigureAwait(false);
+    }
+
+    private static string Describe(ResumeDropReason reason) => reason switch
+    {
+        ResumeDropReason.BufferFrames => "too many frames while reconnecting",
+        ResumeDropReason.BufferBytes => "too many bytes while reconnecting",
+        ResumeDropReason.BufferAge => "frames waited too long while reconnecting",
+        _ => "reconnect timed out",
+    };
+
     private async Task FinishAfterDeviceLeftAsync(UplinkEnd end, Task<DownlinkEnd> downlink)
     {
         if (end == UplinkEnd.DeviceClosed && _socket.State == WebSocketState.CloseReceived)
@@ -117,7 +415,9 @@ public sealed partial class Session : IDeviceSession
             await Writer.CloseAsync(DeviceCloseReasons.Normal, timeout.Token).ConfigureAwait(false);
         }
 
-        await _upstream.CompleteRequestsAsync().ConfigureAwait(false);
+        _link.Detach();
+        await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
+        await _stream.CompleteRequestsAsync().ConfigureAwait(false);
         try
         {
             await downlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
@@ -128,32 +428,106 @@ public sealed partial class Session : IDeviceSession
         }
     }
 
-    private async Task FinishAfterUpstreamEndedAsync(Task<UplinkEnd> uplink, Task<DownlinkEnd> downlink)
+    private async Task CloseForDrainAsync()
     {
-        // When the uplink noticed first (a failed write), the response stream reports the real status shortly.
-        DownlinkEnd end;
-        try
+        if (_drainCloseSent)
         {
-            end = await downlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            end = new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable);
+            return;
         }
 
-        if (end.Kind != DownlinkEndKind.Cancelled && !Writer.IsClosed)
+        _drainCloseSent = true;
+        if (Volatile.Read(ref _draining) == 1)
         {
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-            var (alert, close) = end.Kind == DownlinkEndKind.Completed
-                ? (DeviceAlertMessages.UpstreamEnded, DeviceCloseReasons.UpstreamEnded)
-                : (DeviceAlertMessages.UpstreamFailed, DeviceCloseReasons.UpstreamFailed(end.Status.ToString()));
-            await Writer.SendAlertAsync(alert, timeout.Token).ConfigureAwait(false);
-            await Writer.CloseAsync(close, timeout.Token).ConfigureAwait(false);
+            await CloseAsync(DeviceCloseReasons.Shutdown).ConfigureAwait(false);
         }
 
+        _drainClosed.TrySetResult();
+    }
+
+    private void OnTurnEnd(bool delivered)
+    {
+        if (!delivered)
+        {
+            if (Volatile.Read(ref _migrationWanted) == 1 && Volatile.Read(ref _draining) == 0)
+            {
+                _link.Detach();
+                Volatile.Write(ref _migrateNow, 1);
+                _signal.Set();
+            }
+
+            return;
+        }
+
+        if (Volatile.Read(ref _draining) == 1)
+        {
+            Volatile.Write(ref _turnEndedWhileDraining, 1);
+            _signal.Set();
+        }
+    }
+
+    private void Watch(UpstreamChatStream? previous, UpstreamChatStream? next)
+    {
+        if (previous is not null)
+        {
+            previous.Source.ConnectionGoingAway -= OnConnectionGoingAway;
+        }
+
+        if (next is not null)
+        {
+            next.Source.ConnectionGoingAway += OnConnectionGoingAway;
+        }
+    }
+
+    private void OnConnectionGoingAway(AiEndpoint endpoint)
+    {
+        var stream = _stream;
+        if (ReferenceEquals(stream.Source, endpoint) && stream.MayBeGoingAway && Interlocked.Exchange(ref _migrationWanted, 1) == 0)
+        {
+            _signal.Set();
+        }
+    }
+
+    private void OnDeviceGone()
+    {
         try
         {
-            await uplink.WaitAsync(_limits.CloseTimeout, _timeProvider).ConfigureAwait(false);
+            _deviceGone.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _signal.Set();
+    }
+
+    private void StopHard(TimeSpan after)
+    {
+        try
+        {
+            _stop.CancelAfter(after);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task<DownlinkEnd> SettleDownlink(Task<DownlinkEnd> downlink)
+    {
+        try
+        {
+            return await downlink.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable);
+        }
+    }
+
+    private async Task WaitQuietlyAsync(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, _timeProvider).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -12,7 +12,7 @@ public enum UplinkEnd
     /// <summary>The device sent a message over the frame limit; the IM closed with 1009.</summary>
     MessageTooBig,
 
-    /// <summary>Writing to the AI service failed: the upstream stream is gone.</summary>
+    /// <summary>The session's upstream failed for good (a resume limit was reached): the session is being closed.</summary>
     UpstreamWriteFailed,
 
     /// <summary>The session was cancelled.</summary>

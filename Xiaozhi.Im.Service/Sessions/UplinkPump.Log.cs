@@ -21,7 +21,7 @@ public sealed partial class UplinkPump
     [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "{Kind} frame would be a {RequestBytes}-byte ChatRequest, over Ai:MaxMessageBytes {Limit}; not forwarded")]
     private static partial void LogTooLargeForUpstream(ILogger logger, ChatFrameKind kind, long requestBytes, int limit);
 
-    [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "Writing to the AI service failed: {Reason}")]
+    [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "The way to the AI service failed for good: {Reason}")]
     private static partial void LogUpstreamWriteFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 4207, Level = LogLevel.Information, Message = "Device dropped the connection ({ExceptionType})")]

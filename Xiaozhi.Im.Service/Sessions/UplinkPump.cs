@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Protocol;
@@ -12,32 +11,40 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <summary>
 /// Device → AI: reads whole WebSocket messages into a pooled buffer (grown up to the frame limit), turns each into one
 /// <see cref="ChatRequest"/> (all three ids, text bytes exactly as received, v2/v3 audio unwrapped, Unix ms timestamp)
-/// and awaits <c>RequestStream.WriteAsync</c> before reading the next: a device faster than the AI service is slowed by
-/// TCP, nothing is buffered. The only writer of the session's request stream.
+/// and awaits the write before reading the next: a device faster than the AI service is slowed by TCP. Writes go
+/// through <see cref="SessionUpstream"/> (straight to the attached stream, or kept within limits while the session
+/// resumes); <c>hello</c> and <c>listen</c> are noted in the <see cref="TurnState"/> for replay.
 /// </summary>
 public sealed partial class UplinkPump
 {
     private readonly WebSocket _socket;
     private readonly DeviceSocketWriter _writer;
-    private readonly UpstreamChatStream _upstream;
+    private readonly SessionUpstream _upstream;
+    private readonly TurnState _turn;
     private readonly SessionMetadata _session;
     private readonly UplinkLimits _limits;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly Telemetry.ImMetrics? _metrics;
+    private long _receivedAt;
 
     /// <summary>Creates the pump.</summary>
     public UplinkPump(
         WebSocket socket,
         DeviceSocketWriter writer,
-        UpstreamChatStream upstream,
+        SessionUpstream upstream,
+        TurnState turn,
         SessionMetadata session,
         UplinkLimits limits,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        Telemetry.ImMetrics? metrics = null)
     {
+        _metrics = metrics;
         _socket = socket;
         _writer = writer;
         _upstream = upstream;
+        _turn = turn;
         _session = session;
         _limits = limits;
         _timeProvider = timeProvider;
@@ -109,6 +116,8 @@ public sealed partial class UplinkPump
                 }
                 while (!result.EndOfMessage);
 
+                _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
                 var forwarded = result.MessageType == WebSocketMessageType.Text
                     ? await ForwardTextAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false)
                     : await ForwardBinaryAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
@@ -152,7 +161,9 @@ public sealed partial class UplinkPump
     {
         var type = JsonMessageTypeSniffer.Sniff(utf8.Span);
         LogTextFrame(_logger, type.ForLog(), utf8.Length);
-        return await WriteUpstreamAsync(ChatFrameKind.Text, utf8, cancellationToken).ConfigureAwait(false);
+        System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("device " + (type.Type ?? type.Shape.ToString())));
+        var tag = _turn.OnDeviceText(type, utf8.Span);
+        return await WriteUpstreamAsync(ChatFrameKind.Text, utf8, tag, cancellationToken, type.Type).ConfigureAwait(false);
     }
 
     private async Task<UplinkEnd?> ForwardBinaryAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
@@ -161,6 +172,7 @@ public sealed partial class UplinkPump
         if (!unwrapped.IsValid)
         {
             LogMalformedBinary(_logger, unwrapped.Error, frame.Length, unwrapped.Problem);
+            _metrics?.Dropped("malformed_binary_frame");
             await _writer.SendAlertAsync(DeviceAlertMessages.InvalidBinaryFrame(unwrapped.Problem), cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -173,16 +185,17 @@ public sealed partial class UplinkPump
         }
 
         LogBinaryFrame(_logger, frame.Length, payload.Length);
-        return await WriteUpstreamAsync(ChatFrameKind.Binary, payload, cancellationToken).ConfigureAwait(false);
+        return await WriteUpstreamAsync(ChatFrameKind.Binary, payload, UplinkFrameTag.Other, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<UplinkEnd?> WriteUpstreamAsync(ChatFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async Task<UplinkEnd?> WriteUpstreamAsync(ChatFrameKind kind, ReadOnlyMemory<byte> payload, UplinkFrameTag tag, CancellationToken cancellationToken, string? messageType = null)
     {
         var timestamp = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var size = ChatRequestSize(_session.ChatIdentity, payload.Length, timestamp);
         if (size > _limits.MaxMessageBytes)
         {
             LogTooLargeForUpstream(_logger, kind, size, _limits.MaxMessageBytes);
+            _metrics?.Dropped("too_large_for_ai_service");
             await _writer.SendAlertAsync(DeviceAlertMessages.TooLargeForAiService(size, _limits.MaxMessageBytes), cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -190,17 +203,20 @@ public sealed partial class UplinkPump
         var request = ChatRequests.Create(_session.ChatIdentity, kind, ByteString.CopyFrom(payload.Span), timestamp);
         try
         {
-            await _upstream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            if (!await _upstream.WriteAsync(request, tag, cancellationToken).ConfigureAwait(false))
+            {
+                // The session is being closed (alert + 1011); keep reading so the device's close answer arrives.
+                LogUpstreamWriteFailed(_logger, _upstream.Failure?.ToString() ?? "failed");
+                return null;
+            }
+
+            _metrics?.Frame(Telemetry.FrameDirection.Uplink, kind == ChatFrameKind.Text ? "text" : "binary", messageType, payload.Length);
+            _metrics?.HopLatency(Telemetry.FrameDirection.Uplink, Telemetry.ImMetrics.Since(_receivedAt));
             return null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return UplinkEnd.Cancelled;
-        }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
-        {
-            LogUpstreamWriteFailed(_logger, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
-            return UplinkEnd.UpstreamWriteFailed;
         }
     }
 }

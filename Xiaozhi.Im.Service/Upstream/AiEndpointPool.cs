@@ -18,12 +18,13 @@ public sealed partial class AiEndpointPool : IDisposable
     private readonly AiOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AiEndpointPool> _logger;
-    private int _next = -1;
+    private readonly IAiEndpointPolicy _policy;
 
-    /// <summary>Creates the pool (no connections yet).</summary>
-    public AiEndpointPool(IOptions<AiOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    /// <summary>Creates the pool (no connections yet); <paramref name="policy"/> defaults to <see cref="LeastSessionsEndpointPolicy"/>.</summary>
+    public AiEndpointPool(IOptions<AiOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, IAiEndpointPolicy? policy = null)
     {
         _options = options.Value;
+        _policy = policy ?? new LeastSessionsEndpointPolicy();
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<AiEndpointPool>();
         _endpoints = _options.EffectiveEndpoints
@@ -36,11 +37,14 @@ public sealed partial class AiEndpointPool : IDisposable
 
     /// <summary>
     /// Opens the session's ChatStream with the session metadata headers, or returns null when no endpoint became
-    /// connectable within <see cref="AiOptions.ConnectTimeout"/>.
+    /// connectable within <see cref="AiOptions.ConnectTimeout"/> (or <paramref name="connectTimeout"/> when shorter).
+    /// Endpoints are tried in the order of the <see cref="IAiEndpointPolicy"/>.
     /// </summary>
-    public async Task<UpstreamChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken)
+    public async Task<UpstreamChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null)
     {
-        var endpoint = await ConnectAnyAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(session);
+        var timeout = connectTimeout is { } shorter && shorter < _options.ConnectTimeout ? shorter : _options.ConnectTimeout;
+        var endpoint = await ConnectAnyAsync(timeout, cancellationToken).ConfigureAwait(false);
         if (endpoint is null)
         {
             return null;
@@ -63,10 +67,17 @@ public sealed partial class AiEndpointPool : IDisposable
             headers.Add(SessionMetadataHeaders.TransportType, session.TransportType);
         }
 
+        // The session's span (also on a resumed stream): the AI service can join the IM's trace.
+        if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Id: { } traceParent })
+        {
+            headers.Add(SessionMetadataHeaders.TraceParent, traceParent);
+        }
+
         // The call's lifetime is the session's: it ends by completion or by UpstreamChatStream.Dispose, not by a token.
+        var generation = endpoint.GoAwayGeneration;
         var call = endpoint.Client.ChatStream(headers, deadline: null, cancellationToken: CancellationToken.None);
         LogStreamOpened(_logger, endpoint.Address);
-        return new UpstreamChatStream(call, endpoint.Address);
+        return new UpstreamChatStream(call, endpoint, generation);
     }
 
     /// <inheritdoc />
@@ -78,17 +89,16 @@ public sealed partial class AiEndpointPool : IDisposable
         }
     }
 
-    private async Task<AiEndpoint?> ConnectAnyAsync(CancellationToken cancellationToken)
+    private async Task<AiEndpoint?> ConnectAnyAsync(TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
-        var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_endpoints.Length);
-        var ordered = Enumerable.Range(0, _endpoints.Length).Select(i => _endpoints[(start + i) % _endpoints.Length]).ToArray();
+        var ordered = _policy.Order(_endpoints);
         var ready = ordered.FirstOrDefault(e => e.Channel.State == ConnectivityState.Ready);
         if (ready is not null)
         {
             return ready;
         }
 
-        using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _timeProvider);
+        using var timeout = new CancellationTokenSource(connectTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         var attempts = ordered.ToDictionary(e => ConnectOneAsync(e, linked.Token), e => e);
         try
@@ -110,7 +120,7 @@ public sealed partial class AiEndpointPool : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        LogNoEndpoint(_logger, _endpoints.Length, _options.ConnectTimeout);
+        LogNoEndpoint(_logger, ordered.Count, connectTimeout);
         return null;
     }
 

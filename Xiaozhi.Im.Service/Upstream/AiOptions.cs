@@ -30,6 +30,24 @@ public sealed class AiOptions
     /// <summary>How long to wait for a keepalive ping's answer before dropping the connection. Default 10 s.</summary>
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often each endpoint's <c>HealthCheck</c> is called (the application-level heartbeat). Default 15 s.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The deadline of one <c>HealthCheck</c> call; no answer in time = unreachable. Default 3 s.</summary>
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The channel's first reconnect backoff after a lost connection (gRPC's own default is 1 s). Default 100 ms.</summary>
+    public TimeSpan ReconnectInitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The channel's largest reconnect backoff (gRPC's own default is 120 s). Default 5 s.</summary>
+    public TimeSpan ReconnectMaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Session resume after a lost ChatStream (section <c>Ai:Resume</c>).</summary>
+    public ResumeOptions Resume { get; set; } = new();
+
+    /// <summary>TLS to <c>https://</c> endpoints: a private CA and an optional client certificate (mTLS).</summary>
+    public AiTlsOptions Tls { get; set; } = new();
+
     /// <summary>The effective endpoints.</summary>
     public IReadOnlyList<string> EffectiveEndpoints => Endpoints.Count == 0 ? [DefaultEndpoint] : Endpoints;
 }

@@ -8,6 +8,9 @@ public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
     /// <summary>The smallest accepted keepalive ping delay.</summary>
     public static readonly TimeSpan MinimumKeepAlivePingDelay = TimeSpan.FromSeconds(10);
 
+    /// <summary>The smallest accepted health check interval.</summary>
+    public static readonly TimeSpan MinimumHealthCheckInterval = TimeSpan.FromMilliseconds(100);
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AiOptions options)
     {
@@ -51,6 +54,56 @@ public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
             failures.Add($"Ai:KeepAlivePingTimeout must be greater than 0 (got {options.KeepAlivePingTimeout}).");
         }
 
+        if (options.HealthCheckInterval < MinimumHealthCheckInterval)
+        {
+            failures.Add($"Ai:HealthCheckInterval must be at least 00:00:00.1 (got {options.HealthCheckInterval}).");
+        }
+
+        if (options.HealthCheckTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Ai:HealthCheckTimeout must be greater than 0 (got {options.HealthCheckTimeout}).");
+        }
+
+        if (options.ReconnectInitialBackoff <= TimeSpan.Zero || options.ReconnectMaxBackoff < options.ReconnectInitialBackoff)
+        {
+            failures.Add($"Ai:ReconnectInitialBackoff must be greater than 0 and Ai:ReconnectMaxBackoff at least as large (got {options.ReconnectInitialBackoff} and {options.ReconnectMaxBackoff}).");
+        }
+
+        ValidateResume(options.Resume, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateResume(ResumeOptions? resume, List<string> failures)
+    {
+        if (resume is null)
+        {
+            failures.Add("Ai:Resume is missing.");
+            return;
+        }
+
+        if (resume.InitialBackoff <= TimeSpan.Zero || resume.MaxBackoff < resume.InitialBackoff)
+        {
+            failures.Add($"Ai:Resume:InitialBackoff must be greater than 0 and Ai:Resume:MaxBackoff at least as large (got {resume.InitialBackoff} and {resume.MaxBackoff}).");
+        }
+
+        if (resume.Timeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Ai:Resume:Timeout must be greater than 0 (got {resume.Timeout}); devices are closed with 1011 when no stream could be resumed in time.");
+        }
+
+        if (resume.MaxBufferedFrames is < 1 or > 65536)
+        {
+            failures.Add($"Ai:Resume:MaxBufferedFrames must be between 1 and 65536 (got {resume.MaxBufferedFrames}).");
+        }
+
+        if (resume.MaxBufferedBytes is < 1024 or > 256L * 1024 * 1024)
+        {
+            failures.Add($"Ai:Resume:MaxBufferedBytes must be between 1024 and 268435456 (got {resume.MaxBufferedBytes}).");
+        }
+
+        if (resume.MaxBufferAge <= TimeSpan.Zero)
+        {
+            failures.Add($"Ai:Resume:MaxBufferAge must be greater than 0 (got {resume.MaxBufferAge}).");
+        }
     }
 }

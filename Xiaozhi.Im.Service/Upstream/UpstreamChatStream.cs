@@ -4,23 +4,35 @@ using Xiaozhi.Grpc.Proto;
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>
-/// One session's <c>ChatStream</c>. The uplink pump is its only writer and the downlink pump its only reader.
-/// Disposing cancels the call if it is still running.
+/// One ChatStream of a session. The session's uplink (or, while it resumes, the session itself — never both) is its
+/// only writer and one downlink pump its only reader. Disposing cancels the call if it is still running.
 /// </summary>
 public sealed class UpstreamChatStream : IDisposable
 {
     private readonly AsyncDuplexStreamingCall<ChatRequest, ChatResponse> _call;
+    private readonly AiEndpoint _source;
+    private readonly long _goAwayGenerationAtOpen;
     private int _completed;
+    private int _disposed;
 
-    /// <summary>Wraps an opened call.</summary>
-    public UpstreamChatStream(AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call, Uri endpoint)
+    /// <summary>Wraps an opened call on <paramref name="source"/>; <paramref name="goAwayGenerationAtOpen"/> is the endpoint's GOAWAY generation before it opened.</summary>
+    public UpstreamChatStream(AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call, AiEndpoint source, long goAwayGenerationAtOpen)
     {
+        ArgumentNullException.ThrowIfNull(source);
         _call = call;
-        Endpoint = endpoint;
+        _source = source;
+        _goAwayGenerationAtOpen = goAwayGenerationAtOpen;
+        source.StreamOpened();
     }
 
     /// <summary>The endpoint the stream runs on.</summary>
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _source.Address;
+
+    /// <summary>The endpoint object the stream runs on.</summary>
+    public AiEndpoint Source => _source;
+
+    /// <summary>True when a connection of the endpoint received GOAWAY after this stream opened: it may be on it.</summary>
+    public bool MayBeGoingAway => _source.GoAwayGeneration > _goAwayGenerationAtOpen;
 
     /// <summary>Writes one request; completes when gRPC accepted it (flow control applies back-pressure).</summary>
     public Task WriteAsync(ChatRequest request, CancellationToken cancellationToken) =>
@@ -29,6 +41,15 @@ public sealed class UpstreamChatStream : IDisposable
     /// <summary>The responses, in order, until the AI service ends the stream (or it fails: <see cref="RpcException"/>).</summary>
     public IAsyncEnumerable<ChatResponse> ReadAllAsync(CancellationToken cancellationToken) =>
         _call.ResponseStream.ReadAllAsync(cancellationToken);
+
+    /// <summary>
+    /// Waits for the AI service's response headers: proof that it accepted the stream (a refused stream fails here with
+    /// <see cref="RpcException"/>). Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task ConfirmAcceptedAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        await _call.ResponseHeadersAsync.WaitAsync(timeout, timeProvider, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Tells the AI service no more requests follow (once; failures ignored: the stream may be gone already).</summary>
     public async Task CompleteRequestsAsync()
@@ -42,11 +63,18 @@ public sealed class UpstreamChatStream : IDisposable
         {
             await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
         {
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _call.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _source.StreamClosed();
+            _call.Dispose();
+        }
+    }
 }

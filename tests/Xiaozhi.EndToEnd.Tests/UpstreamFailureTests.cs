@@ -26,12 +26,13 @@ public sealed class UpstreamFailureTests
     }
 
     [Test]
-    public async Task Upstream_stream_dropped_means_alert_then_close_1011_with_a_reason()
+    public async Task Upstream_stream_lost_for_good_means_alert_then_close_1011_with_a_reason()
     {
-        await using var gateway = await Gateway.StartAsync();
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:Timeout", "00:00:01"] });
         await using var device = await DeviceClient.ConnectAsync(gateway);
         await device.HelloAsync();
 
+        gateway.StubFaults.RefuseNewStreams = true;
         gateway.StubFaults.DropAllStreams();
         var alert = (await device.ReceiveUntilTypeAsync("alert")).Last();
         var (status, reason) = await device.WaitForCloseAsync();

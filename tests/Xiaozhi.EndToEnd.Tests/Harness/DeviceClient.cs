@@ -49,6 +49,13 @@ public sealed class DeviceClient : IAsyncDisposable
         return new DeviceClient(socket!, options);
     }
 
+    /// <summary>Dials a bare socket (nothing reads it unless the test does), e.g. a device that stops reading.</summary>
+    public static async Task<ClientWebSocket> ConnectRawAsync(Gateway gateway, DeviceConnectOptions? options = null)
+    {
+        var (socket, refusal) = await DialAsync(gateway, options ?? new DeviceConnectOptions());
+        return socket ?? throw new AssertionException($"upgrade refused: {(int)refusal!.StatusCode} {refusal.Body}");
+    }
+
     /// <summary>Dials and expects the gateway to refuse the upgrade; returns its answer.</summary>
     public static async Task<HandshakeRefusal> ExpectRefusalAsync(Gateway gateway, DeviceConnectOptions options)
     {

@@ -15,17 +15,94 @@ namespace Xiaozhi.EndToEnd.Tests.Harness;
 /// </summary>
 public sealed class Gateway : IAsyncDisposable
 {
-    private readonly WebApplication? _stub;
+    private readonly WebApplication?[] _stubs;
     private readonly WebApplication? _im;
     private readonly DirectoryInfo? _contentRoot;
+    private readonly GatewayOptions _options;
+    private readonly Uri[] _stubAddresses;
+    private bool _imStopped;
 
-    private Gateway(Uri deviceUrl, string secret, WebApplication? stub, WebApplication? im, DirectoryInfo? contentRoot)
+    private Gateway(Uri deviceUrl, string secret, WebApplication?[] stubs, Uri[] stubAddresses, WebApplication? im, DirectoryInfo? contentRoot, GatewayOptions options)
     {
         DeviceUrl = deviceUrl;
         JwtSecret = secret;
-        _stub = stub;
+        _stubs = stubs;
+        _stubAddresses = stubAddresses;
         _im = im;
         _contentRoot = contentRoot;
+        _options = options;
+    }
+
+    private WebApplication? FirstStub => _stubs.Length > 0 ? _stubs[0] : null;
+
+    /// <summary>Stub number <paramref name="index"/> (in-process only; null while stopped).</summary>
+    public WebApplication? StubAt(int index) => _stubs[index];
+
+    /// <summary>What stub number <paramref name="index"/> recorded.</summary>
+    public StubSessionRegistry StubSessionsAt(int index) =>
+        _stubs[index]?.Services.GetRequiredService<StubSessionRegistry>() ?? throw new InvalidOperationException("stub stopped");
+
+    /// <summary>The IM's resilience counters (in-process only).</summary>
+    public Xiaozhi.Im.Service.Sessions.SessionDropCounters Counters =>
+        Im.Services.GetRequiredService<Xiaozhi.Im.Service.Sessions.SessionDropCounters>();
+
+    /// <summary>Stops stub number <paramref name="index"/> hard (its streams are cut, like a crashed or redeployed backend).</summary>
+    public async Task StopStubAsync(int index = 0)
+    {
+        var stub = _stubs[index] ?? throw new InvalidOperationException("stub already stopped");
+        _stubs[index] = null;
+        using var cut = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            await stub.StopAsync(cut.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await stub.DisposeAsync();
+    }
+
+    /// <summary>Starts a new stub number <paramref name="index"/> on the same port as before (a restarted backend).</summary>
+    public async Task StartStubAsync(int index = 0)
+    {
+        if (_stubs[index] is not null)
+        {
+            throw new InvalidOperationException("stub running");
+        }
+
+        _stubs[index] = await StartStubHostAsync(_contentRoot!, _options, _stubAddresses[index].ToString());
+    }
+
+    /// <summary>Stops the IM host (drain), once; later disposal skips it.</summary>
+    public async Task StopImAsync(CancellationToken cancellationToken = default)
+    {
+        _imStopped = true;
+        await Im.StopAsync(cancellationToken);
+    }
+
+    private static async Task<WebApplication> StartStubHostAsync(DirectoryInfo contentRoot, GatewayOptions options, string urls)
+    {
+        var stub = StubApplication.Build(
+        [
+            "--contentRoot", contentRoot.FullName,
+            "--urls", urls,
+            "--Ota:Urls", "http://127.0.0.1:0",
+            "--Auth:JwtSecret", options.JwtSecret,
+            "--Stub:PacingEnabled", "false",
+            "--Logging:LogLevel:Default", "Warning",
+            .. options.StubArgs,
+        ]);
+        try
+        {
+            await stub.StartAsync();
+            return stub;
+        }
+        catch
+        {
+            await stub.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The device WebSocket URL (path <c>/xiaozhi/v1/</c>).</summary>
@@ -36,14 +113,14 @@ public sealed class Gateway : IAsyncDisposable
 
     /// <summary>What the stub recorded per session (in-process only).</summary>
     public StubSessionRegistry StubSessions =>
-        _stub?.Services.GetRequiredService<StubSessionRegistry>() ?? throw new InvalidOperationException("no in-process stub");
+        FirstStub?.Services.GetRequiredService<StubSessionRegistry>() ?? throw new InvalidOperationException("no in-process stub");
 
     /// <summary>The stub's fault injection (in-process only).</summary>
     public StubFaults StubFaults =>
-        _stub?.Services.GetRequiredService<StubFaults>() ?? throw new InvalidOperationException("no in-process stub");
+        FirstStub?.Services.GetRequiredService<StubFaults>() ?? throw new InvalidOperationException("no in-process stub");
 
     /// <summary>The stub host itself (in-process only), e.g. to stop it.</summary>
-    public WebApplication Stub => _stub ?? throw new InvalidOperationException("no in-process stub");
+    public WebApplication Stub => FirstStub ?? throw new InvalidOperationException("no in-process stub");
 
     /// <summary>The IM host itself (in-process only).</summary>
     public WebApplication Im => _im ?? throw new InvalidOperationException("no in-process IM");
@@ -57,42 +134,45 @@ public sealed class Gateway : IAsyncDisposable
         options ??= new GatewayOptions();
         if (E2eTarget.ExternalUrl is { } external)
         {
-            return new Gateway(external, E2eTarget.ExternalSecret ?? throw new InvalidOperationException("XIAOZHI_E2E_JWT_SECRET is required with XIAOZHI_E2E_URL"), null, null, null);
+            return new Gateway(external, E2eTarget.ExternalSecret ?? throw new InvalidOperationException("XIAOZHI_E2E_JWT_SECRET is required with XIAOZHI_E2E_URL"), [], [], null, null, options);
         }
 
         // An empty content root: neither host picks up an appsettings.json copied into the test output.
         var contentRoot = Directory.CreateTempSubdirectory("xiaozhi-e2e-");
-        WebApplication? stub = null;
+        var stubs = new WebApplication?[Math.Max(1, options.StubCount)];
         WebApplication? im = null;
         try
         {
-            stub = StubApplication.Build(
-            [
-                "--contentRoot", contentRoot.FullName,
-                "--urls", "http://127.0.0.1:0",
-                "--Ota:Urls", "http://127.0.0.1:0",
-                "--Auth:JwtSecret", options.JwtSecret,
-                "--Stub:PacingEnabled", "false",
-                "--Logging:LogLevel:Default", "Warning",
-                .. options.StubArgs,
-            ]);
-            await stub.StartAsync();
+            for (var i = 0; i < stubs.Length; i++)
+            {
+                stubs[i] = await StartStubHostAsync(contentRoot, options, "http://127.0.0.1:0");
+            }
 
-            var aiEndpoint = options.AiEndpointOverride ?? stub.GetGrpcAddress();
+            var addresses = stubs.Select(s => s!.GetGrpcAddress()).ToArray();
+            var endpointArgs = options.AiEndpointOverride is { } overridden
+                ? new[] { "--Ai:Endpoints:0", overridden.ToString() }
+                : addresses.SelectMany((a, i) => new[] { $"--Ai:Endpoints:{i}", a.ToString() }).ToArray();
             im = ImApplication.Build(
             [
                 "--contentRoot", contentRoot.FullName,
                 "--urls", "http://127.0.0.1:0",
-                "--Ai:Endpoints:0", aiEndpoint.ToString(),
+                .. endpointArgs,
+                "--Management:Urls", "http://127.0.0.1:0",
                 "--Auth:JwtSecret", options.JwtSecret,
                 "--Logging:LogLevel:Default", "Warning",
+                "--Limits:DrainTimeout", "00:00:05",
+                // The whole suite dials from 127.0.0.1 and blasts frames faster than real time: lift the per-address and
+                // per-session rates (AdmissionControlTests set their own; later arguments win).
+                "--Admission:PerIpConnectionBurst", "100000",
+                "--Admission:MessagesPerSecond", "100000",
+                "--Admission:MessageBurst", "100000",
                 .. options.ImArgs,
             ]);
             await im.StartAsync();
 
             var address = im.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var deviceUrl = new UriBuilder(address) { Scheme = "ws", Path = "/xiaozhi/v1/" }.Uri;
-            return new Gateway(deviceUrl, options.JwtSecret, stub, im, contentRoot);
+            return new Gateway(deviceUrl, options.JwtSecret, stubs, addresses, im, contentRoot, options);
         }
         catch
         {
@@ -101,9 +181,9 @@ public sealed class Gateway : IAsyncDisposable
                 await im.DisposeAsync();
             }
 
-            if (stub is not null)
+            foreach (var stub in stubs.Where(s => s is not null))
             {
-                await stub.DisposeAsync();
+                await stub!.DisposeAsync();
             }
 
             contentRoot.Delete(recursive: true);
@@ -117,14 +197,18 @@ public sealed class Gateway : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         if (_im is not null)
         {
-            await _im.StopAsync(timeout.Token);
+            if (!_imStopped)
+            {
+                await _im.StopAsync(timeout.Token);
+            }
+
             await _im.DisposeAsync();
         }
 
-        if (_stub is not null)
+        foreach (var stub in _stubs.Where(s => s is not null))
         {
-            await _stub.StopAsync(timeout.Token);
-            await _stub.DisposeAsync();
+            await stub!.StopAsync(timeout.Token);
+            await stub.DisposeAsync();
         }
 
         try

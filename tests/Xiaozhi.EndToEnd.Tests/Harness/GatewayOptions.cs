@@ -12,6 +12,9 @@ public sealed class GatewayOptions
     /// <summary>Extra IM arguments, e.g. <c>--Ai:MaxMessageBytes 4096</c>.</summary>
     public IReadOnlyList<string> ImArgs { get; init; } = [];
 
+    /// <summary>How many stubs to start; the IM gets them all as <c>Ai:Endpoints</c>.</summary>
+    public int StubCount { get; init; } = 1;
+
     /// <summary>Point the IM at this endpoint instead of the stub (e.g. a closed port).</summary>
     public Uri? AiEndpointOverride { get; init; }
 }

@@ -25,6 +25,20 @@ public sealed class FakeAiService : AIService.AIServiceBase
 
     public ConcurrentQueue<ChatRequest> Requests { get; } = new();
 
+    /// <summary>New ChatStreams fail with Unavailable at once (a backend that refuses work).</summary>
+    public volatile bool RefuseNewStreams;
+
+    /// <summary>What <c>HealthCheck</c> answers; null = the call fails with Unavailable.</summary>
+    public HealthCheckResponse.Types.ServingStatus? HealthStatus { get; set; } = HealthCheckResponse.Types.ServingStatus.Serving;
+
+    /// <summary>How long <c>HealthCheck</c> takes to answer (to exercise the deadline).</summary>
+    public TimeSpan HealthDelay { get; set; }
+
+    /// <summary>How many <c>HealthCheck</c> calls were answered or refused.</summary>
+    public int HealthChecks => Volatile.Read(ref _healthChecks);
+
+    private int _healthChecks;
+
     public static async Task<(WebApplication App, Uri Address, FakeAiService Service)> StartAsync()
     {
         var service = new FakeAiService();
@@ -40,8 +54,26 @@ public sealed class FakeAiService : AIService.AIServiceBase
         return (app, new Uri(address), service);
     }
 
+    public override async Task<HealthCheckResponse> HealthCheck(HealthCheckRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _healthChecks);
+        if (HealthDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(HealthDelay, context.CancellationToken);
+        }
+
+        return HealthStatus is { } status
+            ? new HealthCheckResponse { Status = status }
+            : throw new RpcException(new Status(StatusCode.Unavailable, "health refused"));
+    }
+
     public override async Task ChatStream(IAsyncStreamReader<ChatRequest> requestStream, IServerStreamWriter<ChatResponse> responseStream, ServerCallContext context)
     {
+        if (RefuseNewStreams)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "refused"));
+        }
+
         OpenedStreams.Enqueue(context.RequestHeaders);
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {

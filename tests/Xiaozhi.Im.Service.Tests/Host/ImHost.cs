@@ -37,6 +37,7 @@ public sealed class ImHost : IAsyncDisposable
             "--contentRoot", contentRoot.FullName,
             "--urls", "http://127.0.0.1:0",
             "--Ai:Endpoints:0", aiEndpoint.ToString(),
+            "--Management:Urls", "http://127.0.0.1:0",
             "--Ai:ConnectTimeout", "00:00:01",
             "--Auth:JwtSecret", Secret,
             "--Logging:LogLevel:Default", "Warning",

@@ -14,12 +14,13 @@ public class SessionRoundTripTests
     private WebApplication _ai = null!;
     private FakeAiService _service = null!;
     private ImHost _host = null!;
+    private Uri _aiAddress = null!;
 
     [SetUp]
     public async Task SetUp()
     {
-        (_ai, var address, _service) = await FakeAiService.StartAsync();
-        _host = await ImHost.StartAsync(address, "--Ai:MaxMessageBytes", "65536", "--WebSocket:MaxTextFrameBytes", "131072");
+        (_ai, _aiAddress, _service) = await FakeAiService.StartAsync();
+        _host = await ImHost.StartAsync(_aiAddress, "--Ai:MaxMessageBytes", "65536", "--WebSocket:MaxTextFrameBytes", "131072");
     }
 
     [TearDown]
@@ -140,16 +141,41 @@ public class SessionRoundTripTests
         device.Socket.CloseStatusDescription.Should().Be("binary message larger than 262144 bytes");
     }
 
-    [TestCase("!end", "The AI service ended the conversation.", "the AI service ended the session")]
-    [TestCase("!fail", "Lost the connection to the AI service.", "connection to the AI service failed (Internal)")]
-    public async Task Upstream_end_alerts_then_closes_1011(string command, string alert, string reason)
+    [TestCase("!end")]
+    [TestCase("!fail")]
+    public async Task Upstream_end_while_the_device_is_connected_resumes_the_session_on_a_new_stream(string command)
     {
         using var device = await TestDevice.ConnectAsync(_host, "ending");
         await device.SendTextAsync(command);
-        AlertMessage(await device.ReceiveTextAsync()).Should().Be(alert);
+        await WaitUntilAsync(() => _service.OpenedStreams.Count == 2);
+
+        await device.SendTextAsync("still here");
+        (await device.ReceiveTextAsync()).Should().Be("still here", "the new stream carries the session and no alert came first");
+        device.Socket.State.Should().Be(WebSocketState.Open);
+        _service.OpenedStreams.Select(h => h.GetValue(SessionMetadataHeaders.DeviceId)).Should().Equal("ending", "ending");
+    }
+
+    [Test]
+    public async Task Upstream_end_with_a_backend_refusing_new_streams_alerts_then_closes_1011_after_the_resume_timeout()
+    {
+        await using var host = await ImHost.StartAsync(_aiAddress, "--Ai:Resume:Timeout", "00:00:01", "--Ai:Resume:InitialBackoff", "00:00:00.05");
+        using var device = await TestDevice.ConnectAsync(host, "ending-for-good");
+        _service.RefuseNewStreams = true;
+        await device.SendTextAsync("!fail");
+
+        AlertMessage(await device.ReceiveTextAsync()).Should().Be(DeviceAlertMessages.UpstreamFailed);
         (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
         device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.InternalServerError);
-        device.Socket.CloseStatusDescription.Should().Be(reason);
+        device.Socket.CloseStatusDescription.Should().Be("connection to the AI service lost (reconnect timed out)");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     [Test]

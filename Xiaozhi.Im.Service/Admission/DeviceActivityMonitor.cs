@@ -1,0 +1,147 @@
+using System.Net.WebSockets;
+using Xiaozhi.Im.Service.Protocol;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Telemetry;
+
+namespace Xiaozhi.Im.Service.Admission;
+
+/// <summary>
+/// Per-session admission policies, fed by <see cref="MonitoredWebSocket"/> with every message the device sends:
+/// a <c>hello</c> within <see cref="AdmissionOptions.HelloTimeout"/> (else close 1008), some frame within every
+/// <see cref="AdmissionOptions.IdleTimeout"/> (else close 1000), and no sustained flood above
+/// <see cref="AdmissionOptions.MessagesPerSecond"/> (else an alert and close 1008). Timers run on the injected
+/// <see cref="TimeProvider"/>. Each policy acts once; the session's own close path does the rest.
+/// </summary>
+public sealed partial class DeviceActivityMonitor : IDisposable
+{
+    private const int HelloSniffBytes = 4096;
+
+    private readonly AdmissionOptions _options;
+    private readonly TokenBucket _messages;
+    private readonly ITimer _helloTimer;
+    private readonly ITimer _idleTimer;
+    private readonly ImMetrics? _metrics;
+    private readonly ILogger _logger;
+    private readonly byte[] _head = new byte[HelloSniffBytes];
+    private int _headLength;
+    private bool _helloSeen;
+    private int _acted;
+    private IDeviceSession? _session;
+    private DeviceSocketWriter? _writer;
+
+    /// <summary>Starts the hello and idle clocks.</summary>
+    public DeviceActivityMonitor(AdmissionOptions options, TimeProvider time, ILogger logger, ImMetrics? metrics = null)
+    {
+        _options = options;
+        _logger = logger;
+        _metrics = metrics;
+        _messages = new TokenBucket(options.MessagesPerSecond, options.MessageBurst, time);
+        _helloTimer = time.CreateTimer(static s => ((DeviceActivityMonitor)s!).Violate(Policy.Hello), this, options.HelloTimeout, Timeout.InfiniteTimeSpan);
+        _idleTimer = time.CreateTimer(static s => ((DeviceActivityMonitor)s!).Violate(Policy.Idle), this, options.IdleTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private enum Policy
+    {
+        Hello,
+        Idle,
+        Flood,
+    }
+
+    /// <summary>Which policy closed the session, if any (tests, logs).</summary>
+    public string? ClosedBy { get; private set; }
+
+    /// <summary>Connects the monitor to the session it acts on (set right after the session is created).</summary>
+    public void Attach(IDeviceSession session, DeviceSocketWriter writer)
+    {
+        _session = session;
+        _writer = writer;
+    }
+
+    /// <summary>One receive completed on the device's socket (a whole message or a part of one).</summary>
+    public void OnReceived(WebSocketMessageType type, bool endOfMessage, ReadOnlySpan<byte> chunk)
+    {
+        if (type == WebSocketMessageType.Close)
+        {
+            return;
+        }
+
+        _idleTimer.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        if (!_helloSeen && type == WebSocketMessageType.Text)
+        {
+            var take = Math.Min(chunk.Length, _head.Length - _headLength);
+            chunk[..take].CopyTo(_head.AsSpan(_headLength));
+            _headLength += take;
+        }
+
+        if (!endOfMessage)
+        {
+            return;
+        }
+
+        if (!_helloSeen && type == WebSocketMessageType.Text)
+        {
+            if (JsonMessageTypeSniffer.Sniff(_head.AsSpan(0, _headLength)).Is("hello"))
+            {
+                _helloSeen = true;
+                _helloTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            _headLength = 0;
+        }
+
+        if (!_messages.TryTake())
+        {
+            Violate(Policy.Flood);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _helloTimer.Dispose();
+        _idleTimer.Dispose();
+    }
+
+    private void Violate(Policy policy)
+    {
+        if (_session is null || Interlocked.Exchange(ref _acted, 1) != 0)
+        {
+            return;
+        }
+
+        _ = ActAsync(policy);
+    }
+
+    private async Task ActAsync(Policy policy)
+    {
+        var (close, alert) = policy switch
+        {
+            Policy.Hello => (AdmissionCloseReasons.NoHello(_options.HelloTimeout), (string?)null),
+            Policy.Idle => (AdmissionCloseReasons.Idle(_options.IdleTimeout), null),
+            _ => (AdmissionCloseReasons.Flood(_options.MessagesPerSecond), AdmissionCloseReasons.FloodAlert),
+        };
+        ClosedBy = policy.ToString();
+        LogPolicyClose(_logger, policy.ToString(), (int)close.Status);
+        _metrics?.Closed((int)close.Status);
+        try
+        {
+            if (alert is not null && _writer is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _writer.SendAlertAsync(alert, timeout.Token).ConfigureAwait(false);
+            }
+
+            await _session!.CloseAsync(close).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            LogPolicyCloseFailed(_logger, policy.ToString(), ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Admission policy {Policy} closes the session with {CloseCode}")]
+    private static partial void LogPolicyClose(ILogger logger, string policy, int closeCode);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Debug, Message = "Admission policy {Policy} could not close the session cleanly ({Exception})")]
+    private static partial void LogPolicyCloseFailed(ILogger logger, string policy, string exception);
+}

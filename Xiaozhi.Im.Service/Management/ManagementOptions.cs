@@ -1,0 +1,14 @@
+namespace Xiaozhi.Im.Service.Management;
+
+/// <summary>The management port: health, readiness and metrics, separate from the device port (section <c>Management</c>).</summary>
+public sealed class ManagementOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Management";
+
+    /// <summary>Serve the management port. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Listen address(es), <c>;</c>-separated. Default <c>http://127.0.0.1:9090</c> (loopback only).</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:9090";
+}

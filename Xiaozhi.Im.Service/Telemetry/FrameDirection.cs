@@ -1,0 +1,11 @@
+namespace Xiaozhi.Im.Service.Telemetry;
+
+/// <summary>Which way a frame travels through the gateway.</summary>
+public enum FrameDirection
+{
+    /// <summary>Device → AI service.</summary>
+    Uplink,
+
+    /// <summary>AI service → device.</summary>
+    Downlink,
+}

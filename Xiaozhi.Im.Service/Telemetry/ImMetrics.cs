@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Upstream;
+
+namespace Xiaozhi.Im.Service.Telemetry;
+
+/// <summary>
+/// The IM's metrics (meter <c>Xiaozhi.Im</c>). Tags are low-cardinality: frame kind, a known message type (else
+/// <c>other</c>), a rejection reason category, an endpoint address — never device or session ids.
+/// </summary>
+public sealed class ImMetrics
+{
+    private static readonly HashSet<string> KnownTypes = new(StringComparer.Ordinal)
+    {
+        "hello", "listen", "abort", "mcp", "chat", "image", "vision", "iot", "goodbye",
+        "stt", "llm", "tts", "alert", "system",
+    };
+
+    private readonly UpDownCounter<long> _sessionsActive;
+    private readonly Counter<long> _sessionsTotal;
+    private readonly Counter<long> _upgradesRejected;
+    private readonly Counter<long> _frames;
+    private readonly Counter<long> _bytes;
+    private readonly Histogram<double> _hopLatency;
+    private readonly Counter<long> _resumes;
+    private readonly Histogram<double> _resumeDuration;
+    private readonly Counter<long> _drops;
+    private readonly Counter<long> _closes;
+
+    /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
+    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience)
+    {
+        var meter = meterFactory.Create(ImTelemetry.Name);
+        _sessionsActive = meter.CreateUpDownCounter<long>("xiaozhi.im.sessions.active", "{session}", "Device sessions open now.");
+        _sessionsTotal = meter.CreateCounter<long>("xiaozhi.im.sessions", "{session}", "Device sessions accepted since start.");
+        _upgradesRejected = meter.CreateCounter<long>("xiaozhi.im.upgrades.rejected", "{request}", "WebSocket upgrades refused, by status and reason.");
+        _frames = meter.CreateCounter<long>("xiaozhi.im.frames", "{frame}", "Frames forwarded, by direction, kind and message type.");
+        _bytes = meter.CreateCounter<long>("xiaozhi.im.frame.bytes", "By", "Frame payload bytes forwarded, by direction and kind.");
+        _hopLatency = meter.CreateHistogram<double>(
+            "xiaozhi.im.hop.latency", "ms",
+            "Time through the gateway: device frame received → written upstream (uplink); upstream frame received → sent to the device (downlink).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 25, 50, 100, 250, 1000] });
+        _resumes = meter.CreateCounter<long>("xiaozhi.im.resumes", "{resume}", "Upstream streams re-opened for a live session, by outcome.");
+        _resumeDuration = meter.CreateHistogram<double>("xiaozhi.im.resume.duration", "ms", "Upstream stream lost → session resumed.");
+        _drops = meter.CreateCounter<long>("xiaozhi.im.drops", "{frame}", "Frames not forwarded, by reason.");
+        _closes = meter.CreateCounter<long>("xiaozhi.im.closes", "{close}", "Device WebSockets closed by the gateway, by close code.");
+
+        meter.CreateObservableGauge("xiaozhi.im.upstream.streams", () => pool.Endpoints.Select(
+            e => new Measurement<int>(e.ActiveStreams, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "{stream}", "ChatStreams open per AI endpoint.");
+        meter.CreateObservableGauge("xiaozhi.im.endpoint.serving", () => pool.Endpoints.Select(
+            e => new Measurement<int>(e.Health == AiEndpointHealth.Serving ? 1 : 0,
+                new KeyValuePair<string, object?>("endpoint", e.Address.ToString()),
+                new KeyValuePair<string, object?>("state", e.Health.ToString()))),
+            "1", "1 when the endpoint's last HealthCheck answered SERVING.");
+
+        // Resilience counters kept by the sessions (resume, GOAWAY migration, slow consumers, frames dropped while resuming).
+        meter.CreateObservableCounter("xiaozhi.im.resume.events", () => new[]
+        {
+            new Measurement<long>(resilience.Resumes, new KeyValuePair<string, object?>("event", "resumed")),
+            new Measurement<long>(resilience.ResumeFailures, new KeyValuePair<string, object?>("event", "failed")),
+            new Measurement<long>(resilience.Migrations, new KeyValuePair<string, object?>("event", "migrated")),
+            new Measurement<long>(resilience.SlowConsumerCloses, new KeyValuePair<string, object?>("event", "slow_consumer_closed")),
+            new Measurement<long>(resilience.SynthesizedTtsStops, new KeyValuePair<string, object?>("event", "tts_stop_synthesized")),
+        }, "{event}", "Upstream resumes and related session events since start.");
+        meter.CreateObservableCounter("xiaozhi.im.resume.dropped", () => Enum.GetValues<ResumeDropReason>().Select(
+            reason => new Measurement<long>(resilience.Dropped(reason), new KeyValuePair<string, object?>("reason", reason.ToString()))),
+            "{frame}", "Device frames dropped while no upstream stream was open, by reason.");
+    }
+
+    /// <summary>A session was accepted.</summary>
+    public void SessionStarted()
+    {
+        _sessionsActive.Add(1);
+        _sessionsTotal.Add(1);
+    }
+
+    /// <summary>A session ended.</summary>
+    public void SessionEnded() => _sessionsActive.Add(-1);
+
+    /// <summary>An upgrade was refused before the WebSocket existed.</summary>
+    public void UpgradeRejected(int status, string reason) =>
+        _upgradesRejected.Add(1, new("status", status), new("reason", reason));
+
+    /// <summary>A frame was forwarded.</summary>
+    public void Frame(FrameDirection direction, string kind, string? messageType, int bytes)
+    {
+        var type = messageType is not null && KnownTypes.Contains(messageType) ? messageType : messageType is null ? "none" : "other";
+        var dir = direction == FrameDirection.Uplink ? "uplink" : "downlink";
+        _frames.Add(1, new("direction", dir), new("kind", kind), new("message_type", type));
+        _bytes.Add(bytes, new("direction", dir), new("kind", kind));
+    }
+
+    /// <summary>Time a frame spent inside the gateway.</summary>
+    public void HopLatency(FrameDirection direction, TimeSpan elapsed) =>
+        _hopLatency.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("direction", direction == FrameDirection.Uplink ? "uplink" : "downlink"));
+
+    /// <summary>A resume finished (<paramref name="succeeded"/>) after <paramref name="duration"/>.</summary>
+    public void Resume(bool succeeded, TimeSpan duration)
+    {
+        _resumes.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "resumed" : "failed"));
+        if (succeeded)
+        {
+            _resumeDuration.Record(duration.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Frames the gateway could not forward.</summary>
+    public void Dropped(string reason, long count = 1) => _drops.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>The gateway closed a device's WebSocket.</summary>
+    public void Closed(int code) => _closes.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    /// <summary>Elapsed time since a <see cref="Stopwatch.GetTimestamp"/> value (hop latency).</summary>
+    public static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
+}

@@ -1,0 +1,57 @@
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Xiaozhi.Im.Service.Management;
+
+namespace Xiaozhi.Im.Service.Telemetry;
+
+/// <summary>Registers metrics, traces and the management port.</summary>
+public static class TelemetryRegistration
+{
+    /// <summary>OpenTelemetry (meter and source <c>Xiaozhi.Im</c>; Prometheus and/or OTLP exporters) and the management host.</summary>
+    public static IServiceCollection AddImTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var telemetry = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.SectionName));
+        services.AddSingleton<ImMetrics>();
+
+        var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(telemetry.ServiceName));
+        otel.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(ImTelemetry.Name);
+            if (telemetry.Prometheus)
+            {
+                metrics.AddPrometheusExporter();
+            }
+
+            if (!string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))
+            {
+                metrics.AddOtlpExporter(o => ConfigureOtlp(o, telemetry));
+            }
+        });
+        otel.WithTracing(tracing =>
+        {
+            tracing.AddSource(ImTelemetry.Name);
+            if (!string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))
+            {
+                tracing.AddOtlpExporter(o => ConfigureOtlp(o, telemetry));
+            }
+        });
+
+        services.AddOptions<ManagementOptions>().Bind(configuration.GetSection(ManagementOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ManagementOptions>, ManagementOptionsValidator>();
+        services.AddSingleton<ReadinessProbe>();
+        services.AddSingleton<ManagementServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ManagementServer>());
+        return services;
+    }
+
+    private static void ConfigureOtlp(OtlpExporterOptions options, TelemetryOptions telemetry)
+    {
+        options.Endpoint = new Uri(telemetry.OtlpEndpoint!);
+        options.Protocol = string.Equals(telemetry.OtlpProtocol, "http/protobuf", StringComparison.OrdinalIgnoreCase)
+            ? OtlpExportProtocol.HttpProtobuf
+            : OtlpExportProtocol.Grpc;
+    }
+}

@@ -1,0 +1,88 @@
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Xiaozhi.Grpc.Proto;
+
+namespace Xiaozhi.Im.Service.Upstream;
+
+/// <summary>
+/// The application-level heartbeat: every <see cref="AiOptions.HealthCheckInterval"/> each endpoint's
+/// <c>HealthCheck</c> is called with a <see cref="AiOptions.HealthCheckTimeout"/> deadline and the endpoint's
+/// <see cref="AiEndpoint.Health"/> updated (serving / not serving / unreachable); transitions are logged.
+/// </summary>
+public sealed partial class AiEndpointHealthMonitor : BackgroundService
+{
+    private readonly AiEndpointPool _pool;
+    private readonly AiOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<AiEndpointHealthMonitor> _logger;
+
+    /// <summary>Creates the monitor.</summary>
+    public AiEndpointHealthMonitor(AiEndpointPool pool, IOptions<AiOptions> options, TimeProvider timeProvider, ILogger<AiEndpointHealthMonitor> logger)
+    {
+        _pool = pool;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>Checks every endpoint once and records the verdicts.</summary>
+    public Task ProbeAllAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_pool.Endpoints.Select(e => ProbeAsync(e, cancellationToken)));
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await ProbeAllAsync(stoppingToken).ConfigureAwait(false);
+                await Task.Delay(_options.HealthCheckInterval, _timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ProbeAsync(AiEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        AiEndpointHealth verdict;
+        using var deadline = new CancellationTokenSource(_options.HealthCheckTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        try
+        {
+            var response = await endpoint.Client.HealthCheckAsync(new HealthCheckRequest(), cancellationToken: linked.Token).ConfigureAwait(false);
+            verdict = response.Status == HealthCheckResponse.Types.ServingStatus.Serving ? AiEndpointHealth.Serving : AiEndpointHealth.NotServing;
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException or InvalidOperationException)
+        {
+            verdict = AiEndpointHealth.Unreachable;
+        }
+
+        var previous = endpoint.SetHealth(verdict);
+        if (previous != verdict)
+        {
+            if (verdict == AiEndpointHealth.Serving)
+            {
+                LogHealthy(_logger, endpoint.Address, previous);
+            }
+            else
+            {
+                LogUnhealthy(_logger, endpoint.Address, previous, verdict);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint} is serving (was {Previous})")]
+    private static partial void LogHealthy(ILogger logger, Uri endpoint, AiEndpointHealth previous);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint} changed from {Previous} to {Health}; new sessions avoid it")]
+    private static partial void LogUnhealthy(ILogger logger, Uri endpoint, AiEndpointHealth previous, AiEndpointHealth health);
+}

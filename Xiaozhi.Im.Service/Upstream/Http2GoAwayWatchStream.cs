@@ -1,0 +1,113 @@
+namespace Xiaozhi.Im.Service.Upstream;
+
+/// <summary>
+/// A pass-through wrapper of one HTTP/2 connection's plaintext stream (installed with
+/// <see cref="SocketsHttpHandler.PlaintextStreamFilter"/>, so it sits after TLS): bytes are read and written unchanged,
+/// the read side is followed by an <see cref="Http2FrameScanner"/>, and the first GOAWAY the server sends on this
+/// connection is reported once.
+/// </summary>
+public sealed class Http2GoAwayWatchStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly Http2FrameScanner _scanner;
+    private readonly Action _onGoAway;
+    private int _reported;
+
+    /// <summary>Wraps <paramref name="inner"/>; <paramref name="onGoAway"/> runs on the connection's reader, keep it short.</summary>
+    public Http2GoAwayWatchStream(Stream inner, Action onGoAway)
+    {
+        _inner = inner;
+        _onGoAway = onGoAway;
+        _scanner = new Http2FrameScanner(OnFrame);
+    }
+
+    /// <inheritdoc />
+    public override bool CanRead => _inner.CanRead;
+
+    /// <inheritdoc />
+    public override bool CanSeek => false;
+
+    /// <inheritdoc />
+    public override bool CanWrite => _inner.CanWrite;
+
+    /// <inheritdoc />
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc />
+    public override int Read(Span<byte> buffer)
+    {
+        var read = _inner.Read(buffer);
+        _scanner.Feed(buffer[..read]);
+        return read;
+    }
+
+    /// <inheritdoc />
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _scanner.Feed(buffer.Span[..read]);
+        return read;
+    }
+
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+
+    /// <inheritdoc />
+    public override void Write(ReadOnlySpan<byte> buffer) => _inner.Write(buffer);
+
+    /// <inheritdoc />
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _inner.WriteAsync(buffer, cancellationToken);
+
+    /// <inheritdoc />
+    public override void Flush() => _inner.Flush();
+
+    /// <inheritdoc />
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override ValueTask DisposeAsync() => _inner.DisposeAsync();
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void OnFrame(Http2FrameHeader header)
+    {
+        if (header.IsGoAway && Interlocked.Exchange(ref _reported, 1) == 0)
+        {
+            _onGoAway();
+        }
+    }
+}

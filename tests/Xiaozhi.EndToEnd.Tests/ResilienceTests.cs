@@ -1,0 +1,160 @@
+using System.Net.WebSockets;
+using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Sessions;
+
+namespace Xiaozhi.EndToEnd.Tests;
+
+/// <summary>Session resume: lost streams, restarted backends, resume limits. Each test has its own stub + IM.</summary>
+public sealed class ResilienceTests
+{
+    [SetUp]
+    public void InProcessOnly() => E2eTarget.RequireInProcess("injects faults into the stub");
+
+    [Test]
+    public async Task A_dropped_stream_is_resumed_without_the_device_noticing()
+    {
+        await using var gateway = await Gateway.StartAsync();
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+
+        gateway.StubFaults.DropAllStreams();
+        await WaitUntilAsync(() => gateway.Counters.Resumes >= 1);
+        var reply = await device.ChatAsync("after the drop");
+
+        reply.SttText.Should().Be("after the drop");
+        reply.Sequence.Should().NotContain(s => s.StartsWith("alert", StringComparison.Ordinal)).And.NotContain("hello");
+        var sessions = gateway.StubSessions.Sessions.Where(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId).ToArray();
+        sessions.Should().HaveCount(2);
+        sessions[1].Requests[0].JsonType.Should().Be("hello", "the device's hello is replayed first");
+        gateway.Counters.TotalDropped.Should().Be(0);
+        device.CloseStatus.Should().BeNull();
+    }
+
+    [Test]
+    public async Task Backend_restarted_during_a_voice_turn_the_turn_completes_with_the_buffered_frames_in_order()
+    {
+        await using var gateway = await Gateway.StartAsync();
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+        var before = DeviceFraming.AudioFrames(4, size: 100, seed: 3);
+        var during = DeviceFraming.AudioFrames(6, size: 110, seed: 4);
+
+        await device.SendJsonAsync(new { session_id = "", type = "listen", state = "start", mode = "manual" });
+        foreach (var frame in before)
+        {
+            await device.SendBinaryAsync(frame);
+        }
+
+        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+        await WaitUntilAsync(() => first.Requests.Count(r => r.Kind == ChatFrameKind.Binary) == before.Count);
+        await gateway.StopStubAsync();
+        foreach (var frame in during)
+        {
+            await device.SendBinaryAsync(frame);
+        }
+
+        await Task.Delay(300);
+        await gateway.StartStubAsync();
+        await device.SendJsonAsync(new { session_id = "", type = "listen", state = "stop" });
+        var reply = new TurnReply(await device.ReceiveUntilTypeAsync("tts", "stop"));
+
+        reply.SttText.Should().Be($"heard {during.Count} frames, {during.Count * 110} bytes", "the replayed listen start opened the turn on the new backend");
+        reply.Audio.Should().BeEquivalentTo(during, o => o.WithStrictOrdering());
+        var resumed = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+        resumed.Requests.Select(r => r.JsonType ?? r.Kind.ToString()).Should().Equal(
+            new[] { "hello", "listen" }.Concat(during.Select(_ => ChatFrameKind.Binary.ToString())).Append("listen"));
+        (await device.ChatAsync("next turn")).SttText.Should().Be("next turn");
+        gateway.Counters.TotalDropped.Should().Be(0);
+        gateway.Counters.ResumeFailures.Should().Be(0);
+        device.CloseStatus.Should().BeNull();
+    }
+
+    [Test]
+    public async Task Stream_lost_while_the_ai_speaks_the_device_gets_a_tts_stop_and_goes_on()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { StubArgs = ["--Stub:PacingEnabled", "true", "--Stub:SyntheticFrames", "60"] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+
+        await device.SendJsonAsync(new { type = "chat", text = "a long answer" });
+        await device.ReceiveUntilTypeAsync("tts", "start");
+        gateway.StubFaults.DropAllStreams();
+        await device.ReceiveUntilTypeAsync("tts", "stop");
+
+        gateway.Counters.SynthesizedTtsStops.Should().Be(1);
+        await WaitUntilAsync(() => gateway.Counters.Resumes >= 1);
+        (await device.ChatAsync("again")).SttText.Should().Be("again");
+    }
+
+    [Test]
+    public async Task Resume_timeout_means_alert_and_1011_and_the_kept_frames_are_counted_as_dropped()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:Timeout", "00:00:01"] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+
+        gateway.StubFaults.RefuseNewStreams = true;
+        gateway.StubFaults.DropAllStreams();
+        await WaitUntilAsync(() => gateway.StubSessions.Sessions.All(s => s.Completed));
+        await Task.Delay(300);
+        await device.SendJsonAsync(new { type = "chat", text = "kept then dropped" });
+        var alert = (await device.ReceiveUntilTypeAsync("alert")).Last();
+        var (status, reason) = await device.WaitForCloseAsync();
+
+        alert.Get("status").Should().Be("error");
+        status.Should().Be(WebSocketCloseStatus.InternalServerError);
+        reason.Should().Contain("timed out");
+        gateway.Counters.ResumeFailures.Should().Be(1);
+        gateway.Counters.Dropped(ResumeDropReason.ResumeTimeout).Should().BeGreaterThanOrEqualTo(1);
+    }
+
+    [TestCase("--Ai:Resume:MaxBufferedFrames", "3", 3, ResumeDropReason.BufferFrames, "too many frames", 4)]
+    [TestCase("--Ai:Resume:MaxBufferedBytes", "1024", 600, ResumeDropReason.BufferBytes, "too many bytes", 2)]
+    public async Task Resume_buffer_limit_means_alert_and_1011_with_the_drops_counted(string setting, string value, int frameSize, ResumeDropReason expected, string why, int minimumDropped)
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = [setting, value] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+
+        gateway.StubFaults.RefuseNewStreams = true;
+        gateway.StubFaults.DropAllStreams();
+        await WaitUntilAsync(() => gateway.StubSessions.Sessions.All(s => s.Completed));
+        await Task.Delay(300);
+        var closed = device.WaitForCloseAsync();
+        for (var i = 0; i < 5 && device.CloseStatus is null; i++)
+        {
+            try
+            {
+                await device.SendBinaryAsync(new byte[frameSize]);
+            }
+            catch (WebSocketException)
+            {
+                break;
+            }
+        }
+
+        var (status, reason) = await closed;
+        var alert = device.Drain().Last(f => f.JsonType == "alert");
+
+        alert.Get("status").Should().Be("error");
+        status.Should().Be(WebSocketCloseStatus.InternalServerError);
+        reason.Should().Contain(why);
+        gateway.Counters.ResumeFailures.Should().Be(1);
+        gateway.Counters.Dropped(expected).Should().BeGreaterThanOrEqualTo(minimumDropped, "the kept frames and the one over the limit (and any sent after)");
+    }
+
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new AssertionException("condition not met in time");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Time.Testing;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Sessions;
+
+namespace Xiaozhi.Im.Service.Tests.Sessions;
+
+public class ResumeBufferTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    private BufferedUplinkFrame Frame(int bytes, UplinkFrameTag tag = UplinkFrameTag.Other) =>
+        new(ChatRequests.Create(new ChatSessionIdentity("s", "d", "c"), ChatFrameKind.Binary, ByteString.CopyFrom(new byte[bytes]), 1), tag, _time.GetTimestamp());
+
+    [Test]
+    public void Frames_are_kept_in_order_and_counted_with_their_payload_bytes()
+    {
+        var buffer = new ResumeBuffer(10, 10_000, TimeSpan.FromSeconds(10), _time);
+        buffer.TryAdd(Frame(10)).Should().BeNull();
+        buffer.TryAdd(Frame(20)).Should().BeNull();
+
+        buffer.Count.Should().Be(2);
+        buffer.Bytes.Should().Be(30);
+        buffer.TryPeek(out var first).Should().BeTrue();
+        first.Bytes.Should().Be(10);
+        buffer.RemoveOldest();
+        buffer.TryPeek(out var second).Should().BeTrue();
+        second.Bytes.Should().Be(20);
+        buffer.Bytes.Should().Be(20);
+    }
+
+    [Test]
+    public void One_frame_past_the_frame_limit_is_refused_with_BufferFrames()
+    {
+        var buffer = new ResumeBuffer(3, 10_000, TimeSpan.FromSeconds(10), _time);
+        for (var i = 0; i < 3; i++)
+        {
+            buffer.TryAdd(Frame(1)).Should().BeNull();
+        }
+
+        buffer.TryAdd(Frame(1)).Should().Be(ResumeDropReason.BufferFrames);
+        buffer.Count.Should().Be(3, "the refused frame is not kept");
+    }
+
+    [Test]
+    public void A_frame_that_would_pass_the_byte_limit_is_refused_with_BufferBytes()
+    {
+        var buffer = new ResumeBuffer(100, 1000, TimeSpan.FromSeconds(10), _time);
+        buffer.TryAdd(Frame(600)).Should().BeNull();
+        buffer.TryAdd(Frame(400)).Should().BeNull("exactly at the limit is fine");
+
+        buffer.TryAdd(Frame(1)).Should().Be(ResumeDropReason.BufferBytes);
+        buffer.Bytes.Should().Be(1000);
+    }
+
+    [Test]
+    public void The_oldest_frame_past_the_age_limit_is_BufferAge_on_check_and_on_add()
+    {
+        var buffer = new ResumeBuffer(100, 10_000, TimeSpan.FromSeconds(10), _time);
+        buffer.TryAdd(Frame(1)).Should().BeNull();
+        _time.Advance(TimeSpan.FromSeconds(10));
+        buffer.CheckAge().Should().BeNull("exactly at the limit is fine");
+        buffer.TryAdd(Frame(1)).Should().BeNull();
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        buffer.CheckAge().Should().Be(ResumeDropReason.BufferAge);
+        buffer.TryAdd(Frame(1)).Should().Be(ResumeDropReason.BufferAge);
+    }
+
+    [Test]
+    public void An_empty_buffer_never_ages_and_clear_reports_what_was_dropped()
+    {
+        var buffer = new ResumeBuffer(100, 10_000, TimeSpan.FromSeconds(1), _time);
+        _time.Advance(TimeSpan.FromHours(1));
+        buffer.CheckAge().Should().BeNull();
+        buffer.TryAdd(Frame(5)).Should().BeNull();
+        buffer.TryAdd(Frame(5)).Should().BeNull();
+
+        buffer.Clear().Should().Be(2);
+        buffer.Count.Should().Be(0);
+        buffer.Bytes.Should().Be(0);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Upstream;
+using Xiaozhi.Im.Service.Upstream;
+
+namespace Xiaozhi.Im.Service.Tests.Sessions;
+
+public class SessionUpstreamTests
+{
+    private static readonly ChatSessionIdentity Identity = new("s-1", "aa:bb", "c-1");
+    private readonly FakeTimeProvider _time = new();
+    private readonly SessionDropCounters _counters = new();
+    private AiEndpoint _endpoint = null!;
+
+    [SetUp]
+    public void SetUp() => _endpoint = FakeChatCall.Endpoint();
+
+    [TearDown]
+    public void TearDown() => _endpoint.Dispose();
+
+    private static ChatRequest Text(string json) =>
+        ChatRequests.Create(Identity, ChatFrameKind.Text, ByteString.CopyFromUtf8(json), 1);
+
+    private static ChatRequest Audio(byte value) =>
+        ChatRequests.Create(Identity, ChatFrameKind.Binary, ByteString.CopyFrom(value, value), 1);
+
+    private static IEnumerable<string> Shape(IEnumerable<ChatRequest> requests) =>
+        requests.Select(r => r.GetKind() == ChatFrameKind.Text ? r.MessageData.ToStringUtf8() : "audio " + r.MessageData[0]);
+
+    private SessionUpstream Upstream(FakeChatCall first, ResumeOptions? options = null) =>
+        new(first.Stream, options ?? new ResumeOptions(), _counters, new SessionSignal(), _time, NullLogger.Instance);
+
+    [Test]
+    public async Task A_listen_stop_kept_while_resuming_still_gets_the_turns_listen_start_replayed_before_it()
+    {
+        const string Hello = """{"type":"hello","version":1}""";
+        const string Start = """{"type":"listen","state":"start","mode":"manual"}""";
+        const string Stop = """{"type":"listen","state":"stop"}""";
+        var old = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(old);
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+
+        old.Broken = true;
+        await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Text(Stop), UplinkFrameTag.ListenStop, CancellationToken.None);
+        upstream.IsBroken.Should().BeTrue();
+        upstream.BufferedFrames.Should().Be(3);
+
+        var replay = upstream.BuildReplay(4242, out var replaysHello);
+        var next = FakeChatCall.On(_endpoint);
+        (await upstream.AttachAsync(next.Stream, replay, null, CancellationToken.None)).Should().BeTrue();
+        await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None);
+
+        replaysHello.Should().BeTrue();
+        Shape(next.Written).Should().Equal(Hello, Start, "audio 2", "audio 3", Stop, "audio 4");
+        next.Written.Take(2).Should().OnlyContain(r => r.Timestamp == 4242 && r.DeviceId == "aa:bb" && r.SessionId == "s-1" && r.ClientId == "c-1");
+        _counters.TotalDropped.Should().Be(0);
+    }
+
+    [Test]
+    public async Task After_a_finished_turn_only_the_hello_is_replayed_and_nothing_when_the_device_never_said_hello()
+    {
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first);
+        upstream.BuildReplay(1, out var replaysHello).Should().BeEmpty();
+        replaysHello.Should().BeFalse();
+
+        await upstream.WriteAsync(Text("""{"type":"hello"}"""), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text("""{"type":"listen","state":"start"}"""), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Text("""{"type":"listen","state":"stop"}"""), UplinkFrameTag.ListenStop, CancellationToken.None);
+
+        Shape(upstream.BuildReplay(1, out replaysHello)).Should().Equal("""{"type":"hello"}""");
+        replaysHello.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task Kept_frames_own_their_bytes_the_caller_may_reuse_its_buffer()
+    {
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first);
+        upstream.Detach();
+        var receiveBuffer = Encoding.UTF8.GetBytes("""{"type":"listen","state":"start"}""");
+        await upstream.WriteAsync(ChatRequests.Create(Identity, ChatFrameKind.Text, ByteString.CopyFrom(receiveBuffer), 1), UplinkFrameTag.ListenStart, CancellationToken.None);
+        Array.Fill(receiveBuffer, (byte)0);
+
+        var next = FakeChatCall.On(_endpoint);
+        (await upstream.AttachAsync(next.Stream, [], null, CancellationToken.None)).Should().BeTrue();
+
+        Shape(next.Written).Should().Equal("""{"type":"listen","state":"start"}""");
+        Shape(upstream.BuildReplay(1, out _)).Should().Equal("""{"type":"listen","state":"start"}""");
+    }
+
+    [Test]
+    public async Task Past_the_frame_limit_the_upstream_fails_and_every_kept_frame_is_counted_as_dropped()
+    {
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 2 });
+        upstream.Detach();
+        (await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None)).Should().BeTrue();
+        (await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None)).Should().BeTrue();
+
+        (await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None)).Should().BeFalse();
+        (await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None)).Should().BeFalse();
+
+        upstream.Failure.Should().Be(ResumeDropReason.BufferFrames);
+        _counters.Dropped(ResumeDropReason.BufferFrames).Should().Be(4);
+        (await upstream.AttachAsync(FakeChatCall.On(_endpoint).Stream, [], null, CancellationToken.None)).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task Frames_kept_past_the_age_limit_fail_the_attach_with_BufferAge()
+    {
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first, new ResumeOptions { MaxBufferAge = TimeSpan.FromSeconds(2) });
+        upstream.Detach();
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        var next = FakeChatCall.On(_endpoint);
+        (await upstream.AttachAsync(next.Stream, [], null, CancellationToken.None)).Should().BeFalse();
+
+        next.Written.Should().BeEmpty();
+        upstream.Failure.Should().Be(ResumeDropReason.BufferAge);
+        _counters.Dropped(ResumeDropReason.BufferAge).Should().Be(1);
+    }
+
+    [Test]
+    public async Task A_resume_timeout_counts_the_kept_frames_and_a_session_end_counts_what_is_left()
+    {
+        var upstream = Upstream(FakeChatCall.On(_endpoint));
+        upstream.Detach();
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        upstream.Fail(ResumeDropReason.ResumeTimeout);
+        upstream.FailedToken.IsCancellationRequested.Should().BeTrue();
+        _counters.Dropped(ResumeDropReason.ResumeTimeout).Should().Be(1);
+        upstream.Dispose();
+
+        using var other = Upstream(FakeChatCall.On(_endpoint));
+        other.Detach();
+        await other.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        await other.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+        other.Close();
+        _counters.Dropped(ResumeDropReason.SessionEnded).Should().Be(2);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Upstream;
+
+namespace Xiaozhi.Im.Service.Tests.Upstream;
+
+/// <summary>An <see cref="UpstreamChatStream"/> over a fake duplex call that records its writes (no network).</summary>
+public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStreamReader<ChatResponse>
+{
+    private FakeChatCall(AiEndpoint endpoint)
+    {
+        var call = new AsyncDuplexStreamingCall<ChatRequest, ChatResponse>(
+            this, this, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => Disposed = true);
+        Stream = new UpstreamChatStream(call, endpoint, endpoint.GoAwayGeneration);
+    }
+
+    public UpstreamChatStream Stream { get; }
+
+    public ConcurrentQueue<ChatRequest> Written { get; } = new();
+
+    /// <summary>Makes every following write throw (a broken stream).</summary>
+    public bool Broken { get; set; }
+
+    public bool Disposed { get; private set; }
+
+    public WriteOptions? WriteOptions { get; set; }
+
+    public ChatResponse Current => throw new InvalidOperationException();
+
+    /// <summary>An endpoint object that never connects (nothing is called on its channel).</summary>
+    public static AiEndpoint Endpoint(string address = "http://127.0.0.1:1") =>
+        new(new Uri(address), new AiOptions(), NullLoggerFactory.Instance);
+
+    public static FakeChatCall On(AiEndpoint endpoint) => new(endpoint);
+
+    public Task WriteAsync(ChatRequest message)
+    {
+        if (Broken)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "broken"));
+        }
+
+        Written.Enqueue(message);
+        return Task.CompletedTask;
+    }
+
+    public Task WriteAsync(ChatRequest message, CancellationToken cancellationToken) => WriteAsync(message);
+
+    public Task CompleteAsync() => Task.CompletedTask;
+
+    public Task<bool> MoveNext(CancellationToken cancellationToken) => Task.FromResult(false);
+}
