@@ -137,6 +137,12 @@ public sealed class BenchTopology : IDisposable
                 "--Ai:Endpoints:0", $"http://127.0.0.1:{StubPort}",
                 "--Auth:JwtSecret", Secret,
                 "--Management:Urls", "http://127.0.0.1:0",
+                // The load comes from one address, faster than devices would: measure the gateway, not its admission limits.
+                "--Admission:MaxConcurrentSessions", "100000",
+                "--Admission:PerIpConnectionBurst", "1000000",
+                "--Admission:PerIpConnectionsPerSecond", "1000000",
+                "--Admission:MessagesPerSecond", "1000000",
+                "--Admission:MessageBurst", "1000000",
                 "--Logging:LogLevel:Default", "Warning",
             ],
             ServerCpu,
