@@ -22,7 +22,7 @@ public sealed partial class DeviceActivityMonitor : IDisposable
     private readonly ITimer _idleTimer;
     private readonly ImMetrics? _metrics;
     private readonly ILogger _logger;
-    private readonly byte[] _head = new byte[HelloSniffBytes];
+    private byte[]? _head; // rented only until the hello arrives: idle sessions hold no sniff buffer
     private int _headLength;
     private bool _helloSeen;
     private int _acted;
@@ -68,7 +68,8 @@ public sealed partial class DeviceActivityMonitor : IDisposable
         _idleTimer.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
         if (!_helloSeen && type == WebSocketMessageType.Text)
         {
-            var take = Math.Min(chunk.Length, _head.Length - _headLength);
+            _head ??= System.Buffers.ArrayPool<byte>.Shared.Rent(HelloSniffBytes);
+            var take = Math.Min(chunk.Length, HelloSniffBytes - _headLength);
             chunk[..take].CopyTo(_head.AsSpan(_headLength));
             _headLength += take;
         }
@@ -84,6 +85,7 @@ public sealed partial class DeviceActivityMonitor : IDisposable
             {
                 _helloSeen = true;
                 _helloTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                ReturnHead();
             }
 
             _headLength = 0;
@@ -100,6 +102,16 @@ public sealed partial class DeviceActivityMonitor : IDisposable
     {
         _helloTimer.Dispose();
         _idleTimer.Dispose();
+        ReturnHead();
+    }
+
+    private void ReturnHead()
+    {
+        if (_head is { } head)
+        {
+            _head = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(head);
+        }
     }
 
     private void Violate(Policy policy)
