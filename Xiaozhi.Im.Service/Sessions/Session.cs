@@ -48,6 +48,7 @@ public sealed partial class Session : IDeviceSession
     private int _draining;
     private int _turnEndedWhileDraining;
     private bool _drainCloseSent;
+    private readonly Telemetry.ImMetrics? _metrics;
 
     /// <summary>Creates the session for an accepted WebSocket and its opened ChatStream.</summary>
     public Session(
@@ -64,6 +65,7 @@ public sealed partial class Session : IDeviceSession
         Telemetry.ImMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(resume);
         Metadata = metadata;
         _socket = socket;
@@ -81,6 +83,9 @@ public sealed partial class Session : IDeviceSession
         _uplink = new UplinkPump(socket, Writer, _link, _turn, metadata, uplinkLimits, timeProvider, logger, metrics);
         _downlink = new DownlinkPump(Writer, metadata, _turn, OnTurnEnd, timeProvider, logger, metrics);
     }
+
+    /// <summary>Device frames kept while no upstream stream is open (a gauge for operators).</summary>
+    public int BufferedFrames => _link.BufferedFrames;
 
     /// <summary>Who the session belongs to.</summary>
     public SessionMetadata Metadata { get; }
@@ -273,6 +278,7 @@ public sealed partial class Session : IDeviceSession
         Watch(old, next);
         _stream = next;
         _counters.AddResume();
+        _metrics?.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
         LogResumed(_logger, next.Endpoint, _timeProvider.GetElapsedTime(now));
         return _downlink.RunAsync(next, replayedHello, token);
     }
@@ -388,6 +394,7 @@ public sealed partial class Session : IDeviceSession
     {
         var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
         _counters.AddResumeFailure();
+        _metrics?.Resume(succeeded: false, TimeSpan.Zero);
         LogResumeFailed(_logger, reason);
         if (!Writer.IsClosed)
         {

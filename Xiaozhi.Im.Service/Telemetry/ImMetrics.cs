@@ -29,7 +29,7 @@ public sealed class ImMetrics
     private readonly Counter<long> _closes;
 
     /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
-    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience)
+    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience, SessionRegistry sessions)
     {
         var meter = meterFactory.Create(ImTelemetry.Name);
         _sessionsActive = meter.CreateUpDownCounter<long>("xiaozhi.im.sessions.active", "{session}", "Device sessions open now.");
@@ -49,6 +49,11 @@ public sealed class ImMetrics
         meter.CreateObservableGauge("xiaozhi.im.upstream.streams", () => pool.Endpoints.Select(
             e => new Measurement<int>(e.ActiveStreams, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
             "{stream}", "ChatStreams open per AI endpoint.");
+        meter.CreateObservableGauge("xiaozhi.im.upstream.connections", () => pool.Endpoints.Select(
+            e => new Measurement<int>(e.OpenConnections, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "{connection}", "HTTP/2 (TCP) connections open per AI endpoint.");
+        meter.CreateObservableGauge("xiaozhi.im.resume.buffered_frames", () => sessions.Snapshot().OfType<Session>().Sum(s => s.BufferedFrames),
+            "{frame}", "Device frames kept, over all sessions, while their upstream stream is being re-opened.");
         meter.CreateObservableGauge("xiaozhi.im.endpoint.serving", () => pool.Endpoints.Select(
             e => new Measurement<int>(e.Health == AiEndpointHealth.Serving ? 1 : 0,
                 new KeyValuePair<string, object?>("endpoint", e.Address.ToString()),

@@ -15,6 +15,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 public sealed partial class AiEndpoint : IDisposable
 {
     private readonly ILogger _logger;
+    private int _openConnections;
     private int _activeStreams;
     private long _goAwayGeneration;
     private int _health;
@@ -36,7 +37,7 @@ public sealed partial class AiEndpoint : IDisposable
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(
                 context.NegotiatedHttpVersion.Major == 2
-                    ? new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway)
+                    ? OnConnectionOpened(new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway, OnConnectionClosed))
                     : context.PlaintextStream),
         };
         if (address.Scheme == Uri.UriSchemeHttps)
@@ -73,6 +74,9 @@ public sealed partial class AiEndpoint : IDisposable
     /// <summary>ChatStreams currently open on this endpoint.</summary>
     public int ActiveStreams => Volatile.Read(ref _activeStreams);
 
+    /// <summary>HTTP/2 connections open to this endpoint now.</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
     /// <summary>How many connection GOAWAYs were seen; a stream opened at an older generation may be on a closing connection.</summary>
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
 
@@ -102,4 +106,12 @@ public sealed partial class AiEndpoint : IDisposable
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: a connection received GOAWAY (generation {Generation}, {ActiveStreams} streams open); sessions move to a fresh connection")]
     private static partial void LogGoAway(ILogger logger, Uri endpoint, long generation, int activeStreams);
+
+    private Stream OnConnectionOpened(Stream connection)
+    {
+        Interlocked.Increment(ref _openConnections);
+        return connection;
+    }
+
+    private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 }

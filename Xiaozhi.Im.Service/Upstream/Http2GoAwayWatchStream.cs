@@ -11,13 +11,19 @@ public sealed class Http2GoAwayWatchStream : Stream
     private readonly Stream _inner;
     private readonly Http2FrameScanner _scanner;
     private readonly Action _onGoAway;
+    private readonly Action? _onClosed;
     private int _reported;
+    private int _closed;
 
-    /// <summary>Wraps <paramref name="inner"/>; <paramref name="onGoAway"/> runs on the connection's reader, keep it short.</summary>
-    public Http2GoAwayWatchStream(Stream inner, Action onGoAway)
+    /// <summary>
+    /// Wraps <paramref name="inner"/>; <paramref name="onGoAway"/> runs on the connection's reader, keep it short;
+    /// <paramref name="onClosed"/> runs once when the connection is disposed.
+    /// </summary>
+    public Http2GoAwayWatchStream(Stream inner, Action onGoAway, Action? onClosed = null)
     {
         _inner = inner;
         _onGoAway = onGoAway;
+        _onClosed = onClosed;
         _scanner = new Http2FrameScanner(OnFrame);
     }
 
@@ -90,13 +96,26 @@ public sealed class Http2GoAwayWatchStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc />
-    public override ValueTask DisposeAsync() => _inner.DisposeAsync();
+    public override ValueTask DisposeAsync()
+    {
+        NotifyClosed();
+        return _inner.DisposeAsync();
+    }
+
+    private void NotifyClosed()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            _onClosed?.Invoke();
+        }
+    }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
+            NotifyClosed();
             _inner.Dispose();
         }
 

@@ -80,6 +80,26 @@ public sealed partial class OperationsTests
         Value(metrics, "xiaozhi_im_resume_dropped_total", ("reason", "BufferFrames")).Should().Be(0);
     }
 
+    [Test]
+    public async Task Metrics_show_a_resume_its_duration_and_the_upstream_connections()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:HealthCheckInterval", "00:00:00.2"] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+
+        gateway.StubFaults.DropAllStreams();
+        await Eventually.Async(() => gateway.Counters.Resumes.Should().Be(1));
+        (await device.ChatAsync("after the resume")).SttText.Should().Be("after the resume");
+
+        var (_, metrics) = await GetAsync(Management(gateway), "/metrics");
+        Value(metrics, "xiaozhi_im_resume_events_total", ("event", "resumed")).Should().Be(1);
+        Value(metrics, "xiaozhi_im_resume_duration_milliseconds_count").Should().Be(1);
+        Value(metrics, "xiaozhi_im_resume_duration_milliseconds_sum").Should().BeGreaterThan(0);
+        Value(metrics, "xiaozhi_im_upstream_connections").Should().BeGreaterThanOrEqualTo(1);
+        Value(metrics, "xiaozhi_im_upstream_streams").Should().Be(1, "the session's one live stream");
+        Value(metrics, "xiaozhi_im_resume_buffered_frames").Should().Be(0, "nothing is waiting once resumed");
+    }
+
     /// <summary>The value of the first sample of <paramref name="name"/> carrying all <paramref name="labels"/>.</summary>
     private static double Value(string metrics, string name, params (string Key, string Value)[] labels)
     {
