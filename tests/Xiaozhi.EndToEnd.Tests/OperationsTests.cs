@@ -74,7 +74,7 @@ public sealed partial class OperationsTests
         Value(metrics, "xiaozhi_im_hop_latency_milliseconds_count", ("direction", "downlink")).Should().BeGreaterThanOrEqualTo(10);
         // ExpectRefusalAsync dials twice: once as a WebSocket, once over HTTP to read the plain-text reason.
         Value(metrics, "xiaozhi_im_upgrades_rejected_total", ("status", "401"), ("reason", "auth")).Should().Be(2);
-        Value(metrics, "xiaozhi_im_endpoint_serving", ("state", "Serving")).Should().Be(1);
+        Value(metrics, "xiaozhi_im_endpoint_serving", Endpoint(gateway), ("state", "Serving")).Should().Be(1);
         Value(metrics, "xiaozhi_im_sessions_active").Should().Be(0, "the device left");
         Value(metrics, "xiaozhi_im_resume_events_total", ("event", "resumed")).Should().Be(0, "nothing failed upstream");
         Value(metrics, "xiaozhi_im_resume_dropped_total", ("reason", "BufferFrames")).Should().Be(0);
@@ -95,10 +95,17 @@ public sealed partial class OperationsTests
         Value(metrics, "xiaozhi_im_resume_events_total", ("event", "resumed")).Should().Be(1);
         Value(metrics, "xiaozhi_im_resume_duration_milliseconds_count").Should().Be(1);
         Value(metrics, "xiaozhi_im_resume_duration_milliseconds_sum").Should().BeGreaterThan(0);
-        Value(metrics, "xiaozhi_im_upstream_connections").Should().BeGreaterThanOrEqualTo(1);
-        Value(metrics, "xiaozhi_im_upstream_streams").Should().Be(1, "the session's one live stream");
+        Value(metrics, "xiaozhi_im_upstream_connections", Endpoint(gateway)).Should().BeGreaterThanOrEqualTo(1);
+        Value(metrics, "xiaozhi_im_upstream_streams", Endpoint(gateway)).Should().Be(1, "the session's one live stream");
         Value(metrics, "xiaozhi_im_resume_buffered_frames").Should().Be(0, "nothing is waiting once resumed");
     }
+
+    /// <summary>
+    /// This gateway's endpoint label: the suite runs several IM hosts in one process and OpenTelemetry listens to every
+    /// meter named Xiaozhi.Im, so per-endpoint series of other hosts show up too (in production: one IM per process).
+    /// </summary>
+    private static (string Key, string Value) Endpoint(Gateway gateway) =>
+        ("endpoint", Xiaozhi.AiService.Stub.StubApplicationExtensions.GetGrpcAddress(gateway.Stub).ToString());
 
     /// <summary>The value of the first sample of <paramref name="name"/> carrying all <paramref name="labels"/>.</summary>
     private static double Value(string metrics, string name, params (string Key, string Value)[] labels)
