@@ -6,7 +6,9 @@ namespace Xiaozhi.Im.Service.Admission;
 
 /// <summary>
 /// The checks before an upgrade, cheapest first: browser Origin allow-list (403), per-IP connection rate (429),
-/// concurrent sessions (503). Per-IP buckets are bounded: full (idle) buckets are forgotten when many accumulate.
+/// concurrent sessions (503). An admitted connection holds a session slot, taken atomically here and given back with
+/// <see cref="Release"/> when the connection ends, so a burst of simultaneous upgrades cannot overshoot the limit.
+/// Per-IP buckets are bounded: full (idle) buckets are forgotten when many accumulate.
 /// </summary>
 public sealed class ConnectionAdmission
 {
@@ -16,6 +18,7 @@ public sealed class ConnectionAdmission
     private readonly TimeProvider _time;
     private readonly HashSet<string> _origins;
     private readonly ConcurrentDictionary<IPAddress, TokenBucket> _perIp = new();
+    private int _slots;
 
     /// <summary>Creates the admission checks.</summary>
     public ConnectionAdmission(IOptions<AdmissionOptions> options, TimeProvider time)
@@ -28,8 +31,11 @@ public sealed class ConnectionAdmission
     /// <summary>Per-IP buckets held now (for tests and metrics).</summary>
     public int TrackedAddresses => _perIp.Count;
 
-    /// <summary>Decides for one upgrade request.</summary>
-    public AdmissionDecision Check(IPAddress? remote, string? origin, int activeSessions)
+    /// <summary>Session slots held now (admitted connections that have not ended).</summary>
+    public int HeldSlots => Volatile.Read(ref _slots);
+
+    /// <summary>Decides for one upgrade request; when admitted, a session slot is held until <see cref="Release"/>.</summary>
+    public AdmissionDecision Admit(IPAddress? remote, string? origin)
     {
         if (_origins.Count > 0 && !string.IsNullOrEmpty(origin) && !_origins.Contains(origin.TrimEnd('/')))
         {
@@ -50,10 +56,17 @@ public sealed class ConnectionAdmission
             }
         }
 
-        return activeSessions >= _options.MaxConcurrentSessions
-            ? AdmissionDecision.Refuse(StatusCodes.Status503ServiceUnavailable, "gateway at capacity, try again later", "capacity")
-            : AdmissionDecision.Admit;
+        if (Interlocked.Increment(ref _slots) > _options.MaxConcurrentSessions)
+        {
+            Interlocked.Decrement(ref _slots);
+            return AdmissionDecision.Refuse(StatusCodes.Status503ServiceUnavailable, "gateway at capacity, try again later", "capacity");
+        }
+
+        return AdmissionDecision.Admit;
     }
+
+    /// <summary>Gives back the slot of an admitted connection (once per admitted connection, when it ends).</summary>
+    public void Release() => Interlocked.Decrement(ref _slots);
 
     private void Sweep()
     {

@@ -106,13 +106,27 @@ public sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
-        var admitted = _admission.Check(context.Connection.RemoteIpAddress, context.Request.Headers.Origin.ToString(), _registry.Count);
+        var admitted = _admission.Admit(context.Connection.RemoteIpAddress, context.Request.Headers.Origin.ToString());
         if (!admitted.Admitted)
         {
             LogRefused(_logger, admitted.StatusCode, admitted.Category);
             await RefuseAsync(context, admitted.StatusCode, admitted.Reason, admitted.Category).ConfigureAwait(false);
             return;
         }
+
+        try
+        {
+            await HandleAdmittedAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            _admission.Release();
+        }
+    }
+
+    /// <summary>After admission: identity, auth, the ChatStream, the upgrade, the session (the slot is held throughout).</summary>
+    private async Task HandleAdmittedAsync(HttpContext context)
+    {
 
         var handshake = DeviceHandshake.Parse(context.Request.Headers, _webSocket.AllowQueryIdentity ? context.Request.QueryString.Value : null);
         if (handshake.Identity is not { } identity)

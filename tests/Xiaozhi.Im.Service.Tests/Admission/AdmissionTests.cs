@@ -38,34 +38,62 @@ public sealed class AdmissionTests
         var admission = Create();
         var noisy = IPAddress.Parse("127.0.0.2");
 
-        Enumerable.Range(0, 3).Select(_ => admission.Check(noisy, null, 0).Admitted).ToList().Should().AllBeEquivalentTo(true);
-        var refused = admission.Check(noisy, null, 0);
+        Enumerable.Range(0, 3).Select(_ => admission.Admit(noisy, null).Admitted).ToList().Should().AllBeEquivalentTo(true);
+        var refused = admission.Admit(noisy, null);
 
         refused.Should().Be(AdmissionDecision.Refuse(429, "too many connections from this address, slow down", "rate"));
-        admission.Check(IPAddress.Parse("127.0.0.3"), null, 0).Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Parse("127.0.0.3"), null).Admitted.Should().BeTrue();
         _time.Advance(TimeSpan.FromSeconds(1));
-        admission.Check(noisy, null, 0).Admitted.Should().BeTrue("the rate refills");
+        admission.Admit(noisy, null).Admitted.Should().BeTrue("the rate refills");
     }
 
     [Test]
-    public void At_capacity_upgrades_get_503()
+    public void At_capacity_upgrades_get_503_until_a_slot_is_released()
     {
-        var admission = Create();
+        var admission = Create(o => o.PerIpConnectionBurst = 100);
 
-        admission.Check(IPAddress.Loopback, null, 4).Admitted.Should().BeTrue();
-        admission.Check(IPAddress.Loopback, null, 5).Should().Be(AdmissionDecision.Refuse(503, "gateway at capacity, try again later", "capacity"));
+        Enumerable.Range(0, 5).Select(_ => admission.Admit(IPAddress.Loopback, null).Admitted).ToList().Should().AllBeEquivalentTo(true);
+        admission.Admit(IPAddress.Loopback, null).Should().Be(AdmissionDecision.Refuse(503, "gateway at capacity, try again later", "capacity"));
+        admission.HeldSlots.Should().Be(5, "a refusal holds no slot");
+
+        admission.Release();
+        admission.Admit(IPAddress.Loopback, null).Admitted.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task A_burst_of_simultaneous_upgrades_cannot_overshoot_the_session_limit()
+    {
+        var admission = Create(o =>
+        {
+            o.MaxConcurrentSessions = 10;
+            o.PerIpConnectionBurst = 10_000;
+        });
+        using var start = new ManualResetEventSlim();
+
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() =>
+        {
+            start.Wait();
+            return admission.Admit(IPAddress.Loopback, null);
+        })).Append(Task.Run(() =>
+        {
+            start.Set();
+            return AdmissionDecision.Refuse(0, "starter", "none");
+        })));
+
+        decisions.Count(d => d.Admitted).Should().Be(10);
+        admission.HeldSlots.Should().Be(10);
     }
 
     [Test]
     public void Origin_allow_list_applies_to_browsers_only_and_is_off_by_default()
     {
-        Create().Check(IPAddress.Loopback, "https://evil.example", 0).Admitted.Should().BeTrue("off by default");
+        Create().Admit(IPAddress.Loopback, "https://evil.example").Admitted.Should().BeTrue("off by default");
 
         var admission = Create(o => o.AllowedOrigins = ["https://app.example", "http://localhost:5173"]);
-        admission.Check(IPAddress.Loopback, "https://evil.example", 0).Should().Be(AdmissionDecision.Refuse(403, "origin not allowed", "origin"));
-        admission.Check(IPAddress.Loopback, "https://APP.example/", 0).Admitted.Should().BeTrue("scheme and host compare case-insensitively");
-        admission.Check(IPAddress.Loopback, "http://localhost:5173", 0).Admitted.Should().BeTrue();
-        admission.Check(IPAddress.Loopback, null, 0).Admitted.Should().BeTrue("devices send no Origin");
+        admission.Admit(IPAddress.Loopback, "https://evil.example").Should().Be(AdmissionDecision.Refuse(403, "origin not allowed", "origin"));
+        admission.Admit(IPAddress.Loopback, "https://APP.example/").Admitted.Should().BeTrue("scheme and host compare case-insensitively");
+        admission.Admit(IPAddress.Loopback, "http://localhost:5173").Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Loopback, null).Admitted.Should().BeTrue("devices send no Origin");
     }
 
     [Test]
@@ -74,11 +102,11 @@ public sealed class AdmissionTests
         var admission = Create();
         for (var i = 0; i < 10_050; i++)
         {
-            admission.Check(new IPAddress(BitConverter.GetBytes(0x0A000000 + i)), null, 0);
+            admission.Admit(IPAddress.Parse($"127.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}"), null);
         }
 
         _time.Advance(TimeSpan.FromSeconds(5));
-        admission.Check(IPAddress.Loopback, null, 0);
+        admission.Admit(IPAddress.Loopback, null);
 
         admission.TrackedAddresses.Should().BeLessThan(10, "refilled buckets carry no state worth keeping");
     }
