@@ -46,6 +46,8 @@ internal static class StubCommandLine
           --Stub:Faults:MaxConnectionAgeGraceSeconds <s> then abort the connection after s more seconds. Default 5
           --Stub:Faults:Draining true|false              HealthCheck answers NOT_SERVING. Default false
 
+          --Stub:Tls:RequireClientCertificate true|false  https gRPC endpoints demand a client certificate (mTLS)
+          --Stub:Tls:ClientCertificateAuthorityPath <pem> the CA client certificates must chain to (empty = any)
           --GoServiceConfig:Path <config.yaml> read server.token, transport.grpc.ip/port, web.websocket and
                                                log.log_level from the Go AI service's config (explicit settings win)
           --help                               this text

@@ -28,6 +28,9 @@ public sealed partial class UplinkPump
     private readonly Telemetry.ImMetrics? _metrics;
     private long _receivedAt;
 
+    /// <summary>How long a refused device may take to answer our close while its oversized message is discarded.</summary>
+    private static readonly TimeSpan CloseDrainTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Creates the pump.</summary>
     public UplinkPump(
         WebSocket socket,
@@ -80,7 +83,7 @@ public sealed partial class UplinkPump
                         if (count >= limit)
                         {
                             // Full at the limit and the message goes on.
-                            return await RefuseTooBigAsync(isText, limit, cancellationToken).ConfigureAwait(false);
+                            return await RefuseTooBigAsync(isText, limit, buffer, cancellationToken).ConfigureAwait(false);
                         }
 
                         buffer = Grow(buffer, count, limit);
@@ -111,7 +114,7 @@ public sealed partial class UplinkPump
                     limit = isText ? _limits.MaxTextFrameBytes : _limits.MaxBinaryFrameBytes;
                     if (count > limit)
                     {
-                        return await RefuseTooBigAsync(isText, limit, cancellationToken).ConfigureAwait(false);
+                        return await RefuseTooBigAsync(isText, limit, buffer, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 while (!result.EndOfMessage);
@@ -140,11 +143,38 @@ public sealed partial class UplinkPump
         }
     }
 
-    private async Task<UplinkEnd> RefuseTooBigAsync(bool isText, int limit, CancellationToken cancellationToken)
+    private async Task<UplinkEnd> RefuseTooBigAsync(bool isText, int limit, byte[] scratch, CancellationToken cancellationToken)
     {
         LogMessageTooBig(_logger, isText ? "text" : "binary", limit);
         await _writer.CloseAsync(DeviceCloseReasons.TooBig(isText, limit), cancellationToken).ConfigureAwait(false);
+        await DiscardUntilCloseAsync(scratch, cancellationToken).ConfigureAwait(false);
         return UplinkEnd.MessageTooBig;
+    }
+
+    /// <summary>
+    /// After closing mid-message, read and discard what the device already sent until its close answer (at most
+    /// <see cref="CloseDrainTimeout"/>): closing a socket with unread data resets the connection, and the reset can
+    /// destroy our close frame before the device reads it — it would see a reset instead of 1009 and its reason.
+    /// </summary>
+    private async Task DiscardUntilCloseAsync(byte[] scratch, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(CloseDrainTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                var result = await _socket.ReceiveAsync(scratch.AsMemory(), linked.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // The device went away or never answered: nothing more to wait for.
+        }
     }
 
     private static byte[] Grow(byte[] buffer, int used, int limit)
