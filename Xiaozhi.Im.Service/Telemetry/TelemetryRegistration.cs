@@ -13,6 +13,16 @@ public static class TelemetryRegistration
     public static IServiceCollection AddImTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var telemetry = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (!string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint)
+            && (!Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")))
+        {
+            throw new InvalidOperationException($"Telemetry:OtlpEndpoint '{telemetry.OtlpEndpoint}' is not an http(s) URL (e.g. http://localhost:4317).");
+        }
+
+        if (telemetry.OtlpProtocol is not ("grpc" or "http/protobuf"))
+        {
+            throw new InvalidOperationException($"Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf' (got '{telemetry.OtlpProtocol}').");
+        }
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.SectionName));
         services.AddSingleton<ImMetrics>();
 
