@@ -54,15 +54,15 @@ public sealed partial class UplinkPump
         _logger = logger;
     }
 
-    /// <summary>The serialized size of a ChatRequest for this session carrying <paramref name="payloadLength"/> bytes.</summary>
-    public static long ChatRequestSize(ChatSessionIdentity identity, int payloadLength, long timestamp)
-    {
-        var envelope = ChatRequests.Create(identity, ChatFrameKind.Binary, ByteString.Empty, timestamp).CalculateSize();
-        return payloadLength == 0
-            ? envelope
-            : envelope + CodedOutputStream.ComputeTagSize(ChatRequest.MessageDataFieldNumber)
+    /// <summary>
+    /// The serialized size of a ChatRequest whose envelope (ids, kind, timestamp; no data) serializes to
+    /// <paramref name="envelopeSize"/> bytes, once it carries <paramref name="payloadLength"/> bytes of data.
+    /// </summary>
+    public static long ChatRequestSize(int envelopeSize, int payloadLength) =>
+        payloadLength == 0
+            ? envelopeSize
+            : envelopeSize + CodedOutputStream.ComputeTagSize(ChatRequest.MessageDataFieldNumber)
                 + CodedOutputStream.ComputeLengthSize(payloadLength) + (long)payloadLength;
-    }
 
     /// <summary>Runs until the device leaves, the upstream fails or <paramref name="cancellationToken"/> fires.</summary>
     public async Task<UplinkEnd> RunAsync(CancellationToken cancellationToken)
@@ -220,8 +220,9 @@ public sealed partial class UplinkPump
 
     private async Task<UplinkEnd?> WriteUpstreamAsync(ChatFrameKind kind, ReadOnlyMemory<byte> payload, UplinkFrameTag tag, CancellationToken cancellationToken, string? messageType = null)
     {
-        var timestamp = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var size = ChatRequestSize(_session.ChatIdentity, payload.Length, timestamp);
+        // One request per frame: measured without its data first, so an oversized payload is never copied.
+        var request = ChatRequests.Create(_session.ChatIdentity, kind, ByteString.Empty, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var size = ChatRequestSize(request.CalculateSize(), payload.Length);
         if (size > _limits.MaxMessageBytes)
         {
             LogTooLargeForUpstream(_logger, kind, size, _limits.MaxMessageBytes);
@@ -230,7 +231,11 @@ public sealed partial class UplinkPump
             return null;
         }
 
-        var request = ChatRequests.Create(_session.ChatIdentity, kind, ByteString.CopyFrom(payload.Span), timestamp);
+        if (!payload.IsEmpty)
+        {
+            request.MessageData = ByteString.CopyFrom(payload.Span);
+        }
+
         try
         {
             if (!await _upstream.WriteAsync(request, tag, cancellationToken).ConfigureAwait(false))
