@@ -8,31 +8,12 @@ namespace Xiaozhi.Im.Service.Tests.Host;
 [Parallelizable(ParallelScope.None)]
 public class HandshakeRefusalTests
 {
-    private static async Task<(HttpStatusCode Status, string Body)> UpgradeRequestAsync(ImHost host, string pathAndQuery, params (string, string)[] headers)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.HttpUrl, pathAndQuery));
-        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
-        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
-        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        return response.StatusCode == HttpStatusCode.SwitchingProtocols
-            ? (response.StatusCode, string.Empty)
-            : (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
     [Test]
     public async Task No_connectable_endpoint_is_503_within_the_connect_timeout()
     {
         await using var host = await ImHost.StartAsync(ImHost.ClosedEndpoint());
         var clock = Stopwatch.StartNew();
-        var (status, body) = await UpgradeRequestAsync(host, "/", ("Device-Id", "d1"), ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
+        var (status, body) = await host.UpgradeRequestAsync("/", ("Device-Id", "d1"), ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
         status.Should().Be(HttpStatusCode.ServiceUnavailable);
         body.Should().Be("AI service unavailable, try again later");
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
@@ -52,22 +33,22 @@ public class HandshakeRefusalTests
             (await plain.Content.ReadAsStringAsync()).Should().Be("WebSocket upgrade required");
 
             (await http.GetAsync(new Uri(host.HttpUrl, "/api/anything"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
-            (await UpgradeRequestAsync(host, "/nope", ("Device-Id", "d1"))).Status.Should().Be(HttpStatusCode.NotFound);
+            (await host.UpgradeRequestAsync("/nope", ("Device-Id", "d1"))).Status.Should().Be(HttpStatusCode.NotFound);
 
-            var noToken = await UpgradeRequestAsync(host, "/xiaozhi/v1/", ("Device-Id", "d1"));
+            var noToken = await host.UpgradeRequestAsync("/xiaozhi/v1/", ("Device-Id", "d1"));
             noToken.Status.Should().Be(HttpStatusCode.Unauthorized);
             noToken.Body.Should().StartWith("missing token");
 
-            var mismatch = await UpgradeRequestAsync(host, "/", ("Device-Id", "d2"), ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
+            var mismatch = await host.UpgradeRequestAsync("/", ("Device-Id", "d2"), ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
             mismatch.Should().Be((HttpStatusCode.Unauthorized, "device_id does not match Device-Id"));
 
-            var none = await UpgradeRequestAsync(host, "/?device-id=d1&token=" + TestJwt.Unsigned(new { device_id = "d1", user_id = 1 }));
+            var none = await host.UpgradeRequestAsync("/?device-id=d1&token=" + TestJwt.Unsigned(new { device_id = "d1", user_id = 1 }));
             none.Status.Should().Be(HttpStatusCode.Unauthorized);
 
-            var badVersion = await UpgradeRequestAsync(host, "/", ("Device-Id", "d1"), ("Protocol-Version", "9"));
+            var badVersion = await host.UpgradeRequestAsync("/", ("Device-Id", "d1"), ("Protocol-Version", "9"));
             badVersion.Should().Be((HttpStatusCode.BadRequest, "Protocol-Version must be 1, 2 or 3"));
 
-            var noDevice = await UpgradeRequestAsync(host, "/", ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
+            var noDevice = await host.UpgradeRequestAsync("/", ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
             noDevice.Should().Be((HttpStatusCode.Unauthorized, "Device-Id is required"));
         }
         finally
@@ -84,8 +65,8 @@ public class HandshakeRefusalTests
         try
         {
             await using var host = await ImHost.StartAsync(address, "--Auth:Enabled", "false", "--Auth:JwtSecret", "");
-            (await UpgradeRequestAsync(host, "/")).Should().Be((HttpStatusCode.BadRequest, "Device-Id is required (header Device-Id or query device-id)"));
-            (await UpgradeRequestAsync(host, "/?device-id=d1")).Status.Should().Be(HttpStatusCode.SwitchingProtocols);
+            (await host.UpgradeRequestAsync("/")).Should().Be((HttpStatusCode.BadRequest, "Device-Id is required (header Device-Id or query device-id)"));
+            (await host.UpgradeRequestAsync("/?device-id=d1")).Status.Should().Be(HttpStatusCode.SwitchingProtocols);
         }
         finally
         {

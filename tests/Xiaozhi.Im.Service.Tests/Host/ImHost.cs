@@ -69,6 +69,26 @@ public sealed class ImHost : IAsyncDisposable
         return new Uri($"http://127.0.0.1:{port}");
     }
 
+    /// <summary>A hand-built WebSocket upgrade request over plain HTTP: the status and plain-text body of a refusal (empty on 101).</summary>
+    public async Task<(HttpStatusCode Status, string Body)> UpgradeRequestAsync(string pathAndQuery, params (string, string)[] headers)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(HttpUrl, pathAndQuery));
+        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
+        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return response.StatusCode == HttpStatusCode.SwitchingProtocols
+            ? (response.StatusCode, string.Empty)
+            : (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
