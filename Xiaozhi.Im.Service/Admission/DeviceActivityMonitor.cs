@@ -22,6 +22,8 @@ public sealed partial class DeviceActivityMonitor : IDisposable
     private readonly ITimer _idleTimer;
     private readonly ImMetrics? _metrics;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _closeTimeout;
     private byte[]? _head; // rented only until the hello arrives: idle sessions hold no sniff buffer
     private int _headLength;
     private bool _helloSeen;
@@ -30,9 +32,11 @@ public sealed partial class DeviceActivityMonitor : IDisposable
     private DeviceSocketWriter? _writer;
 
     /// <summary>Starts the hello and idle clocks.</summary>
-    public DeviceActivityMonitor(AdmissionOptions options, TimeProvider time, ILogger logger, ImMetrics? metrics = null)
+    public DeviceActivityMonitor(AdmissionOptions options, TimeSpan closeTimeout, TimeProvider time, ILogger logger, ImMetrics? metrics = null)
     {
         _options = options;
+        _closeTimeout = closeTimeout;
+        _time = time;
         _logger = logger;
         _metrics = metrics;
         _messages = new TokenBucket(options.MessagesPerSecond, options.MessageBurst, time);
@@ -139,7 +143,7 @@ public sealed partial class DeviceActivityMonitor : IDisposable
         {
             if (alert is not null && _writer is not null)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var timeout = new CancellationTokenSource(_closeTimeout, _time);
                 await _writer.SendAlertAsync(alert, timeout.Token).ConfigureAwait(false);
             }
 

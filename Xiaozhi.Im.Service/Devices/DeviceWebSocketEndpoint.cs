@@ -65,7 +65,7 @@ public sealed partial class DeviceWebSocketEndpoint
         _auth = auth.Value;
         _sessions = sessions.Value;
         _limits = limits.Value;
-        _uplinkLimits = new UplinkLimits(_webSocket.MaxTextFrameBytes, _webSocket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes);
+        _uplinkLimits = new UplinkLimits(_webSocket.MaxTextFrameBytes, _webSocket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout);
         _tokens = tokens;
         _registry = registry;
         _upstream = upstream;
@@ -208,7 +208,7 @@ public sealed partial class DeviceWebSocketEndpoint
             throw;
         }
 
-        using var activity = new DeviceActivityMonitor(_admissionOptions, _timeProvider, _logger, _metrics);
+        using var activity = new DeviceActivityMonitor(_admissionOptions, _limits.CloseTimeout, _timeProvider, _logger, _metrics);
         using (socket)
         {
             var sessionLogger = _loggerFactory.CreateLogger<Session>();

@@ -28,9 +28,6 @@ public sealed partial class UplinkPump
     private readonly Telemetry.ImMetrics? _metrics;
     private long _receivedAt;
 
-    /// <summary>How long a refused device may take to answer our close while its oversized message is discarded.</summary>
-    private static readonly TimeSpan CloseDrainTimeout = TimeSpan.FromSeconds(2);
-
     /// <summary>Creates the pump.</summary>
     public UplinkPump(
         WebSocket socket,
@@ -153,12 +150,12 @@ public sealed partial class UplinkPump
 
     /// <summary>
     /// After closing mid-message, read and discard what the device already sent until its close answer (at most
-    /// <see cref="CloseDrainTimeout"/>): closing a socket with unread data resets the connection, and the reset can
+    /// <see cref="UplinkLimits.CloseTimeout"/>): closing a socket with unread data resets the connection, and the reset can
     /// destroy our close frame before the device reads it — it would see a reset instead of 1009 and its reason.
     /// </summary>
     private async Task DiscardUntilCloseAsync(byte[] scratch, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(CloseDrainTimeout, _timeProvider);
+        using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
