@@ -476,19 +476,19 @@ public sealed partial class Session : IDeviceSession
     {
         if (previous is not null)
         {
-            previous.Source.ConnectionGoingAway -= OnConnectionGoingAway;
+            previous.Connection.GoingAway -= OnConnectionGoingAway;
         }
 
         if (next is not null)
         {
-            next.Source.ConnectionGoingAway += OnConnectionGoingAway;
+            next.Connection.GoingAway += OnConnectionGoingAway;
         }
     }
 
-    private void OnConnectionGoingAway(AiEndpoint endpoint)
+    private void OnConnectionGoingAway(AiConnection connection)
     {
         var stream = _stream;
-        if (ReferenceEquals(stream.Source, endpoint) && stream.MayBeGoingAway && Interlocked.Exchange(ref _migrationWanted, 1) == 0)
+        if (ReferenceEquals(stream.Connection, connection) && stream.MayBeGoingAway && Interlocked.Exchange(ref _migrationWanted, 1) == 0)
         {
             _signal.Set();
         }

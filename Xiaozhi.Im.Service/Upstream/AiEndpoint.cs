@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Grpc.Proto;
@@ -5,16 +6,20 @@ using Xiaozhi.Grpc.Proto;
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>
-/// One AI service endpoint: a single shared <see cref="GrpcChannel"/> over a <see cref="SocketsHttpHandler"/> with
-/// several HTTP/2 connections allowed, keepalive pings while streams are active, the configured reconnect backoff and
-/// no retry/hedging service config (a ChatStream must never be replayed by gRPC). All sessions multiplex their streams
-/// over it. Tracks its health (from <see cref="AiEndpointHealthMonitor"/>), its open streams, and GOAWAYs: every
-/// connection's plaintext stream is watched (<see cref="Http2GoAwayWatchStream"/>) and the first GOAWAY of a
-/// connection bumps <see cref="GoAwayGeneration"/> and raises <see cref="ConnectionGoingAway"/>.
+/// One AI service endpoint: a small pool of <see cref="AiConnection"/>s (HTTP/2 connections, each its own channel),
+/// opened as sessions need them — a new stream goes to the connection with the fewest streams, and a new connection is
+/// opened when all carry <see cref="AiOptions.StreamsPerConnection"/> (up to <see cref="AiOptions.MaxConnectionsPerEndpoint"/>;
+/// past it streams share the least-loaded). Connection 0 also carries the endpoint's health checks and decides whether
+/// the endpoint is connectable. Tracks the endpoint's health (from <see cref="AiEndpointHealthMonitor"/>), its open
+/// streams and connections, and counts GOAWAYs.
 /// </summary>
 public sealed partial class AiEndpoint : IDisposable
 {
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly AiOptions _options;
+    private readonly Lock _gate = new();
+    private AiConnection[] _connections;
     private int _openConnections;
     private int _activeStreams;
     private long _goAwayGeneration;
@@ -26,58 +31,31 @@ public sealed partial class AiEndpoint : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         Address = address;
+        _options = options;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<AiEndpoint>();
-        var handler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = true,
-            KeepAlivePingDelay = options.KeepAlivePingDelay,
-            KeepAlivePingTimeout = options.KeepAlivePingTimeout,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            ConnectTimeout = options.ConnectTimeout,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(
-                context.NegotiatedHttpVersion.Major == 2
-                    ? OnConnectionOpened(new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway, OnConnectionClosed))
-                    : context.PlaintextStream),
-        };
-        if (address.Scheme == Uri.UriSchemeHttps)
-        {
-            AiTlsSettings.Apply(handler, options.Tls);
-        }
-
-        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = options.MaxMessageBytes,
-            MaxSendMessageSize = options.MaxMessageBytes,
-            ServiceConfig = null,
-            InitialReconnectBackoff = options.ReconnectInitialBackoff,
-            MaxReconnectBackoff = options.ReconnectMaxBackoff,
-            LoggerFactory = loggerFactory,
-        });
-        Client = new AIService.AIServiceClient(Channel);
+        _connections = [NewConnection(0)];
     }
-
-    /// <summary>Raised (on a connection's reader: handlers must be quick) when a connection of this endpoint received its first GOAWAY.</summary>
-    public event Action<AiEndpoint>? ConnectionGoingAway;
 
     /// <summary>The endpoint's URL.</summary>
     public Uri Address { get; }
 
-    /// <summary>The shared channel.</summary>
-    public GrpcChannel Channel { get; }
+    /// <summary>The first connection's channel: health checks, and whether the endpoint is connectable.</summary>
+    public GrpcChannel Channel => _connections[0].Channel;
 
     /// <summary>The generated client over <see cref="Channel"/>.</summary>
-    public AIService.AIServiceClient Client { get; }
+    public AIService.AIServiceClient Client => _connections[0].Client;
+
+    /// <summary>The connections opened so far (the first always exists).</summary>
+    public IReadOnlyList<AiConnection> Connections => Volatile.Read(ref _connections);
 
     /// <summary>ChatStreams currently open on this endpoint.</summary>
     public int ActiveStreams => Volatile.Read(ref _activeStreams);
 
-    /// <summary>HTTP/2 connections open to this endpoint now.</summary>
+    /// <summary>HTTP/2 (TCP) connections open to this endpoint now.</summary>
     public int OpenConnections => Volatile.Read(ref _openConnections);
 
-    /// <summary>How many connection GOAWAYs were seen; a stream opened at an older generation may be on a closing connection.</summary>
+    /// <summary>How many connection GOAWAYs this endpoint saw.</summary>
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
 
     /// <summary>The last health check's verdict.</summary>
@@ -89,29 +67,83 @@ public sealed partial class AiEndpoint : IDisposable
     /// <summary>Records a health verdict; returns the previous one.</summary>
     public AiEndpointHealth SetHealth(AiEndpointHealth health) => (AiEndpointHealth)Interlocked.Exchange(ref _health, (int)health);
 
+    /// <summary>
+    /// Picks the connection for a new stream and counts the stream on it (the caller hands it to an
+    /// <see cref="UpstreamChatStream"/>, whose disposal releases it, or calls <see cref="Release"/>): the connection with
+    /// the fewest streams among those not failing, a new one when all are full and the limit allows.
+    /// </summary>
+    public AiConnection ReserveConnection()
+    {
+        lock (_gate)
+        {
+            var connections = _connections;
+            AiConnection? best = null;
+            foreach (var connection in connections)
+            {
+                if (connection.State == ConnectivityState.TransientFailure && best is not null)
+                {
+                    continue;
+                }
+
+                if (best is null || best.State == ConnectivityState.TransientFailure || connection.ActiveStreams < best.ActiveStreams)
+                {
+                    best = connection;
+                }
+            }
+
+            if (best!.ActiveStreams >= _options.StreamsPerConnection && connections.Length < _options.MaxConnectionsPerEndpoint)
+            {
+                best = NewConnection(connections.Length);
+                Volatile.Write(ref _connections, [.. connections, best]);
+                LogConnectionAdded(_logger, Address, connections.Length + 1, _options.StreamsPerConnection);
+            }
+
+            best.StreamOpened();
+            Interlocked.Increment(ref _activeStreams);
+            return best;
+        }
+    }
+
+    /// <summary>Releases a stream counted by <see cref="ReserveConnection"/>.</summary>
+    public void Release(AiConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        connection.StreamClosed();
+        Interlocked.Decrement(ref _activeStreams);
+    }
+
     /// <inheritdoc />
-    public void Dispose() => Channel.Dispose();
+    public void Dispose()
+    {
+        foreach (var connection in Connections)
+        {
+            connection.Dispose();
+        }
+    }
 
-    internal void StreamOpened() => Interlocked.Increment(ref _activeStreams);
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: connection {Connection} received GOAWAY (generation {Generation}, {ActiveStreams} streams open on it); its sessions move to a fresh connection")]
+    private static partial void LogGoAway(ILogger logger, Uri endpoint, int connection, long generation, int activeStreams);
 
-    internal void StreamClosed() => Interlocked.Decrement(ref _activeStreams);
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: opening connection {Count} (every connection carries {StreamsPerConnection} streams)")]
+    private static partial void LogConnectionAdded(ILogger logger, Uri endpoint, int count, int streamsPerConnection);
 
-    /// <summary>Reports a GOAWAY as if a connection had received one (used by the watch stream and by tests).</summary>
-    internal void OnConnectionGoingAway()
+    private AiConnection NewConnection(int index) => new(this, index, _options, _loggerFactory, OnConnectionCountChanged, OnGoingAway);
+
+    private void OnConnectionCountChanged(bool opened)
+    {
+        if (opened)
+        {
+            Interlocked.Increment(ref _openConnections);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _openConnections);
+        }
+    }
+
+    private void OnGoingAway(AiConnection connection)
     {
         var generation = Interlocked.Increment(ref _goAwayGeneration);
-        LogGoAway(_logger, Address, generation, ActiveStreams);
-        ConnectionGoingAway?.Invoke(this);
+        LogGoAway(_logger, Address, connection.Index, generation, connection.ActiveStreams);
     }
-
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: a connection received GOAWAY (generation {Generation}, {ActiveStreams} streams open); sessions move to a fresh connection")]
-    private static partial void LogGoAway(ILogger logger, Uri endpoint, long generation, int activeStreams);
-
-    private Stream OnConnectionOpened(Stream connection)
-    {
-        Interlocked.Increment(ref _openConnections);
-        return connection;
-    }
-
-    private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 }

@@ -5,8 +5,8 @@ namespace Xiaozhi.Im.Service.Upstream;
 
 public sealed partial class AiEndpointPool
 {
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "ChatStream opened on {Endpoint}")]
-    private static partial void LogStreamOpened(ILogger logger, Uri endpoint);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "ChatStream opened on {Endpoint}, connection {Connection}")]
+    private static partial void LogStreamOpened(ILogger logger, Uri endpoint, int connection);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "No AI service endpoint of {EndpointCount} connectable within {ConnectTimeout}")]
     private static partial void LogNoEndpoint(ILogger logger, int endpointCount, TimeSpan connectTimeout);
@@ -16,4 +16,7 @@ public sealed partial class AiEndpointPool
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Connecting to AI service endpoint {Endpoint} failed: {ExceptionType}")]
     private static partial void LogEndpointConnectFailed(ILogger logger, Uri endpoint, string exceptionType);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: connection {Connection} not connectable in time (state {State}) although the endpoint is; the session is refused or retries its resume")]
+    private static partial void LogConnectionNotConnectable(ILogger logger, Uri endpoint, int connection, ConnectivityState state);
 }

@@ -8,9 +8,10 @@ using Xiaozhi.Im.Service.Sessions;
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>
-/// The configured AI service endpoints, one shared channel each. Opens a session's ChatStream on an endpoint that is
-/// connectable (decided by channel connectivity, not by response headers: the Go server may send none until its first
-/// message) within <see cref="AiOptions.ConnectTimeout"/>. Channels connect lazily, so the IM starts without the AI service.
+/// The configured AI service endpoints, each a small pool of HTTP/2 connections (<see cref="AiConnection"/>). Opens a
+/// session's ChatStream on an endpoint that is connectable (decided by channel connectivity, not by response headers:
+/// the Go server may send none until its first message) within <see cref="AiOptions.ConnectTimeout"/>, on the
+/// endpoint's least-loaded connection. Channels connect lazily, so the IM starts without the AI service.
 /// </summary>
 public sealed partial class AiEndpointPool : IDisposable
 {
@@ -50,6 +51,14 @@ public sealed partial class AiEndpointPool : IDisposable
             return null;
         }
 
+        var connection = endpoint.ReserveConnection();
+        if (connection.State != ConnectivityState.Ready && !await ConnectConnectionAsync(connection, timeout, cancellationToken).ConfigureAwait(false))
+        {
+            endpoint.Release(connection);
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
+        }
+
         var headers = new Metadata
         {
             { SessionMetadataHeaders.DeviceId, session.DeviceId },
@@ -74,10 +83,18 @@ public sealed partial class AiEndpointPool : IDisposable
         }
 
         // The call's lifetime is the session's: it ends by completion or by UpstreamChatStream.Dispose, not by a token.
-        var generation = endpoint.GoAwayGeneration;
-        var call = endpoint.Client.ChatStream(headers, deadline: null, cancellationToken: CancellationToken.None);
-        LogStreamOpened(_logger, endpoint.Address);
-        return new UpstreamChatStream(call, endpoint, generation);
+        var generation = connection.GoAwayGeneration;
+        try
+        {
+            var call = connection.Client.ChatStream(headers, deadline: null, cancellationToken: CancellationToken.None);
+            LogStreamOpened(_logger, endpoint.Address, connection.Index);
+            return new UpstreamChatStream(call, connection, generation);
+        }
+        catch
+        {
+            endpoint.Release(connection);
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -122,6 +139,28 @@ public sealed partial class AiEndpointPool : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         LogNoEndpoint(_logger, ordered.Count, connectTimeout);
         return null;
+    }
+
+    /// <summary>Connects a further connection of an endpoint whose first connection is ready (a new or reconnecting one).</summary>
+    private async Task<bool> ConnectConnectionAsync(AiConnection connection, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(connectTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await connection.Channel.ConnectAsync(linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
+            return false;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or RpcException)
+        {
+            LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
+            return false;
+        }
     }
 
     private async Task<bool> ConnectOneAsync(AiEndpoint endpoint, CancellationToken cancellationToken)

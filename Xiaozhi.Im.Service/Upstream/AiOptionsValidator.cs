@@ -69,6 +69,16 @@ public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
             failures.Add($"Ai:ReconnectInitialBackoff must be greater than 0 and Ai:ReconnectMaxBackoff at least as large (got {options.ReconnectInitialBackoff} and {options.ReconnectMaxBackoff}).");
         }
 
+        if (options.StreamsPerConnection is < 1 or > 10_000)
+        {
+            failures.Add($"Ai:StreamsPerConnection must be between 1 and 10000 (got {options.StreamsPerConnection}).");
+        }
+
+        if (options.MaxConnectionsPerEndpoint is < 1 or > 1_000)
+        {
+            failures.Add($"Ai:MaxConnectionsPerEndpoint must be between 1 and 1000 (got {options.MaxConnectionsPerEndpoint}).");
+        }
+
         ValidateResume(options.Resume, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

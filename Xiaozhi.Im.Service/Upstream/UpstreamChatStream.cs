@@ -10,29 +10,35 @@ namespace Xiaozhi.Im.Service.Upstream;
 public sealed class UpstreamChatStream : IDisposable
 {
     private readonly AsyncDuplexStreamingCall<ChatRequest, ChatResponse> _call;
-    private readonly AiEndpoint _source;
+    private readonly AiConnection _connection;
     private readonly long _goAwayGenerationAtOpen;
     private int _completed;
     private int _disposed;
 
-    /// <summary>Wraps an opened call on <paramref name="source"/>; <paramref name="goAwayGenerationAtOpen"/> is the endpoint's GOAWAY generation before it opened.</summary>
-    public UpstreamChatStream(AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call, AiEndpoint source, long goAwayGenerationAtOpen)
+    /// <summary>
+    /// Wraps an opened call on <paramref name="connection"/>, taking over the stream slot
+    /// <see cref="AiEndpoint.ReserveConnection"/> counted (released on dispose); <paramref name="goAwayGenerationAtOpen"/>
+    /// is the connection's GOAWAY generation before the call started.
+    /// </summary>
+    public UpstreamChatStream(AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call, AiConnection connection, long goAwayGenerationAtOpen)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(connection);
         _call = call;
-        _source = source;
+        _connection = connection;
         _goAwayGenerationAtOpen = goAwayGenerationAtOpen;
-        source.StreamOpened();
     }
 
     /// <summary>The endpoint the stream runs on.</summary>
-    public Uri Endpoint => _source.Address;
+    public Uri Endpoint => _connection.Endpoint.Address;
 
     /// <summary>The endpoint object the stream runs on.</summary>
-    public AiEndpoint Source => _source;
+    public AiEndpoint Source => _connection.Endpoint;
 
-    /// <summary>True when a connection of the endpoint received GOAWAY after this stream opened: it may be on it.</summary>
-    public bool MayBeGoingAway => _source.GoAwayGeneration > _goAwayGenerationAtOpen;
+    /// <summary>The pooled connection the stream runs on.</summary>
+    public AiConnection Connection => _connection;
+
+    /// <summary>True when the stream's connection received GOAWAY after the stream opened: it is closing.</summary>
+    public bool MayBeGoingAway => _connection.GoAwayGeneration > _goAwayGenerationAtOpen;
 
     /// <summary>Writes one request; completes when gRPC accepted it (flow control applies back-pressure).</summary>
     public Task WriteAsync(ChatRequest request, CancellationToken cancellationToken) =>
@@ -73,7 +79,7 @@ public sealed class UpstreamChatStream : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _source.StreamClosed();
+            _connection.Endpoint.Release(_connection);
             _call.Dispose();
         }
     }

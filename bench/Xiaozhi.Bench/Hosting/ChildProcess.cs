@@ -15,10 +15,14 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Printed by the IM host after a requested collection.</summary>
     public const string GcDoneMarker = "xiaozhi-bench: gc-done";
 
+    /// <summary>Printed by bench-hosted children before their <see cref="ServerStats"/> line.</summary>
+    public const string StatsMarker = "xiaozhi-bench: stats ";
+
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _gcDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<string> _stats = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ChildProcess(string name, Process process)
     {
@@ -78,6 +82,7 @@ public sealed class ChildProcess : IDisposable
         {
             child._ready.TrySetException(new InvalidOperationException($"{name} exited with code {process.ExitCode}:\n{child.Tail()}"));
             child._gcDone.TrySetResult();
+            child._stats.TrySetException(new InvalidOperationException($"{name} exited"));
         };
         process.Start();
         process.BeginOutputReadLine();
@@ -85,16 +90,24 @@ public sealed class ChildProcess : IDisposable
         return child;
     }
 
-    /// <summary>Waits until stdin is closed (bench-hosted children stop then).</summary>
-    public static async Task WaitForStdinCloseAsync()
-    {
-        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is not null)
-        {
-        }
-    }
-
     /// <summary>Waits for <see cref="ReadyMarker"/>.</summary>
     public Task WaitReadyAsync(TimeSpan limit) => _ready.Task.WaitAsync(limit);
+
+    /// <summary>Starts a new stats window in a bench-hosted child.</summary>
+    public async Task ResetStatsAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("stats-reset").ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a bench-hosted child's stats for the window since <see cref="ResetStatsAsync"/> (bounded).</summary>
+    public async Task<ServerStats> ReadStatsAsync()
+    {
+        _stats = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _process.StandardInput.WriteLineAsync("stats").ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+        return ServerStats.Parse(await _stats.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false));
+    }
 
     /// <summary>Asks an IM host for a full collection and waits for it (bounded).</summary>
     public async Task CollectGarbageAsync()
@@ -153,6 +166,11 @@ public sealed class ChildProcess : IDisposable
         else if (line.Contains(GcDoneMarker, StringComparison.Ordinal))
         {
             _gcDone.TrySetResult();
+        }
+        else if (line.StartsWith(StatsMarker, StringComparison.Ordinal))
+        {
+            _stats.TrySetResult(line[StatsMarker.Length..]);
+            return;
         }
 
         lock (_tail)

@@ -13,7 +13,7 @@ namespace Xiaozhi.Bench.Hosting;
 /// </summary>
 public static class EchoServer
 {
-    /// <summary>Serves on 127.0.0.1:<paramref name="port"/> until the process is killed or stdin closes.</summary>
+    /// <summary>Serves on 127.0.0.1:<paramref name="port"/> until the process is killed or stdin closes (answering <see cref="ChildCommands"/>).</summary>
     public static async Task RunAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -33,8 +33,9 @@ public static class EchoServer
             await EchoAsync(socket).ConfigureAwait(false);
         });
         await app.StartAsync().ConfigureAwait(false);
+        using var stats = new ServerStatsRecorder(listenToHops: false);
         await Console.Out.WriteLineAsync(ChildProcess.ReadyMarker).ConfigureAwait(false);
-        await ChildProcess.WaitForStdinCloseAsync().ConfigureAwait(false);
+        await ChildCommands.RunAsync(stats).ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
     }
 

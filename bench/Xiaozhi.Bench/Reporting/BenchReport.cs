@@ -50,8 +50,26 @@ public sealed class BenchReport
         Line($"server CPU: A echo {a.CpuPercent:0.0}% of a core = {a.CpuMicrosecondsPerRoundTrip:0.0} µs per echoed frame; " +
              $"C IM {c.CpuPercent:0.0}% = {c.CpuMicrosecondsPerRoundTrip:0.0} µs per round trip = {c.CpuMicrosecondsPerRoundTrip / 2:0.0} µs per forwarded frame (uplink and downlink each count one)");
         Line($"other CPU in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% of a core, load generator {c.LoadCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% (A's window: load generator {a.LoadCpuSeconds / a.Measured.TotalSeconds * 100:0.0}%)");
+        Line($"inside: A {Inside(a)}");
+        Line($"inside: C {Inside(c)}");
         Line($"connect: A {a.Connected} in {a.ConnectElapsed.TotalSeconds:0.000} s, C {c.Connected} in {c.ConnectElapsed.TotalSeconds:0.000} s (C connect+hello p50 {Ms(c.Stats.Summary(LatencyMetric.ConnectToHello).P50)} ms, p99 {Ms(c.Stats.Summary(LatencyMetric.ConnectToHello).P99)} ms)");
         Line();
+    }
+
+    /// <summary>A server's own report: GC collections and pause, allocation per round trip, thread pool, in-gateway hop time.</summary>
+    public static string Inside(FleetFigures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var s = f.Server;
+        var perTrip = f.Stats.FramesEchoed == 0 ? double.NaN : (double)s.AllocatedBytes / f.Stats.FramesEchoed;
+        var text = $"GC {s.Gen0}/{s.Gen1}/{s.Gen2} (gen0/1/2), paused {s.GcPauseMs:0.0} ms; allocated {perTrip:0} B per round trip; " +
+                   $"{s.WorkItems / Math.Max(f.Measured.TotalSeconds, 1e-9):0} pool items/s, {s.Threads} pool threads, {s.LockContentions} lock contentions";
+        if (s.Uplink is { } up && s.Downlink is { } down)
+        {
+            text += $"; hop µs p50/p99/p99.9/max: uplink {up.P50}/{up.P99}/{up.P999}/{up.Max}, downlink {down.P50}/{down.P99}/{down.P999}/{down.Max}";
+        }
+
+        return text;
     }
 
     /// <summary>Scaling table header.</summary>

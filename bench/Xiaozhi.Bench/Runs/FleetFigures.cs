@@ -23,6 +23,9 @@ public sealed record FleetFigures
     /// <summary>CPU seconds the server process used in the measured window.</summary>
     public required double ServerCpuSeconds { get; init; }
 
+    /// <summary>The server's own report for the measured window (GC, thread pool, in-gateway hop time).</summary>
+    public required Hosting.ServerStats Server { get; init; }
+
     /// <summary>CPU seconds the stub (B) used in the measured window (null for the raw echo).</summary>
     public double? StubCpuSeconds { get; init; }
 

@@ -57,11 +57,13 @@ public static class FleetRun
             var cpuBefore = ProcStats.CpuSeconds(server.Pid);
             var stubBefore = stub is null ? 0 : ProcStats.CpuSeconds(stub.Pid);
             var loadBefore = ProcStats.CpuSeconds(Environment.ProcessId);
+            await server.ResetStatsAsync().ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
             await fleet.RunAsync(plan, spec.Duration, cancellationToken).ConfigureAwait(false);
             await fleet.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             var measured = Stopwatch.GetElapsedTime(started);
             var cpu = ProcStats.CpuSeconds(server.Pid) - cpuBefore;
+            var serverStats = await server.ReadStatsAsync().ConfigureAwait(false);
             return new FleetFigures
             {
                 Spec = spec,
@@ -70,6 +72,7 @@ public static class FleetRun
                 Stats = fleet.Collect(),
                 Measured = measured,
                 ServerCpuSeconds = cpu,
+                Server = serverStats,
                 RssPerDevice = rssPerDevice,
                 RssAfterConnect = rssAfter,
                 Disconnects = fleet.Counters.Disconnects,

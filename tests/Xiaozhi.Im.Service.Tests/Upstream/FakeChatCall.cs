@@ -13,7 +13,8 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
     {
         var call = new AsyncDuplexStreamingCall<ChatRequest, ChatResponse>(
             this, this, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => Disposed = true);
-        Stream = new UpstreamChatStream(call, endpoint, endpoint.GoAwayGeneration);
+        var connection = endpoint.ReserveConnection();
+        Stream = new UpstreamChatStream(call, connection, connection.GoAwayGeneration);
     }
 
     public UpstreamChatStream Stream { get; }

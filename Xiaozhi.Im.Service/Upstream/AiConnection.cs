@@ -1,0 +1,119 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Xiaozhi.Grpc.Proto;
+
+namespace Xiaozhi.Im.Service.Upstream;
+
+/// <summary>
+/// One pooled HTTP/2 connection to an AI endpoint: its own <see cref="GrpcChannel"/> over its own
+/// <see cref="SocketsHttpHandler"/> (keepalive pings while streams are active, the configured reconnect backoff, no
+/// retry/hedging service config — a ChatStream must never be replayed by gRPC). An <see cref="AiEndpoint"/> spreads
+/// its sessions' streams over several of these (<see cref="AiOptions.StreamsPerConnection"/>): many streams on one
+/// HTTP/2 connection queue behind each other in the client's single connection writer. The plaintext stream is watched
+/// (<see cref="Http2GoAwayWatchStream"/>): the first GOAWAY of a connection bumps <see cref="GoAwayGeneration"/> and
+/// raises <see cref="GoingAway"/>, so only the sessions on this connection move.
+/// </summary>
+public sealed class AiConnection : IDisposable
+{
+    private readonly Action<bool> _onConnectionCountChanged;
+    private readonly Action<AiConnection> _onGoingAway;
+    private int _openConnections;
+    private int _activeStreams;
+    private long _goAwayGeneration;
+
+    /// <summary>Creates the connection's channel; nothing connects until it is used.</summary>
+    internal AiConnection(AiEndpoint endpoint, int index, AiOptions options, ILoggerFactory loggerFactory, Action<bool> onConnectionCountChanged, Action<AiConnection> onGoingAway)
+    {
+        Endpoint = endpoint;
+        Index = index;
+        _onConnectionCountChanged = onConnectionCountChanged;
+        _onGoingAway = onGoingAway;
+        var handler = new SocketsHttpHandler
+        {
+            // A server that allows fewer streams than Ai:StreamsPerConnection still gets every stream.
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = options.KeepAlivePingDelay,
+            KeepAlivePingTimeout = options.KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            ConnectTimeout = options.ConnectTimeout,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(
+                context.NegotiatedHttpVersion.Major == 2
+                    ? OnConnectionOpened(new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway, OnConnectionClosed))
+                    : context.PlaintextStream),
+        };
+        if (endpoint.Address.Scheme == Uri.UriSchemeHttps)
+        {
+            AiTlsSettings.Apply(handler, options.Tls);
+        }
+
+        Channel = GrpcChannel.ForAddress(endpoint.Address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = options.MaxMessageBytes,
+            MaxSendMessageSize = options.MaxMessageBytes,
+            ServiceConfig = null,
+            InitialReconnectBackoff = options.ReconnectInitialBackoff,
+            MaxReconnectBackoff = options.ReconnectMaxBackoff,
+            LoggerFactory = loggerFactory,
+        });
+        Client = new AIService.AIServiceClient(Channel);
+    }
+
+    /// <summary>Raised (on the connection's reader: handlers must be quick) when this connection received its first GOAWAY.</summary>
+    public event Action<AiConnection>? GoingAway;
+
+    /// <summary>The endpoint this connection belongs to.</summary>
+    public AiEndpoint Endpoint { get; }
+
+    /// <summary>0 for the endpoint's first connection (the one its health checks use), then 1, 2, …</summary>
+    public int Index { get; }
+
+    /// <summary>The connection's channel.</summary>
+    public GrpcChannel Channel { get; }
+
+    /// <summary>The generated client over <see cref="Channel"/>.</summary>
+    public AIService.AIServiceClient Client { get; }
+
+    /// <summary>The channel's connectivity.</summary>
+    public ConnectivityState State => Channel.State;
+
+    /// <summary>ChatStreams open (or reserved) on this connection.</summary>
+    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    /// <summary>TCP connections open under this channel now (1 normally; more only when the server limits streams).</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    /// <summary>How many GOAWAYs this connection saw; a stream opened at an older generation may be on a closing connection.</summary>
+    public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
+
+    /// <inheritdoc />
+    public void Dispose() => Channel.Dispose();
+
+    internal void StreamOpened() => Interlocked.Increment(ref _activeStreams);
+
+    internal void StreamClosed() => Interlocked.Decrement(ref _activeStreams);
+
+    /// <summary>Reports a GOAWAY as if the connection had received one (used by the watch stream and by tests).</summary>
+    internal void OnConnectionGoingAway()
+    {
+        Interlocked.Increment(ref _goAwayGeneration);
+        _onGoingAway(this);
+        GoingAway?.Invoke(this);
+    }
+
+    private Stream OnConnectionOpened(Stream connection)
+    {
+        Interlocked.Increment(ref _openConnections);
+        _onConnectionCountChanged(true);
+        return connection;
+    }
+
+    private void OnConnectionClosed()
+    {
+        Interlocked.Decrement(ref _openConnections);
+        _onConnectionCountChanged(false);
+    }
+}
