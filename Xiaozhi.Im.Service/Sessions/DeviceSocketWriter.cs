@@ -20,6 +20,7 @@ public sealed partial class DeviceSocketWriter
     private readonly TimeProvider _timeProvider;
     private readonly SessionDropCounters? _counters;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private CancellationTokenSource? _sendTimer;
     private volatile bool _closeSent;
     private volatile bool _broken;
 
@@ -43,15 +44,15 @@ public sealed partial class DeviceSocketWriter
     public DeviceClose? SentClose { get; private set; }
 
     /// <summary>Sends a text frame (bytes as given). False when the socket is closed or the send failed.</summary>
-    public Task<bool> SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken) =>
+    public ValueTask<bool> SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken) =>
         SendAsync(utf8, WebSocketMessageType.Text, cancellationToken);
 
     /// <summary>Sends a binary frame. False when the socket is closed or the send failed.</summary>
-    public Task<bool> SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+    public ValueTask<bool> SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         SendAsync(data, WebSocketMessageType.Binary, cancellationToken);
 
     /// <summary>Sends the IM's own error <c>alert</c> with <paramref name="message"/>.</summary>
-    public Task<bool> SendAlertAsync(string message, CancellationToken cancellationToken)
+    public ValueTask<bool> SendAlertAsync(string message, CancellationToken cancellationToken)
     {
         LogAlert(_logger, message);
         return SendTextAsync(DeviceAlert.Error(message), cancellationToken);
@@ -105,7 +106,8 @@ public sealed partial class DeviceSocketWriter
         _socket.Abort();
     }
 
-    private async Task<bool> SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageType type, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageType type, CancellationToken cancellationToken)
     {
         if (IsClosed)
         {
@@ -134,14 +136,22 @@ public sealed partial class DeviceSocketWriter
                 return true;
             }
 
-            using var timeout = new CancellationTokenSource(_sendTimeout, _timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            // One timer source per writer, re-armed per send (only under the gate): no timer nor linked source per frame.
+            var timer = _sendTimer;
+            if (timer is null || !timer.TryReset())
+            {
+                timer?.Dispose();
+                timer = _sendTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _timeProvider);
+            }
+
+            timer.CancelAfter(_sendTimeout);
+            using var caller = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timer);
             try
             {
-                await _socket.SendAsync(data, type, endOfMessage: true, linked.Token).ConfigureAwait(false);
+                await _socket.SendAsync(data, type, endOfMessage: true, timer.Token).ConfigureAwait(false);
                 return true;
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 // The device stopped reading: its TCP window and our send buffer are full, a close frame would not get
                 // through either. (Cancelling the send already aborted the socket.)

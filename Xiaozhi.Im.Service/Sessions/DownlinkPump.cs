@@ -125,7 +125,8 @@ public sealed partial class DownlinkPump
         }
     }
 
-    private async Task<bool> ForwardAsync(ChatResponse response, bool swallowHello, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ForwardAsync(ChatResponse response, bool swallowHello, CancellationToken cancellationToken)
     {
         var data = response.ResponseData.Memory;
         switch (response.GetKind())
@@ -227,7 +228,8 @@ public sealed partial class DownlinkPump
         _metrics.HopLatency(Telemetry.FrameDirection.Downlink, Telemetry.ImMetrics.Since(_receivedAt));
     }
 
-    private async Task SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken)
     {
         var version = _session.ProtocolVersion;
         LogBinaryFrame(_logger, audio.Length);

@@ -22,7 +22,8 @@ public sealed partial class SessionUpstream : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _failed = new();
     private UpstreamChatStream? _current;
-    private Task _inFlight = Task.CompletedTask;
+    private bool _writing;
+    private TaskCompletionSource? _inFlightWaiter;
     private ResumeDropReason? _failure;
     private bool _broken;
     private ChatRequest? _deliveredHello;
@@ -83,12 +84,12 @@ public sealed partial class SessionUpstream : IDisposable
     /// The uplink's write: straight to the attached stream, else into the buffer. False when the upstream failed (the
     /// session is being closed). Throws <see cref="OperationCanceledException"/> only for <paramref name="cancellationToken"/>.
     /// </summary>
-    public async Task<bool> WriteAsync(ChatRequest request, UplinkFrameTag tag, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> WriteAsync(ChatRequest request, UplinkFrameTag tag, CancellationToken cancellationToken)
     {
         while (true)
         {
             UpstreamChatStream stream;
-            TaskCompletionSource written;
             lock (_gate)
             {
                 if (_failure is { } failed)
@@ -103,8 +104,7 @@ public sealed partial class SessionUpstream : IDisposable
                 }
 
                 stream = _current;
-                written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _inFlight = written.Task;
+                _writing = true;
             }
 
             try
@@ -141,7 +141,16 @@ public sealed partial class SessionUpstream : IDisposable
             }
             finally
             {
-                written.TrySetResult();
+                // No allocation per write: a waiter exists only while a supervisor waits for this write.
+                TaskCompletionSource? waiter;
+                lock (_gate)
+                {
+                    _writing = false;
+                    waiter = _inFlightWaiter;
+                    _inFlightWaiter = null;
+                }
+
+                waiter?.TrySetResult();
             }
         }
     }
@@ -163,7 +172,13 @@ public sealed partial class SessionUpstream : IDisposable
         Task inFlight;
         lock (_gate)
         {
-            inFlight = _inFlight;
+            if (!_writing)
+            {
+                return true;
+            }
+
+            _inFlightWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            inFlight = _inFlightWaiter.Task;
         }
 
         try

@@ -184,7 +184,8 @@ public sealed partial class UplinkPump
         return bigger;
     }
 
-    private async Task<UplinkEnd?> ForwardTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UplinkEnd?> ForwardTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
     {
         var type = JsonMessageTypeSniffer.Sniff(utf8.Span);
         LogTextFrame(_logger, type.ForLog(), utf8.Length);
@@ -193,7 +194,8 @@ public sealed partial class UplinkPump
         return await WriteUpstreamAsync(ChatFrameKind.Text, utf8, tag, cancellationToken, type.Type).ConfigureAwait(false);
     }
 
-    private async Task<UplinkEnd?> ForwardBinaryAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UplinkEnd?> ForwardBinaryAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var unwrapped = BinaryFrameCodec.Unwrap(_session.ProtocolVersion, frame.Span);
         if (!unwrapped.IsValid)
@@ -215,7 +217,8 @@ public sealed partial class UplinkPump
         return await WriteUpstreamAsync(ChatFrameKind.Binary, payload, UplinkFrameTag.Other, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<UplinkEnd?> WriteUpstreamAsync(ChatFrameKind kind, ReadOnlyMemory<byte> payload, UplinkFrameTag tag, CancellationToken cancellationToken, string? messageType = null)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UplinkEnd?> WriteUpstreamAsync(ChatFrameKind kind, ReadOnlyMemory<byte> payload, UplinkFrameTag tag, CancellationToken cancellationToken, string? messageType = null)
     {
         // One request per frame: measured without its data first, so an oversized payload is never copied.
         var request = ChatRequests.Create(_session.ChatIdentity, kind, ByteString.Empty, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());

@@ -43,9 +43,9 @@ public sealed class AiOptions
     public TimeSpan ReconnectMaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// ChatStreams per HTTP/2 connection before the endpoint opens another connection. Many streams on one connection
-    /// queue behind each other in the client's single connection writer (measured: 200 devices × 50 frames/s on one
-    /// connection, uplink p99 31 ms inside the gateway; on four, 2.7 ms). Default 32.
+    /// ChatStreams per HTTP/2 connection before the endpoint opens another connection: all streams of a connection share
+    /// the client's single connection writer, one flow-control window and the server's reader, and a GOAWAY moves only
+    /// the sessions of its connection. Default 32.
     /// </summary>
     public int StreamsPerConnection { get; set; } = 32;
 
