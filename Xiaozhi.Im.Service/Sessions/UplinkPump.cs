@@ -61,19 +61,31 @@ public sealed partial class UplinkPump
             : envelopeSize + CodedOutputStream.ComputeTagSize(ChatRequest.MessageDataFieldNumber)
                 + CodedOutputStream.ComputeLengthSize(payloadLength) + (long)payloadLength;
 
-    /// <summary>Runs until the device leaves, the upstream fails or <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Runs until the device leaves, the upstream fails or <paramref name="cancellationToken"/> fires. Between messages
+    /// the pump waits with a zero-byte receive and holds no buffer: an idle device costs no receive memory.
+    /// </summary>
     public async Task<UplinkEnd> RunAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_limits.InitialReceiveBufferBytes);
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                // Wait for the next message without a buffer; it completes when a frame header arrived (or with a
+                // whole empty message, or the close).
+                var (first, ended) = await ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                if (ended is { } gone)
+                {
+                    return gone;
+                }
+
+                buffer ??= ArrayPool<byte>.Shared.Rent(_limits.InitialReceiveBufferBytes);
+                var isText = first.MessageType == WebSocketMessageType.Text;
+                var limit = isText ? _limits.MaxTextFrameBytes : _limits.MaxBinaryFrameBytes;
                 var count = 0;
-                var limit = int.MaxValue;
-                var isText = false;
-                ValueWebSocketReceiveResult result;
-                do
+                var result = first;
+                while (!result.EndOfMessage)
                 {
                     if (count == buffer.Length)
                     {
@@ -86,39 +98,22 @@ public sealed partial class UplinkPump
                         buffer = Grow(buffer, count, limit);
                     }
 
-                    try
+                    (result, ended) = await ReceiveAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+                    if (ended is { } left)
                     {
-                        result = await _socket.ReceiveAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        return UplinkEnd.Cancelled;
-                    }
-                    catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-                    {
-                        LogDeviceDropped(_logger, ex.GetType().Name);
-                        return UplinkEnd.DeviceDropped;
-                    }
-
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        LogDeviceClosed(_logger, (int?)_socket.CloseStatus, _socket.CloseStatusDescription?.Length ?? 0);
-                        return UplinkEnd.DeviceClosed;
+                        return left;
                     }
 
                     count += result.Count;
-                    isText = result.MessageType == WebSocketMessageType.Text;
-                    limit = isText ? _limits.MaxTextFrameBytes : _limits.MaxBinaryFrameBytes;
                     if (count > limit)
                     {
                         return await RefuseTooBigAsync(isText, limit, buffer, cancellationToken).ConfigureAwait(false);
                     }
                 }
-                while (!result.EndOfMessage);
 
                 _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-                var forwarded = result.MessageType == WebSocketMessageType.Text
+                var forwarded = isText
                     ? await ForwardTextAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false)
                     : await ForwardBinaryAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
                 if (forwarded is { } end)
@@ -126,18 +121,45 @@ public sealed partial class UplinkPump
                     return end;
                 }
 
-                if (buffer.Length > _limits.InitialReceiveBufferBytes * 4)
-                {
-                    // Do not keep a 16 MiB buffer for a session that sent one image.
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(_limits.InitialReceiveBufferBytes);
-                }
+                // Back to the pool until the next message (the forwarded request owns copies of its bytes).
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
+    }
+
+    /// <summary>One receive; a close, a dropped device or cancellation ends the pump (the second value).</summary>
+    private async ValueTask<(ValueWebSocketReceiveResult Result, UplinkEnd? Ended)> ReceiveAsync(Memory<byte> into, CancellationToken cancellationToken)
+    {
+        ValueWebSocketReceiveResult result;
+        try
+        {
+            result = await _socket.ReceiveAsync(into, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (default, UplinkEnd.Cancelled);
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogDeviceDropped(_logger, ex.GetType().Name);
+            return (default, UplinkEnd.DeviceDropped);
+        }
+
+        if (result.MessageType == WebSocketMessageType.Close)
+        {
+            LogDeviceClosed(_logger, (int?)_socket.CloseStatus, _socket.CloseStatusDescription?.Length ?? 0);
+            return (result, UplinkEnd.DeviceClosed);
+        }
+
+        return (result, null);
     }
 
     private async Task<UplinkEnd> RefuseTooBigAsync(bool isText, int limit, byte[] scratch, CancellationToken cancellationToken)

@@ -91,6 +91,7 @@ public sealed class BenchReport
         var rss = c.RssPerDevice is { } r ? $"{r / 1024:0.0} KB" : "-";
         Line($"{c.Spec.Devices,6} {c.Connected,7} {c.ConnectElapsed.TotalSeconds,7:0.00} {c.Connected / Math.Max(c.ConnectElapsed.TotalSeconds, 1e-9),7:0} {rss,9} {talking,5} {c.CpuPercent,6:0.0}% {c.CpuMicrosecondsPerRoundTrip / 2,7:0.0} | " +
              $"{Ms(sc.P50),7} {Ms(sc.P99),7} {Ms(sc.P999),8} | {Ms(sa.P50),7} {Ms(sa.P99),7} {Ms(sa.P999),8} | {Ms(sc.P99 - sa.P99),7} {Ms(ic.P99 - ia.P99),8} | {c.Stats.ErrorCount}/{c.Disconnects}");
+        Line($"{"",6}   inside C: {Inside(c)}");
         foreach (var (kind, count) in c.Stats.Errors)
         {
             Line($"{"",6}   C error: {count} × {kind}");
