@@ -325,6 +325,7 @@ public sealed partial class Session : IDeviceSession
     private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, CancellationToken token)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
+        var recovered = _pool.EndpointRecovered;
         for (var attempt = 0; ; attempt++)
         {
             var remaining = Remaining();
@@ -341,7 +342,7 @@ public sealed partial class Session : IDeviceSession
                 if (!immediate || attempt > 0)
                 {
                     var delay = _backoff.Delay(immediate ? attempt - 1 : attempt);
-                    await Task.Delay(delay < remaining ? delay : remaining, _timeProvider, linked.Token).ConfigureAwait(false);
+                    await WaitBackoffAsync(recovered, delay < remaining ? delay : remaining, linked.Token).ConfigureAwait(false);
                     remaining = Remaining();
                     if (remaining <= TimeSpan.Zero)
                     {
@@ -349,6 +350,8 @@ public sealed partial class Session : IDeviceSession
                     }
                 }
 
+                // Taken before the attempt: a recovery seen while it fails still cuts the next wait short.
+                recovered = _pool.EndpointRecovered;
                 next = await _pool.OpenChatStreamAsync(Metadata, linked.Token, remaining).ConfigureAwait(false);
                 if (next is null)
                 {
@@ -381,6 +384,19 @@ public sealed partial class Session : IDeviceSession
                 next?.Dispose();
                 LogResumeAttemptFailed(_logger, attempt, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
             }
+        }
+    }
+
+    /// <summary>Sleeps out a resume backoff, or less: until an endpoint recovered (another session got through).</summary>
+    private async Task WaitBackoffAsync(Task recovered, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await recovered.WaitAsync(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The backoff ran out first: the normal case while the AI service is still down.
         }
     }
 

@@ -9,7 +9,8 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// <summary>
 /// The application-level heartbeat: every <see cref="AiOptions.HealthCheckInterval"/> each endpoint's
 /// <c>HealthCheck</c> is called with a <see cref="AiOptions.HealthCheckTimeout"/> deadline and the endpoint's
-/// <see cref="AiEndpoint.Health"/> updated (serving / not serving / unreachable); transitions are logged.
+/// <see cref="AiEndpoint.Health"/> updated (serving / not serving / unreachable); transitions are logged, and an
+/// endpoint serving again wakes the sessions waiting to resume (<see cref="AiEndpointPool.EndpointRecovered"/>).
 /// </summary>
 public sealed partial class AiEndpointHealthMonitor : BackgroundService
 {
@@ -72,6 +73,10 @@ public sealed partial class AiEndpointHealthMonitor : BackgroundService
             if (verdict == AiEndpointHealth.Serving)
             {
                 LogHealthy(_logger, endpoint.Address, previous);
+                if (previous != AiEndpointHealth.Unknown)
+                {
+                    _pool.SignalEndpointRecovered();
+                }
             }
             else
             {

@@ -17,6 +17,9 @@ public sealed partial class AiEndpointPool
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Connecting to AI service endpoint {Endpoint} failed: {ExceptionType}")]
     private static partial void LogEndpointConnectFailed(ILogger logger, Uri endpoint, string exceptionType);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "An AI service endpoint became connectable: sessions waiting to resume retry now")]
+    private static partial void LogEndpointRecovered(ILogger logger);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: connection {Connection} not connectable in time (state {State}) although the endpoint is; the session is refused or retries its resume")]
     private static partial void LogConnectionNotConnectable(ILogger logger, Uri endpoint, int connection, ConnectivityState state);
 }

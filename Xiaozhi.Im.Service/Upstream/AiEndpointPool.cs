@@ -20,6 +20,7 @@ public sealed partial class AiEndpointPool : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AiEndpointPool> _logger;
     private readonly IAiEndpointPolicy _policy;
+    private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the pool (no connections yet); <paramref name="policy"/> defaults to <see cref="LeastSessionsEndpointPolicy"/>.</summary>
     public AiEndpointPool(IOptions<AiOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, IAiEndpointPolicy? policy = null)
@@ -35,6 +36,24 @@ public sealed partial class AiEndpointPool : IDisposable
 
     /// <summary>The endpoints, in configuration order.</summary>
     public IReadOnlyList<AiEndpoint> Endpoints => _endpoints;
+
+    /// <summary>
+    /// Completes the next time an endpoint that was not connected becomes connectable again (a connection attempt for a
+    /// stream succeeded, or its health check answers SERVING after it did not). Sessions waiting to resume take it
+    /// before an attempt and retry as soon as it completes instead of sleeping out their backoff: after a backend
+    /// restart the first session that gets through wakes all the others.
+    /// </summary>
+    public Task EndpointRecovered => Volatile.Read(ref _recovered).Task;
+
+    /// <summary>Completes <see cref="EndpointRecovered"/> (and arms the next one).</summary>
+    public void SignalEndpointRecovered()
+    {
+        var recovered = Interlocked.Exchange(ref _recovered, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (recovered.TrySetResult())
+        {
+            LogEndpointRecovered(_logger);
+        }
+    }
 
     /// <summary>
     /// Opens the session's ChatStream with the session metadata headers, or returns null when no endpoint became
@@ -127,6 +146,7 @@ public sealed partial class AiEndpointPool : IDisposable
                 attempts.Remove(finished);
                 if (await finished.ConfigureAwait(false))
                 {
+                    SignalEndpointRecovered();
                     return endpoint;
                 }
             }

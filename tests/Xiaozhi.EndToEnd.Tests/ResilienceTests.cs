@@ -1,7 +1,9 @@
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using Xiaozhi.EndToEnd.Tests.Harness;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.EndToEnd.Tests;
 
@@ -142,6 +144,59 @@ public sealed class ResilienceTests
         reason.Should().Contain(why);
         gateway.Counters.ResumeFailures.Should().Be(1);
         gateway.Counters.Dropped(expected).Should().BeGreaterThanOrEqualTo(minimumDropped, "the kept frames and the one over the limit (and any sent after)");
+    }
+
+    // The immediate resume attempt gives up after ConnectTimeout 0.5 s (the stub is down), then a session sleeps 5-10 s
+    // (backoff 10 s). The stub is back 1 s after it stopped: the session must not sleep out its backoff.
+    private static readonly string[] LongResumeBackoff =
+        ["--Ai:ConnectTimeout", "00:00:00.5", "--Ai:Resume:InitialBackoff", "00:00:10", "--Ai:Resume:MaxBackoff", "00:00:10", "--Ai:Resume:Timeout", "00:00:30"];
+
+    [Test]
+    public async Task Sessions_waiting_to_resume_retry_as_soon_as_the_health_check_sees_the_backend_serving_again()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions
+        {
+            ImArgs = ["--Ai:HealthCheckInterval", "00:00:00.2", "--Ai:HealthCheckTimeout", "00:00:01", .. LongResumeBackoff],
+        });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+
+        await gateway.StopStubAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => gateway.Im.Services.GetRequiredService<AiEndpointPool>().Endpoints[0].Health == AiEndpointHealth.Unreachable);
+        await gateway.StartStubAsync();
+        var back = System.Diagnostics.Stopwatch.StartNew();
+        var reply = await device.ChatAsync("right after the restart");
+
+        reply.SttText.Should().Be("right after the restart");
+        back.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2.5), "the health check's SERVING wakes the waiting session (its backoff is at least 5 s)");
+        // The stopping stub sends GOAWAY before it cuts the stream: the session counts a migration or a resume.
+        (gateway.Counters.Resumes + gateway.Counters.Migrations).Should().Be(1);
+        gateway.Counters.ResumeFailures.Should().Be(0);
+        device.CloseStatus.Should().BeNull();
+    }
+
+    [Test]
+    public async Task Sessions_waiting_to_resume_retry_as_soon_as_another_session_reaches_the_backend()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions
+        {
+            ImArgs = ["--Ai:HealthCheckInterval", "00:10:00", .. LongResumeBackoff],
+        });
+        await using var waiting = await DeviceClient.ConnectAsync(gateway);
+        await waiting.HelloAsync();
+
+        await gateway.StopStubAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await gateway.StartStubAsync();
+        var back = System.Diagnostics.Stopwatch.StartNew();
+        await using var newcomer = await DeviceClient.ConnectAsync(gateway); // reconnects the endpoint's channel
+        await newcomer.HelloAsync();
+        var reply = await waiting.ChatAsync("woken by the newcomer");
+
+        reply.SttText.Should().Be("woken by the newcomer");
+        back.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2.5), "the newcomer's connection wakes the waiting session (its backoff is at least 5 s)");
+        waiting.CloseStatus.Should().BeNull();
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
