@@ -19,4 +19,8 @@ public sealed record RestartFigures(
     TimeSpan? ListeningToAllResumed,
     TimeSpan? KillToAllResumed,
     TimeSpan Waited,
-    IReadOnlyDictionary<string, long> Errors);
+    IReadOnlyDictionary<string, long> Errors)
+{
+    /// <summary>Listening → resumed for the 50th and 90th percentile session (null when none resumed).</summary>
+    public (TimeSpan P50, TimeSpan P90)? ListeningToResumedPercentiles { get; init; }
+}

@@ -65,6 +65,7 @@ public static class RestartRun
         var disconnected = live.Count(d => !d.IsOpen);
         var allResumed = resumedAt.Count == live.Count && live.Count > 0;
         var last = allResumed ? resumedAt.Values.Max() : 0;
+        var sorted = resumedAt.Values.Select(t => Stopwatch.GetElapsedTime(listening, t)).Order().ToArray();
         return new RestartFigures(
             sessions,
             live.Count,
@@ -74,7 +75,10 @@ public static class RestartRun
             allResumed ? Stopwatch.GetElapsedTime(listening, last) : null,
             allResumed ? Stopwatch.GetElapsedTime(killed, last) : null,
             waited,
-            fleet.Collect().Errors);
+            fleet.Collect().Errors)
+        {
+            ListeningToResumedPercentiles = sorted.Length == 0 ? null : (sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, sorted.Length * 9 / 10)]),
+        };
     }
 
     private static Task ProbeRoundAsync(IEnumerable<SimulatedDevice> devices, CancellationToken cancellationToken) =>
