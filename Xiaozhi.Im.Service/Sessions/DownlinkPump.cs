@@ -21,6 +21,7 @@ public sealed partial class DownlinkPump
     private readonly DeviceSocketWriter _writer;
     private readonly TurnState _turn;
     private readonly Action<bool> _onTurnEnd;
+    private readonly Action? _onAiAnswering;
     private readonly SessionMetadata _session;
     private readonly TimeProvider _timeProvider;
     private readonly long _startTimestamp;
@@ -29,9 +30,13 @@ public sealed partial class DownlinkPump
     private long _receivedAt;
     private System.Diagnostics.Activity? _turnSpan;
 
-    /// <summary>Creates the pump; the session's clock for v2 timestamps starts now.</summary>
-    public DownlinkPump(DeviceSocketWriter writer, SessionMetadata session, TurnState turn, Action<bool> onTurnEnd, TimeProvider timeProvider, ILogger logger, Telemetry.ImMetrics? metrics = null)
+    /// <summary>
+    /// Creates the pump; the session's clock for v2 timestamps starts now. <paramref name="onAiAnswering"/> runs when the
+    /// AI service starts answering a turn (its <c>stt</c>, or a <c>tts start</c>).
+    /// </summary>
+    public DownlinkPump(DeviceSocketWriter writer, SessionMetadata session, TurnState turn, Action<bool> onTurnEnd, TimeProvider timeProvider, ILogger logger, Telemetry.ImMetrics? metrics = null, Action? onAiAnswering = null)
     {
+        _onAiAnswering = onAiAnswering;
         _metrics = metrics;
         _writer = writer;
         _turn = turn;
@@ -151,6 +156,10 @@ public sealed partial class DownlinkPump
                         data = corrected;
                     }
                 }
+                else if (type.Is("stt"))
+                {
+                    _onAiAnswering?.Invoke();
+                }
                 else if (_turn.OnServerText(type, data.Span))
                 {
                     // Before the device sees the end of the turn (false), a session moving off a closing connection
@@ -169,6 +178,8 @@ public sealed partial class DownlinkPump
                 Observe("text", type.Type, data.Length);
                 if (!wasSpeaking && _turn.Speaking)
                 {
+                    _onAiAnswering?.Invoke();
+
                     // A span per turn: tts start → tts stop (or the stream's end).
                     _turnSpan = Telemetry.ImTelemetry.Source.StartActivity("xiaozhi.turn");
                 }

@@ -81,7 +81,7 @@ public sealed partial class Session : IDeviceSession
         Writer = new DeviceSocketWriter(socket, logger, limits.DeviceSendTimeout, timeProvider, counters);
         _link = new SessionUpstream(upstream, resume, counters, _signal, timeProvider, logger);
         _uplink = new UplinkPump(socket, Writer, _link, _turn, metadata, uplinkLimits, timeProvider, logger, metrics);
-        _downlink = new DownlinkPump(Writer, metadata, _turn, OnTurnEnd, timeProvider, logger, metrics);
+        _downlink = new DownlinkPump(Writer, metadata, _turn, OnTurnEnd, timeProvider, logger, metrics, _link.OnAiAnswering);
     }
 
     /// <summary>Device frames kept while no upstream stream is open (a gauge for operators).</summary>
@@ -269,7 +269,7 @@ public sealed partial class Session : IDeviceSession
             _turn.StopSpeaking();
         }
 
-        var (next, replayedHello) = await OpenAndAttachAsync(immediate: false, token).ConfigureAwait(false);
+        var (next, replayedHello) = await OpenAndAttachAsync(immediate: false, afterLostStream: true, token).ConfigureAwait(false);
         if (next is null)
         {
             return null;
@@ -295,7 +295,7 @@ public sealed partial class Session : IDeviceSession
         await old.CompleteRequestsAsync().ConfigureAwait(false);
         _resumeDeadline = started + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
 
-        var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, token).ConfigureAwait(false);
+        var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, afterLostStream: false, token).ConfigureAwait(false);
         if (next is null)
         {
             old.Dispose();
@@ -322,7 +322,7 @@ public sealed partial class Session : IDeviceSession
         return _downlink.RunAsync(next, replayedHello, token);
     }
 
-    private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, CancellationToken token)
+    private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
         var recovered = _pool.EndpointRecovered;
@@ -358,7 +358,7 @@ public sealed partial class Session : IDeviceSession
                     continue;
                 }
 
-                var replay = _link.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), out var replayedHello);
+                var replay = _link.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), out var replayedHello, afterLostStream);
                 var stream = next;
                 var confirmWithin = remaining;
 

@@ -28,6 +28,11 @@ public sealed partial class SessionUpstream : IDisposable
     private bool _broken;
     private ChatRequest? _deliveredHello;
     private ChatRequest? _deliveredListenStart;
+    private readonly List<ChatRequest> _utterance = [];
+    private readonly int _maxUtteranceFrames;
+    private readonly long _maxUtteranceBytes;
+    private long _utteranceBytes;
+    private bool _utteranceClosed;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
     public SessionUpstream(UpstreamChatStream? initial, ResumeOptions options, SessionDropCounters counters, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
@@ -35,6 +40,8 @@ public sealed partial class SessionUpstream : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _current = initial;
         _buffer = new ResumeBuffer(options.MaxBufferedFrames, options.MaxBufferedBytes, options.MaxBufferAge, timeProvider);
+        _maxUtteranceFrames = options.MaxBufferedFrames;
+        _maxUtteranceBytes = options.MaxBufferedBytes;
         _counters = counters;
         _signal = signal;
         _timeProvider = timeProvider;
@@ -199,19 +206,29 @@ public sealed partial class SessionUpstream : IDisposable
     /// replayed first). Copies with a fresh <paramref name="unixTimeMilliseconds"/>; the payload bytes are the
     /// request's own (immutable, never a receive buffer).
     /// </summary>
-    public IReadOnlyList<ChatRequest> BuildReplay(long unixTimeMilliseconds, out bool replaysHello)
+    /// <remarks>
+    /// With <paramref name="afterLostStream"/> (the previous stream died; not a move off a closing but working
+    /// connection) and a voice turn the AI service has not answered yet (no <c>stt</c> / <c>tts start</c> since its
+    /// <c>listen start</c>), the whole utterance the previous stream had received is replayed instead: its
+    /// <c>listen start</c>, its audio and, if sent, its <c>listen stop</c> — a crash mid-turn loses no audio. The
+    /// utterance is kept within <see cref="ResumeOptions.MaxBufferedFrames"/> / <see cref="ResumeOptions.MaxBufferedBytes"/>;
+    /// a longer one falls back to the <c>listen start</c> alone.
+    /// </remarks>
+    public IReadOnlyList<ChatRequest> BuildReplay(long unixTimeMilliseconds, out bool replaysHello, bool afterLostStream = false)
     {
         ChatRequest? hello;
-        ChatRequest? listenStart;
+        ChatRequest[] turn;
         lock (_gate)
         {
             hello = _deliveredHello;
-            listenStart = _deliveredListenStart;
+            turn = afterLostStream && _utterance.Count > 0
+                ? [.. _utterance]
+                : _deliveredListenStart is { } start ? [start] : [];
         }
 
-        var replay = new List<ChatRequest>(2);
+        var replay = new List<ChatRequest>(1 + turn.Length);
         replaysHello = hello is not null;
-        foreach (var request in new[] { hello, listenStart })
+        foreach (var request in turn.Prepend(hello))
         {
             if (request is not null)
             {
@@ -317,6 +334,15 @@ public sealed partial class SessionUpstream : IDisposable
     /// <inheritdoc />
     public void Dispose() => _failed.Dispose();
 
+    /// <summary>The AI service started answering (<c>stt</c> or <c>tts start</c>): the utterance is no longer replayed after a lost stream.</summary>
+    public void OnAiAnswering()
+    {
+        lock (_gate)
+        {
+            ClearUtteranceLocked();
+        }
+    }
+
     private void NoteDeliveredLocked(ChatRequest request, UplinkFrameTag tag)
     {
         switch (tag)
@@ -326,11 +352,49 @@ public sealed partial class SessionUpstream : IDisposable
                 break;
             case UplinkFrameTag.ListenStart:
                 _deliveredListenStart = request;
+                ClearUtteranceLocked();
+                _utteranceClosed = false;
+                KeepForUtteranceLocked(request);
                 break;
             case UplinkFrameTag.ListenStop:
                 _deliveredListenStart = null;
+                if (_utterance.Count > 0 && !_utteranceClosed)
+                {
+                    KeepForUtteranceLocked(request);
+                    _utteranceClosed = true;
+                }
+
+                break;
+            default:
+                if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)
+                {
+                    KeepForUtteranceLocked(request);
+                }
+
                 break;
         }
+    }
+
+    private void KeepForUtteranceLocked(ChatRequest request)
+    {
+        var bytes = request.MessageData.Length;
+        if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes)
+        {
+            // Too long to replay whole: after a lost stream only its listen start is replayed (the audio so far is lost).
+            LogUtteranceTooLong(_logger, _utterance.Count, _utteranceBytes);
+            ClearUtteranceLocked();
+            _utteranceClosed = true;
+            return;
+        }
+
+        _utterance.Add(request);
+        _utteranceBytes += bytes;
+    }
+
+    private void ClearUtteranceLocked()
+    {
+        _utterance.Clear();
+        _utteranceBytes = 0;
     }
 
     private bool Keep(BufferedUplinkFrame frame)
@@ -372,6 +436,9 @@ public sealed partial class SessionUpstream : IDisposable
 
     [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Dropped {Frames} device frame(s) kept for resume: {Reason}")]
     private static partial void LogDropped(ILogger logger, int frames, ResumeDropReason reason);
+
+    [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "The open utterance passed {Frames} frames / {Bytes} bytes: after a lost stream only its listen start will be replayed")]
+    private static partial void LogUtteranceTooLong(ILogger logger, int frames, long bytes);
 
     [LoggerMessage(EventId = 4403, Level = LogLevel.Debug, Message = "Flushed {Frames} kept device frame(s) to the new stream")]
     private static partial void LogFlushed(ILogger logger, int frames);

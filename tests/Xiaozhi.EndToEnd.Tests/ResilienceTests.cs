@@ -61,11 +61,13 @@ public sealed class ResilienceTests
         await device.SendJsonAsync(new { session_id = "", type = "listen", state = "stop" });
         var reply = new TurnReply(await device.ReceiveUntilTypeAsync("tts", "stop"));
 
-        reply.SttText.Should().Be($"heard {during.Count} frames, {during.Count * 110} bytes", "the replayed listen start opened the turn on the new backend");
-        reply.Audio.Should().BeEquivalentTo(during, o => o.WithStrictOrdering());
+        // The new backend hears the whole utterance: the audio the lost stream had received is replayed after the
+        // turn's listen start, then the frames kept during the outage.
+        reply.SttText.Should().Be($"heard {before.Count + during.Count} frames, {(before.Count * 100) + (during.Count * 110)} bytes");
+        reply.Audio.Should().BeEquivalentTo(before.Concat(during), o => o.WithStrictOrdering());
         var resumed = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
         resumed.Requests.Select(r => r.JsonType ?? r.Kind.ToString()).Should().Equal(
-            new[] { "hello", "listen" }.Concat(during.Select(_ => ChatFrameKind.Binary.ToString())).Append("listen"));
+            new[] { "hello", "listen" }.Concat(before.Concat(during).Select(_ => ChatFrameKind.Binary.ToString())).Append("listen"));
         (await device.ChatAsync("next turn")).SttText.Should().Be("next turn");
         gateway.Counters.TotalDropped.Should().Be(0);
         gateway.Counters.ResumeFailures.Should().Be(0);

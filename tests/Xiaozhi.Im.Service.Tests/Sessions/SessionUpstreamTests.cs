@@ -65,6 +65,52 @@ public class SessionUpstreamTests
     }
 
     [Test]
+    public async Task After_a_lost_stream_the_unanswered_utterance_is_replayed_whole_and_a_move_replays_only_its_start()
+    {
+        const string Hello = """{"type":"hello"}""";
+        const string Start = """{"type":"listen","state":"start","mode":"manual"}""";
+        const string Stop = """{"type":"listen","state":"stop"}""";
+        var old = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(old);
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 1", "audio 2");
+        Shape(upstream.BuildReplay(7, out _)).Should().Equal(new[] { Hello, Start }, "the old stream still has the audio when the session only moves");
+
+        await upstream.WriteAsync(Text(Stop), UplinkFrameTag.ListenStop, CancellationToken.None);
+        await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(
+            new[] { Hello, Start, "audio 1", "audio 2", Stop }, "a stopped utterance not yet answered is replayed with its stop, and nothing after it");
+
+        upstream.OnAiAnswering();
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(new[] { Hello }, "the AI service had the utterance: it answered");
+
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None);
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 4");
+    }
+
+    [Test]
+    public async Task An_utterance_longer_than_the_resume_limits_falls_back_to_replaying_its_listen_start()
+    {
+        const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 3 });
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+        Shape(upstream.BuildReplay(1, out _, afterLostStream: true)).Should().Equal(Start, "audio 1", "audio 2");
+
+        await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None);
+
+        Shape(upstream.BuildReplay(1, out _, afterLostStream: true)).Should().Equal(Start);
+    }
+
+    [Test]
     public async Task After_a_finished_turn_only_the_hello_is_replayed_and_nothing_when_the_device_never_said_hello()
     {
         var first = FakeChatCall.On(_endpoint);
