@@ -41,8 +41,27 @@ public static class SimArguments
         connect time, and errors by kind. Exit code 0, or 1 when no device connected.
         """;
 
-    /// <summary>True when help was asked for.</summary>
-    public static bool WantsHelp(IReadOnlyList<string> args) => args.Any(a => a is "-h" or "--help" or "-?");
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--json", "--quiet", "-h", "--help", "-?" };
+
+    /// <summary>True when help was asked for (a help flag in an option's place, not as another option's value: <c>--secret -h</c> is a secret).</summary>
+    public static bool WantsHelp(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "-h" or "--help" or "-?")
+            {
+                return true;
+            }
+
+            if (!Flags.Contains(args[i]))
+            {
+                i++; // the option's value
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Parses; throws <see cref="FormatException"/> with a message naming the option on bad input.</summary>
     public static SimOptions Parse(IReadOnlyList<string> args)
@@ -68,7 +87,7 @@ public static class SimArguments
                 "-n" or "--devices" => options with { Devices = Int(name, Value(), 1, 100_000) },
                 "--secret" => options with { Secret = Value() },
                 "--token" => options with { Token = Value() },
-                "--user-id" => options with { UserId = long.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--user-id" => options with { UserId = Long(name, Value(), 0, long.MaxValue) },
                 "--protocol" => options with { Protocol = Int(name, Value(), 1, 3) },
                 "--scenario" => options with { Scenario = ParseScenario(Value()) },
                 "--talking" => options with { TalkingPercent = Double(name, Value(), 0, 100) },
@@ -116,6 +135,11 @@ public static class SimArguments
 
     private static int Int(string name, string text, int min, int max) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new FormatException($"{name} must be an integer from {min} to {max}.");
+
+    private static long Long(string name, string text, long min, long max) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
             : throw new FormatException($"{name} must be an integer from {min} to {max}.");
 

@@ -26,7 +26,8 @@ public sealed record ScenarioPlan
             return false;
         }
 
-        var share = Math.Min(TalkingPercent, 100) / 100.0;
-        return Math.Floor((index + 1) * share) > Math.Floor(index * share);
+        // In decimal: 29 % of 100 devices is 29 talkers, not 28 (0.29 has no exact binary form).
+        var percent = (decimal)Math.Min(TalkingPercent, 100);
+        return Math.Floor((index + 1) * percent / 100m) > Math.Floor(index * percent / 100m);
     }
 }
