@@ -26,6 +26,7 @@ public sealed record BenchOptions
           --restart-sessions N    sessions for the backend-restart run (1000; quick 200)
           --skip LIST             any of latency,scale,restart
           --no-pin                do not pin with taskset
+          --gc server|workstation garbage collector of A and C (server: the IM's own runtimeconfig setting)
           -h, --help              this text
         """;
 
@@ -68,6 +69,9 @@ public sealed record BenchOptions
     /// <summary>Sections to skip.</summary>
     public IReadOnlySet<string> Skip { get; init; } = new HashSet<string>();
 
+    /// <summary>Server GC for A and C (else workstation).</summary>
+    public bool ServerGc { get; init; } = true;
+
     /// <summary>Pin with taskset when available.</summary>
     public bool Pin { get; init; } = true;
 
@@ -109,6 +113,15 @@ public sealed record BenchOptions
                 "--restart-sessions" => options with { RestartSessions = Int(name, Value(), 1, 19_000) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
+                "--gc" => options with
+                {
+                    ServerGc = Value() switch
+                    {
+                        "server" => true,
+                        "workstation" => false,
+                        var other => throw new FormatException($"--gc must be server or workstation (got '{other}')."),
+                    },
+                },
                 _ => throw new FormatException($"Unknown option '{name}' (see --help)."),
             };
         }

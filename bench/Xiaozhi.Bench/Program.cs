@@ -52,7 +52,7 @@ var report = new BenchReport(Console.Out);
 void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 
 Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
-using var topology = await BenchTopology.StartAsync(options.Pin);
+using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc);
 report.Machine(topology.PinDescription, topology.Configuration, options);
 FleetFigures? manyC = null;
 FleetFigures? largestScaled = null;
@@ -111,7 +111,7 @@ try
             Phase($"scaling: N = {n} against C");
             var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);
             Phase($"scaling: N = {n} against A");
-            var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec with { MeasureMemory = false }, cancel.Token);
+            var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec, cancel.Token);
             report.ScalingRow(c, a);
             if (c.Connected == n)
             {

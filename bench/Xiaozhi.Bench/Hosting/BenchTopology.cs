@@ -13,7 +13,6 @@ public sealed class BenchTopology : IDisposable
     /// <summary>The IM's JWT secret: short on purpose (deployed secrets are).</summary>
     public const string Secret = "bench";
 
-    private static readonly Dictionary<string, string> ServerGc = new() { ["DOTNET_gcServer"] = "1" };
 
     private readonly string _stubDll;
     private readonly int _otaPort = FreePort.Pick();
@@ -21,8 +20,12 @@ public sealed class BenchTopology : IDisposable
     private ChildProcess? _stub;
     private ChildProcess? _im;
 
-    private BenchTopology(bool pin)
+    private readonly Dictionary<string, string> _gcEnvironment;
+
+    private BenchTopology(bool pin, bool serverGc)
     {
+        ServerGc = serverGc;
+        _gcEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
         var metadata = typeof(BenchTopology).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
         var root = metadata.GetValueOrDefault("RepositoryRoot") ?? throw new InvalidOperationException("RepositoryRoot metadata missing.");
         var configuration = metadata.GetValueOrDefault("Configuration") ?? "Release";
@@ -34,6 +37,9 @@ public sealed class BenchTopology : IDisposable
             ? "server under test (A echo / C IM) on CPU 1; stub (B) and the load generator (this process) on CPU 0 (taskset -c / sched_setaffinity)"
             : pin ? "not pinned (taskset missing or fewer than 2 CPUs)" : "not pinned (--no-pin)";
     }
+
+    /// <summary>True when A and C run with server GC (the IM's own setting), false for workstation GC.</summary>
+    public bool ServerGc { get; }
 
     /// <summary>The build configuration of the binaries.</summary>
     public string Configuration { get; }
@@ -63,9 +69,9 @@ public sealed class BenchTopology : IDisposable
     public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts all three and waits until they listen.</summary>
-    public static async Task<BenchTopology> StartAsync(bool pin)
+    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true)
     {
-        var topology = new BenchTopology(pin);
+        var topology = new BenchTopology(pin, serverGc);
         try
         {
             await topology.StartAllAsync().ConfigureAwait(false);
@@ -117,7 +123,7 @@ public sealed class BenchTopology : IDisposable
 
         var self = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll");
         var echoPort = FreePort.Pick();
-        _echo = ChildProcess.Start("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, ServerGc);
+        _echo = ChildProcess.Start("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, _gcEnvironment);
         EchoUrl = new Uri($"ws://127.0.0.1:{echoPort}/xiaozhi/v1/");
 
         StubPort = FreePort.Pick();
@@ -146,7 +152,7 @@ public sealed class BenchTopology : IDisposable
                 "--Logging:LogLevel:Default", "Warning",
             ],
             ServerCpu,
-            ServerGc);
+            _gcEnvironment);
         ImUrl = new Uri($"ws://127.0.0.1:{imPort}/xiaozhi/v1/");
         await Echo.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         await Im.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);

@@ -26,7 +26,7 @@ public sealed class BenchReport
         Line($"Xiaozhi IM benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, profile {(options.Quick ? "quick" : "default")}");
         Line($"machine: {Environment.ProcessorCount} CPUs ({model ?? "unknown model"}), Linux {kernel}, {RuntimeInformation.FrameworkDescription}, open files {Hosting.ProcStats.OpenFilesLimit()}");
         Line($"pinning: {pinning}");
-        Line($"build: {configuration}; servers run with DOTNET_gcServer=1 (the IM's own runtimeconfig setting); payload {options.Payload} B, protocol {options.Protocol}, IM auth on (HS256, {Hosting.BenchTopology.Secret.Length}-byte secret)");
+        Line($"build: {configuration}; servers run with {(options.ServerGc ? "DOTNET_gcServer=1 (the IM's own runtimeconfig setting)" : "DOTNET_gcServer=0 (workstation GC, --gc workstation)")}; payload {options.Payload} B, protocol {options.Protocol}, IM auth on (HS256, {Hosting.BenchTopology.Secret.Length}-byte secret)");
         Line("latencies are WebSocket round trips device → server → device, ms; 'intended' = from the scheduled send time (coordinated omission corrected)");
         Line();
     }
@@ -91,6 +91,12 @@ public sealed class BenchReport
         var rss = c.RssPerDevice is { } r ? $"{r / 1024:0.0} KB" : "-";
         Line($"{c.Spec.Devices,6} {c.Connected,7} {c.ConnectElapsed.TotalSeconds,7:0.00} {c.Connected / Math.Max(c.ConnectElapsed.TotalSeconds, 1e-9),7:0} {rss,9} {talking,5} {c.CpuPercent,6:0.0}% {c.CpuMicrosecondsPerRoundTrip / 2,7:0.0} | " +
              $"{Ms(sc.P50),7} {Ms(sc.P99),7} {Ms(sc.P999),8} | {Ms(sa.P50),7} {Ms(sa.P99),7} {Ms(sa.P999),8} | {Ms(sc.P99 - sa.P99),7} {Ms(ic.P99 - ia.P99),8} | {c.Stats.ErrorCount}/{c.Disconnects}");
+        if (a?.RssPerDevice is { } echoRss && c.RssPerDevice is { } imRss)
+        {
+            // The raw echo holds a WebSocket and nothing else: the difference is the session and its upstream stream.
+            Line($"{"",6}   RSS per idle device: A (WebSocket only) {echoRss / 1024:0.0} KB, C {imRss / 1024:0.0} KB: session + ChatStream {(imRss - echoRss) / 1024:0.0} KB");
+        }
+
         Line($"{"",6}   inside C: {Inside(c)}");
         foreach (var (kind, count) in c.Stats.Errors)
         {
