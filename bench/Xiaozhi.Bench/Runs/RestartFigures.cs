@@ -21,6 +21,6 @@ public sealed record RestartFigures(
     TimeSpan Waited,
     IReadOnlyDictionary<string, long> Errors)
 {
-    /// <summary>Listening → resumed for the 50th and 90th percentile session (null when none resumed).</summary>
-    public (TimeSpan P50, TimeSpan P90)? ListeningToResumedPercentiles { get; init; }
+    /// <summary>Listening → resumed for the first, the 50th and the 90th percentile session (null when none resumed).</summary>
+    public (TimeSpan First, TimeSpan P50, TimeSpan P90)? ListeningToResumedPercentiles { get; init; }
 }

@@ -77,7 +77,7 @@ public static class RestartRun
             waited,
             fleet.Collect().Errors)
         {
-            ListeningToResumedPercentiles = sorted.Length == 0 ? null : (sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, sorted.Length * 9 / 10)]),
+            ListeningToResumedPercentiles = sorted.Length == 0 ? null : (sorted[0], sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, sorted.Length * 9 / 10)]),
         };
     }
 
