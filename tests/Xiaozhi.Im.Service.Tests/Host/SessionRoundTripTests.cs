@@ -182,6 +182,10 @@ public class SessionRoundTripTests
     public async Task Same_device_reconnecting_replaces_the_old_session_with_1008()
     {
         using var first = await TestDevice.ConnectAsync(_host, "same");
+        // A round trip first: the 101 can reach the client before the server registered the session, and a second
+        // connection registered before it would be the one replaced.
+        await first.SendTextAsync("first is live");
+        (await first.ReceiveTextAsync()).Should().Be("first is live");
         using var second = await TestDevice.ConnectAsync(_host, "same");
         (await first.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
         first.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.PolicyViolation);
