@@ -57,7 +57,7 @@ public sealed class AiConnection : IDisposable
             ServiceConfig = null,
             InitialReconnectBackoff = options.ReconnectInitialBackoff,
             MaxReconnectBackoff = options.ReconnectMaxBackoff,
-            LoggerFactory = loggerFactory,
+            LoggerFactory = new ScopelessLoggerFactory(loggerFactory),
         });
         Client = new AIService.AIServiceClient(Channel);
     }
