@@ -51,7 +51,7 @@ public static class CommandLineHelp
         Limits
           --Limits:CloseTimeout              wait for a device's close answer              default 00:00:02
           --Limits:UpstreamDrainTimeout      wait for the AI stream to end after a device left   default 00:00:02
-          --Limits:InitialReceiveBufferBytes pooled receive buffer, grows as needed        default 16384
+          --Limits:InitialReceiveBufferBytes pooled receive buffer, grows as needed; held only while a message is read   default 16384
           --Limits:DeviceSendTimeout         device stopped reading → cut off (1008)       default 00:00:10
           --Limits:DrainTimeout              on stop: 503 to new devices, running turns may finish, then 1001   default 00:00:30
 
