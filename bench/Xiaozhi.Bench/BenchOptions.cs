@@ -1,4 +1,5 @@
 using System.Globalization;
+using static Xiaozhi.DeviceSim.Cli.OptionValues;
 
 namespace Xiaozhi.Bench;
 
@@ -128,14 +129,4 @@ public sealed record BenchOptions
 
         return options;
     }
-
-    private static int Int(string name, string text, int min, int max) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
-            ? v
-            : throw new FormatException($"{name} must be an integer from {min} to {max}.");
-
-    private static double Double(string name, string text, double min, double max) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
-            ? v
-            : throw new FormatException($"{name} must be a number from {min} to {max}.");
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Xiaozhi.DeviceSim.Devices;
+using static Xiaozhi.DeviceSim.Cli.OptionValues;
 
 namespace Xiaozhi.DeviceSim.Cli;
 
@@ -132,19 +133,4 @@ public static class SimArguments
         "mix" => Scenario.Mix,
         _ => throw new FormatException($"--scenario '{text}' is not idle, chat, voice, echo or mix."),
     };
-
-    private static int Int(string name, string text, int min, int max) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new FormatException($"{name} must be an integer from {min} to {max}.");
-
-    private static long Long(string name, string text, long min, long max) =>
-        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new FormatException($"{name} must be an integer from {min} to {max}.");
-
-    private static double Double(string name, string text, double min, double max) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new FormatException($"{name} must be a number from {min} to {max}.");
 }
