@@ -16,19 +16,15 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// </summary>
 public sealed class AiConnection : IDisposable
 {
-    private readonly Action<bool> _onConnectionCountChanged;
-    private readonly Action<AiConnection> _onGoingAway;
     private int _openConnections;
     private int _activeStreams;
     private long _goAwayGeneration;
 
     /// <summary>Creates the connection's channel; nothing connects until it is used.</summary>
-    internal AiConnection(AiEndpoint endpoint, int index, AiOptions options, ILoggerFactory loggerFactory, Action<bool> onConnectionCountChanged, Action<AiConnection> onGoingAway)
+    internal AiConnection(AiEndpoint endpoint, int index, AiOptions options, ILoggerFactory loggerFactory)
     {
         Endpoint = endpoint;
         Index = index;
-        _onConnectionCountChanged = onConnectionCountChanged;
-        _onGoingAway = onGoingAway;
         var handler = new SocketsHttpHandler
         {
             // A server that allows fewer streams than Ai:StreamsPerConnection still gets every stream.
@@ -100,20 +96,15 @@ public sealed class AiConnection : IDisposable
     internal void OnConnectionGoingAway()
     {
         Interlocked.Increment(ref _goAwayGeneration);
-        _onGoingAway(this);
+        Endpoint.OnConnectionGoingAway(this);
         GoingAway?.Invoke(this);
     }
 
     private Stream OnConnectionOpened(Stream connection)
     {
         Interlocked.Increment(ref _openConnections);
-        _onConnectionCountChanged(true);
         return connection;
     }
 
-    private void OnConnectionClosed()
-    {
-        Interlocked.Decrement(ref _openConnections);
-        _onConnectionCountChanged(false);
-    }
+    private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 }

@@ -20,8 +20,6 @@ public sealed partial class AiEndpoint : IDisposable
     private readonly AiOptions _options;
     private readonly Lock _gate = new();
     private AiConnection[] _connections;
-    private int _openConnections;
-    private int _activeStreams;
     private long _goAwayGeneration;
     private int _health;
 
@@ -34,7 +32,7 @@ public sealed partial class AiEndpoint : IDisposable
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<AiEndpoint>();
-        _connections = [NewConnection(0)];
+        _connections = [new AiConnection(this, 0, options, loggerFactory)];
     }
 
     /// <summary>The endpoint's URL.</summary>
@@ -49,11 +47,11 @@ public sealed partial class AiEndpoint : IDisposable
     /// <summary>The connections opened so far (the first always exists).</summary>
     public IReadOnlyList<AiConnection> Connections => Volatile.Read(ref _connections);
 
-    /// <summary>ChatStreams currently open on this endpoint.</summary>
-    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+    /// <summary>ChatStreams currently open on this endpoint (over all its connections).</summary>
+    public int ActiveStreams => Connections.Sum(c => c.ActiveStreams);
 
     /// <summary>HTTP/2 (TCP) connections open to this endpoint now.</summary>
-    public int OpenConnections => Volatile.Read(ref _openConnections);
+    public int OpenConnections => Connections.Sum(c => c.OpenConnections);
 
     /// <summary>How many connection GOAWAYs this endpoint saw.</summary>
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
@@ -69,7 +67,7 @@ public sealed partial class AiEndpoint : IDisposable
 
     /// <summary>
     /// Picks the connection for a new stream and counts the stream on it (the caller hands it to an
-    /// <see cref="UpstreamChatStream"/>, whose disposal releases it, or calls <see cref="Release"/>): the connection with
+    /// <see cref="UpstreamChatStream"/>, whose disposal releases it, or calls <see cref="AiConnection.StreamClosed"/>): the connection with
     /// the fewest streams among those not failing, a new one when all are full and the limit allows.
     /// </summary>
     public AiConnection ReserveConnection()
@@ -93,23 +91,14 @@ public sealed partial class AiEndpoint : IDisposable
 
             if (best!.ActiveStreams >= _options.StreamsPerConnection && connections.Length < _options.MaxConnectionsPerEndpoint)
             {
-                best = NewConnection(connections.Length);
+                best = new AiConnection(this, connections.Length, _options, _loggerFactory);
                 Volatile.Write(ref _connections, [.. connections, best]);
                 LogConnectionAdded(_logger, Address, connections.Length + 1, _options.StreamsPerConnection);
             }
 
             best.StreamOpened();
-            Interlocked.Increment(ref _activeStreams);
             return best;
         }
-    }
-
-    /// <summary>Releases a stream counted by <see cref="ReserveConnection"/>.</summary>
-    public void Release(AiConnection connection)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        connection.StreamClosed();
-        Interlocked.Decrement(ref _activeStreams);
     }
 
     /// <inheritdoc />
@@ -127,21 +116,8 @@ public sealed partial class AiEndpoint : IDisposable
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: opening connection {Count} (every connection carries {StreamsPerConnection} streams)")]
     private static partial void LogConnectionAdded(ILogger logger, Uri endpoint, int count, int streamsPerConnection);
 
-    private AiConnection NewConnection(int index) => new(this, index, _options, _loggerFactory, OnConnectionCountChanged, OnGoingAway);
-
-    private void OnConnectionCountChanged(bool opened)
-    {
-        if (opened)
-        {
-            Interlocked.Increment(ref _openConnections);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _openConnections);
-        }
-    }
-
-    private void OnGoingAway(AiConnection connection)
+    /// <summary>Counts and logs a connection's first GOAWAY (called by the connection).</summary>
+    internal void OnConnectionGoingAway(AiConnection connection)
     {
         var generation = Interlocked.Increment(ref _goAwayGeneration);
         LogGoAway(_logger, Address, connection.Index, generation, connection.ActiveStreams);

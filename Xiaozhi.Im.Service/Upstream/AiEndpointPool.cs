@@ -73,7 +73,7 @@ public sealed partial class AiEndpointPool : IDisposable
         var connection = endpoint.ReserveConnection();
         if (connection.State != ConnectivityState.Ready && !await ConnectConnectionAsync(connection, timeout, cancellationToken).ConfigureAwait(false))
         {
-            endpoint.Release(connection);
+            connection.StreamClosed();
             cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
@@ -111,7 +111,7 @@ public sealed partial class AiEndpointPool : IDisposable
         }
         catch
         {
-            endpoint.Release(connection);
+            connection.StreamClosed();
             throw;
         }
     }

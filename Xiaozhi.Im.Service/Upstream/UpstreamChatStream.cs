@@ -79,7 +79,7 @@ public sealed class UpstreamChatStream : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _connection.Endpoint.Release(_connection);
+            _connection.StreamClosed();
             _call.Dispose();
         }
     }
