@@ -64,6 +64,7 @@ public sealed partial class AiEndpointPool : IDisposable
     {
         ArgumentNullException.ThrowIfNull(session);
         var timeout = connectTimeout is { } shorter && shorter < _options.ConnectTimeout ? shorter : _options.ConnectTimeout;
+        var started = _timeProvider.GetTimestamp();
         var endpoint = await ConnectAnyAsync(timeout, cancellationToken).ConfigureAwait(false);
         if (endpoint is null)
         {
@@ -71,7 +72,10 @@ public sealed partial class AiEndpointPool : IDisposable
         }
 
         var connection = endpoint.ReserveConnection();
-        if (connection.State != ConnectivityState.Ready && !await ConnectConnectionAsync(connection, timeout, cancellationToken).ConfigureAwait(false))
+        // Within the same ConnectTimeout as the endpoint: a session never waits twice as long.
+        var left = timeout - _timeProvider.GetElapsedTime(started);
+        if (connection.State != ConnectivityState.Ready
+            && !await ConnectConnectionAsync(connection, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
         {
             connection.StreamClosed();
             cancellationToken.ThrowIfCancellationRequested();
@@ -171,12 +175,7 @@ public sealed partial class AiEndpointPool : IDisposable
             await connection.Channel.ConnectAsync(linked.Token).ConfigureAwait(false);
             return true;
         }
-        catch (OperationCanceledException)
-        {
-            LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
-            return false;
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or RpcException)
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or HttpRequestException or RpcException)
         {
             LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
             return false;
