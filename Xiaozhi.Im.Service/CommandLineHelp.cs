@@ -80,6 +80,10 @@ public static class CommandLineHelp
                                              log.log_level, log.log_dir/log_file from it (explicit settings win)
           --Logging:File:Path <file>         also log to this file
 
+        Runtime (environment only)
+          DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION   pooled buffers per size and CPU
+                                             default 1024, set by the IM when unset (the runtime's 32 runs dry under load)
+
         Example
           Xiaozhi.Im.Service --urls http://0.0.0.0:8000 --Ai:Endpoints:0 http://localhost:50051 --Auth:JwtSecret <secret>
           Ai__Endpoints__0=http://ai:50051 Auth__JwtSecret=<secret> Xiaozhi.Im.Service

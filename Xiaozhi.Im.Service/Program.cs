@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service;
+using Xiaozhi.Im.Service.Runtime;
+
+// First, before anything rents from the shared buffer pool (the runtime reads the setting once).
+SharedBufferPoolCapacity.ApplyDefault();
 
 if (CommandLineHelp.IsRequested(args))
 {

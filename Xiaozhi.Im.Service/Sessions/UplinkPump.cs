@@ -113,17 +113,16 @@ public sealed partial class UplinkPump
 
                 _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-                var forwarded = isText
-                    ? await ForwardTextAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false)
-                    : await ForwardBinaryAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
-                if (forwarded is { } end)
+                // The request owns a copy of the bytes, so the buffer goes back to the pool before the write is awaited:
+                // held across a slow write, every waiting session would keep one, the shared pool would run dry and
+                // each further message would allocate a fresh buffer (seen under load as 10 KB garbage per frame).
+                var frame = isText ? PrepareText(buffer.AsSpan(0, count)) : PrepareBinary(buffer.AsSpan(0, count));
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+                if (await ForwardAsync(frame, cancellationToken).ConfigureAwait(false) is { } end)
                 {
                     return end;
                 }
-
-                // Back to the pool until the next message (the forwarded request owns copies of its bytes).
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = null;
             }
         }
         finally
@@ -206,68 +205,78 @@ public sealed partial class UplinkPump
         return bigger;
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<UplinkEnd?> ForwardTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
+    /// <summary>A device text message (or the JSON of a v2/v3 binary frame): bytes unchanged, type noted for replay.</summary>
+    private UplinkFrame PrepareText(ReadOnlySpan<byte> utf8)
     {
-        var type = JsonMessageTypeSniffer.Sniff(utf8.Span);
+        var type = JsonMessageTypeSniffer.Sniff(utf8);
         LogTextFrame(_logger, type.ForLog(), utf8.Length);
         System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("device " + (type.Type ?? type.Shape.ToString())));
-        var tag = _turn.OnDeviceText(type, utf8.Span);
-        return await WriteUpstreamAsync(ChatFrameKind.Text, utf8, tag, cancellationToken, type.Type).ConfigureAwait(false);
+        var tag = _turn.OnDeviceText(type, utf8);
+        return PrepareRequest(ChatFrameKind.Text, utf8, tag, type.Type);
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<UplinkEnd?> ForwardBinaryAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>A device binary message: unwrapped per protocol version; a malformed one becomes an alert.</summary>
+    private UplinkFrame PrepareBinary(ReadOnlySpan<byte> frame)
     {
-        var unwrapped = BinaryFrameCodec.Unwrap(_session.ProtocolVersion, frame.Span);
+        var unwrapped = BinaryFrameCodec.Unwrap(_session.ProtocolVersion, frame);
         if (!unwrapped.IsValid)
         {
             LogMalformedBinary(_logger, unwrapped.Error, frame.Length, unwrapped.Problem);
             _metrics?.Dropped("malformed_binary_frame");
-            await _writer.SendAlertAsync(DeviceAlertMessages.InvalidBinaryFrame(unwrapped.Problem), cancellationToken).ConfigureAwait(false);
-            return null;
+            return UplinkFrame.Refused(DeviceAlertMessages.InvalidBinaryFrame(unwrapped.Problem));
         }
 
         var payload = frame.Slice(unwrapped.PayloadOffset, unwrapped.PayloadLength);
         if (unwrapped.Type == BinaryFrameType.Json)
         {
             // A v2/v3 frame carrying JSON goes up as a text frame, bytes unchanged.
-            return await ForwardTextAsync(payload, cancellationToken).ConfigureAwait(false);
+            return PrepareText(payload);
         }
 
         LogBinaryFrame(_logger, frame.Length, payload.Length);
-        return await WriteUpstreamAsync(ChatFrameKind.Binary, payload, UplinkFrameTag.Other, cancellationToken).ConfigureAwait(false);
+        return PrepareRequest(ChatFrameKind.Binary, payload, UplinkFrameTag.Other, messageType: null);
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<UplinkEnd?> WriteUpstreamAsync(ChatFrameKind kind, ReadOnlyMemory<byte> payload, UplinkFrameTag tag, CancellationToken cancellationToken, string? messageType = null)
+    /// <summary>One request per frame: measured without its data first, so an oversized payload is never copied.</summary>
+    private UplinkFrame PrepareRequest(ChatFrameKind kind, ReadOnlySpan<byte> payload, UplinkFrameTag tag, string? messageType)
     {
-        // One request per frame: measured without its data first, so an oversized payload is never copied.
         var request = ChatRequests.Create(_session.ChatIdentity, kind, ByteString.Empty, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         var size = ChatRequestSize(request.CalculateSize(), payload.Length);
         if (size > _limits.MaxMessageBytes)
         {
             LogTooLargeForUpstream(_logger, kind, size, _limits.MaxMessageBytes);
             _metrics?.Dropped("too_large_for_ai_service");
-            await _writer.SendAlertAsync(DeviceAlertMessages.TooLargeForAiService(size, _limits.MaxMessageBytes), cancellationToken).ConfigureAwait(false);
-            return null;
+            return UplinkFrame.Refused(DeviceAlertMessages.TooLargeForAiService(size, _limits.MaxMessageBytes));
         }
 
         if (!payload.IsEmpty)
         {
-            request.MessageData = ByteString.CopyFrom(payload.Span);
+            request.MessageData = ByteString.CopyFrom(payload);
         }
 
+        return new UplinkFrame(request, tag, kind, messageType, payload.Length, Alert: null);
+    }
+
+    /// <summary>Writes the prepared request upstream (awaiting it is the back-pressure), or sends its alert.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UplinkEnd?> ForwardAsync(UplinkFrame frame, CancellationToken cancellationToken)
+    {
         try
         {
-            if (!await _upstream.WriteAsync(request, tag, cancellationToken).ConfigureAwait(false))
+            if (frame.Request is not { } request)
+            {
+                await _writer.SendAlertAsync(frame.Alert!, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
+            if (!await _upstream.WriteAsync(request, frame.Tag, cancellationToken).ConfigureAwait(false))
             {
                 // The session is being closed (alert + 1011); keep reading so the device's close answer arrives.
                 LogUpstreamWriteFailed(_logger, _upstream.Failure?.ToString() ?? "failed");
                 return null;
             }
 
-            _metrics?.Frame(Telemetry.FrameDirection.Uplink, kind == ChatFrameKind.Text ? "text" : "binary", messageType, payload.Length);
+            _metrics?.Frame(Telemetry.FrameDirection.Uplink, frame.Kind == ChatFrameKind.Text ? "text" : "binary", frame.MessageType, frame.PayloadLength);
             _metrics?.HopLatency(Telemetry.FrameDirection.Uplink, Telemetry.ImMetrics.Since(_receivedAt));
             return null;
         }
@@ -275,5 +284,11 @@ public sealed partial class UplinkPump
         {
             return UplinkEnd.Cancelled;
         }
+    }
+
+    /// <summary>What one device message became: the request to write, or the alert the device gets instead.</summary>
+    private readonly record struct UplinkFrame(ChatRequest? Request, UplinkFrameTag Tag, ChatFrameKind Kind, string? MessageType, int PayloadLength, string? Alert)
+    {
+        public static UplinkFrame Refused(string alert) => new(null, UplinkFrameTag.Other, ChatFrameKind.Text, null, 0, alert);
     }
 }

@@ -28,6 +28,7 @@ public sealed record BenchOptions
           --skip LIST             any of latency,scale,restart
           --no-pin                do not pin with taskset
           --gc server|workstation garbage collector of A and C (server: the IM's own runtimeconfig setting)
+          --server-env NAME=VALUE an environment variable for A and C only (repeatable), e.g. a runtime knob to compare
           -h, --help              this text
         """;
 
@@ -76,6 +77,9 @@ public sealed record BenchOptions
     /// <summary>Pin with taskset when available.</summary>
     public bool Pin { get; init; } = true;
 
+    /// <summary>Extra environment variables for the servers under test (A and C).</summary>
+    public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>True when help was asked for.</summary>
     public static bool WantsHelp(IReadOnlyList<string> args) => args.Any(a => a is "-h" or "--help");
 
@@ -114,6 +118,7 @@ public sealed record BenchOptions
                 "--restart-sessions" => options with { RestartSessions = Int(name, Value(), 1, 19_000) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
+                "--server-env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, name, Value()) },
                 "--gc" => options with
                 {
                     ServerGc = Value() switch
@@ -128,5 +133,16 @@ public sealed record BenchOptions
         }
 
         return options;
+    }
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> current, string name, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0)
+        {
+            throw new FormatException($"{name} needs NAME=VALUE (got '{assignment}').");
+        }
+
+        return new Dictionary<string, string>(current) { [assignment[..equals]] = assignment[(equals + 1)..] };
     }
 }

@@ -52,7 +52,7 @@ var report = new BenchReport(Console.Out);
 void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 
 Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
-using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc);
+using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc, options.ServerEnvironment);
 report.Machine(topology.PinDescription, topology.Configuration, options);
 FleetFigures? manyC = null;
 FleetFigures? largestScaled = null;

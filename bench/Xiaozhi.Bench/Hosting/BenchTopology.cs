@@ -20,12 +20,17 @@ public sealed class BenchTopology : IDisposable
     private ChildProcess? _stub;
     private ChildProcess? _im;
 
-    private readonly Dictionary<string, string> _gcEnvironment;
+    private readonly Dictionary<string, string> _gcEnvironment; // DOTNET_gcServer and --server-env
 
-    private BenchTopology(bool pin, bool serverGc)
+    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment)
     {
         ServerGc = serverGc;
         _gcEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
+        foreach (var (name, value) in serverEnvironment ?? new Dictionary<string, string>())
+        {
+            _gcEnvironment[name] = value;
+        }
+
         var metadata = typeof(BenchTopology).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
         var root = metadata.GetValueOrDefault("RepositoryRoot") ?? throw new InvalidOperationException("RepositoryRoot metadata missing.");
         var configuration = metadata.GetValueOrDefault("Configuration") ?? "Release";
@@ -69,9 +74,9 @@ public sealed class BenchTopology : IDisposable
     public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts all three and waits until they listen.</summary>
-    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true)
+    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null)
     {
-        var topology = new BenchTopology(pin, serverGc);
+        var topology = new BenchTopology(pin, serverGc, serverEnvironment);
         try
         {
             await topology.StartAllAsync().ConfigureAwait(false);

@@ -12,6 +12,8 @@ public static class ImHost
     /// <summary>Runs the gateway with <paramref name="args"/> until stdin closes.</summary>
     public static async Task RunAsync(string[] args)
     {
+        // As the IM's own Program does first (only effective while nothing in this process has used the pool yet).
+        Xiaozhi.Im.Service.Runtime.SharedBufferPoolCapacity.ApplyDefault();
         using var stats = new ServerStatsRecorder(listenToHops: true);
         var app = ImApplication.Build(args);
         await app.StartAsync().ConfigureAwait(false);

@@ -14,6 +14,7 @@ public sealed class ServerStatsRecorder : IDisposable
     private readonly object _gate = new();
     private readonly LongHistogram _uplink = new(60_000_000, 3);
     private readonly LongHistogram _downlink = new(60_000_000, 3);
+    private readonly AllocationSampler? _allocations = AllocationSampler.StartFromEnvironment();
     private bool _sawHops;
     private (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks) _start;
 
@@ -46,6 +47,7 @@ public sealed class ServerStatsRecorder : IDisposable
         {
             _uplink.Reset();
             _downlink.Reset();
+            _allocations?.Reset();
             _start = Read();
         }
     }
@@ -56,6 +58,7 @@ public sealed class ServerStatsRecorder : IDisposable
         lock (_gate)
         {
             var now = Read();
+            _allocations?.WriteWindow($"allocation ticks by type, {now.Allocated - _start.Allocated} B allocated in the window");
             return new ServerStats
             {
                 Gen0 = now.Gen0 - _start.Gen0,
@@ -73,7 +76,11 @@ public sealed class ServerStatsRecorder : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _listener?.Dispose();
+    public void Dispose()
+    {
+        _listener?.Dispose();
+        _allocations?.Dispose();
+    }
 
     private static (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks) Read() =>
         (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),

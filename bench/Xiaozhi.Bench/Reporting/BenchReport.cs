@@ -27,6 +27,11 @@ public sealed class BenchReport
         Line($"machine: {Environment.ProcessorCount} CPUs ({model ?? "unknown model"}), Linux {kernel}, {RuntimeInformation.FrameworkDescription}, open files {Hosting.ProcStats.OpenFilesLimit()}");
         Line($"pinning: {pinning}");
         Line($"build: {configuration}; servers run with {(options.ServerGc ? "DOTNET_gcServer=1 (the IM's own runtimeconfig setting)" : "DOTNET_gcServer=0 (workstation GC, --gc workstation)")}; payload {options.Payload} B, protocol {options.Protocol}, IM auth on (HS256, {Hosting.BenchTopology.Secret.Length}-byte secret)");
+        if (options.ServerEnvironment.Count > 0)
+        {
+            Line($"servers' extra environment (--server-env): {string.Join(' ', options.ServerEnvironment.Select(v => $"{v.Key}={v.Value}"))}");
+        }
+
         Line("latencies are WebSocket round trips device → server → device, ms; 'intended' = from the scheduled send time (coordinated omission corrected)");
         Line();
     }
