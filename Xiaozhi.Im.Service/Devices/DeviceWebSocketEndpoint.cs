@@ -193,6 +193,15 @@ public sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
+        if (_drain.IsDraining)
+        {
+            // The drain began while this device was authenticated and its stream opened: refuse as if it came now.
+            upstream.Dispose();
+            LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "draining");
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "server draining, try again later", "draining").ConfigureAwait(false);
+            return;
+        }
+
         System.Net.WebSockets.WebSocket socket;
         try
         {
@@ -224,6 +233,13 @@ public sealed partial class DeviceWebSocketEndpoint
             {
                 LogReplacing(_logger, replaced.SessionId);
                 await replaced.CloseAsync(DeviceCloseReasons.Replaced).ConfigureAwait(false);
+            }
+
+            if (registration.Accepted && _drain.IsDraining)
+            {
+                // Registered after the drain took its snapshot of the sessions (the upgrade was already answered): the
+                // drain does not know this session, so it drains itself — 1001 at once, as for any idle session.
+                session.BeginDrain();
             }
 
             _metrics.SessionStarted();

@@ -155,13 +155,22 @@ public sealed partial class Session : IDeviceSession
     }
 
     /// <summary>
+    /// Marks the session as draining without waiting: it closes with 1001 as soon as it is idle (at once for a session
+    /// that has not started a turn). For a session that registered after the host's drain had taken its snapshot.
+    /// </summary>
+    public void BeginDrain()
+    {
+        Volatile.Write(ref _draining, 1);
+        _signal.Set();
+    }
+
+    /// <summary>
     /// Host draining: closes with 1001 at once when idle, else right after the turn in progress ends; completes when the
     /// close was sent (or the session ended). When <paramref name="deadline"/> fires first the session is closed anyway.
     /// </summary>
     public async Task DrainAsync(CancellationToken deadline)
     {
-        Volatile.Write(ref _draining, 1);
-        _signal.Set();
+        BeginDrain();
         try
         {
             await _drainClosed.Task.WaitAsync(deadline).ConfigureAwait(false);
