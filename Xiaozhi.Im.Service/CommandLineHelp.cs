@@ -38,7 +38,7 @@ public static class CommandLineHelp
           --Ai:HealthCheckInterval           HealthCheck per endpoint (heartbeat)   default 00:00:15
           --Ai:HealthCheckTimeout            no answer → endpoint unreachable       default 00:00:03
           --Ai:ReconnectInitialBackoff / ReconnectMaxBackoff  channel reconnect   default 00:00:00.1 / 00:00:05
-          --Ai:StreamsPerConnection          ChatStreams per HTTP/2 connection, then another   default 32
+          --Ai:StreamsPerConnection          ChatStreams per HTTP/2 connection, then another   default 256
           --Ai:MaxConnectionsPerEndpoint     HTTP/2 connections per endpoint at most  default 64
 
         Session resume (a lost ChatStream is reopened; the device keeps its WebSocket)

@@ -9,8 +9,9 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// One pooled HTTP/2 connection to an AI endpoint: its own <see cref="GrpcChannel"/> over its own
 /// <see cref="SocketsHttpHandler"/> (keepalive pings while streams are active, the configured reconnect backoff, no
 /// retry/hedging service config — a ChatStream must never be replayed by gRPC). An <see cref="AiEndpoint"/> spreads
-/// its sessions' streams over several of these (<see cref="AiOptions.StreamsPerConnection"/>): many streams on one
-/// HTTP/2 connection queue behind each other in the client's single connection writer. The plaintext stream is watched
+/// its sessions' streams over several of these (<see cref="AiOptions.StreamsPerConnection"/>): the streams of one
+/// connection share its writer, so one socket write carries frames of several streams (cheaper than thin connections),
+/// and a GOAWAY or a lost connection touches only its own streams. The plaintext stream is watched
 /// (<see cref="Http2GoAwayWatchStream"/>): the first GOAWAY of a connection bumps <see cref="GoAwayGeneration"/> and
 /// raises <see cref="GoingAway"/>, so only the sessions on this connection move.
 /// </summary>

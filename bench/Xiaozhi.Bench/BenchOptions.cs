@@ -19,7 +19,7 @@ public sealed record BenchOptions
           --payload B             audio payload bytes per frame (160 ≈ a 60 ms Opus frame)
           --protocol 1|2|3        device frame layout (1)
           --duration S            measured seconds of each latency run (15; quick 5)
-          --warmup S              discarded seconds before each run (3; quick 2)
+          --warmup S              discarded seconds before each run (15, so the servers' JIT has settled; quick 3)
           --scale LIST            idle-device counts for the scaling table (100,1000,5000,10000; quick 100,1000)
           --talking PCT           talking share in the scaling table (5), at one 60 ms frame per talking device
           --scale-duration S      measured seconds per scaling row (10; quick 4)
@@ -51,7 +51,7 @@ public sealed record BenchOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Warm-up.</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Scaling N values.</summary>
     public IReadOnlyList<int> Scale { get; init; } = [100, 1_000, 5_000, 10_000];
@@ -92,7 +92,7 @@ public sealed record BenchOptions
             {
                 Quick = true,
                 Duration = TimeSpan.FromSeconds(5),
-                Warmup = TimeSpan.FromSeconds(2),
+                Warmup = TimeSpan.FromSeconds(3),
                 Scale = [100, 1_000],
                 ScaleDuration = TimeSpan.FromSeconds(4),
                 RestartSessions = 200,

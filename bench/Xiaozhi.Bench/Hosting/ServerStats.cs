@@ -34,6 +34,12 @@ public sealed record ServerStats
     /// <summary>Monitor lock contentions in the window.</summary>
     public required long LockContentions { get; init; }
 
+    /// <summary>Methods the JIT compiled in the window (tier-ups included): zero once the process is warm.</summary>
+    public long JitMethods { get; init; }
+
+    /// <summary>Time spent JIT-compiling in the window, ms.</summary>
+    public double JitMs { get; init; }
+
     /// <summary>In-gateway hop time, µs, uplink: p50, p99, p99.9, max (null when the process has no such instrument).</summary>
     public HopSummary? Uplink { get; init; }
 
@@ -48,6 +54,7 @@ public sealed record ServerStats
             $"gen0={Gen0}", $"gen1={Gen1}", $"gen2={Gen2}",
             string.Create(CultureInfo.InvariantCulture, $"pause={GcPauseMs:0.###}"),
             $"alloc={AllocatedBytes}", $"items={WorkItems}", $"threads={Threads}", $"locks={LockContentions}",
+            $"jit={JitMethods}", string.Create(CultureInfo.InvariantCulture, $"jitms={JitMs:0.#}"),
         };
         if (Uplink is { } u)
         {
@@ -81,6 +88,8 @@ public sealed record ServerStats
             WorkItems = L("items"),
             Threads = (int)L("threads"),
             LockContentions = L("locks"),
+            JitMethods = map.ContainsKey("jit") ? L("jit") : 0,
+            JitMs = map.TryGetValue("jitms", out var jitMs) ? double.Parse(jitMs, CultureInfo.InvariantCulture) : 0,
             Uplink = map.TryGetValue("up", out var up) ? HopSummary.Parse(up) : null,
             Downlink = map.TryGetValue("down", out var down) ? HopSummary.Parse(down) : null,
         };

@@ -16,7 +16,7 @@ public sealed class ServerStatsRecorder : IDisposable
     private readonly LongHistogram _downlink = new(60_000_000, 3);
     private readonly AllocationSampler? _allocations = AllocationSampler.StartFromEnvironment();
     private bool _sawHops;
-    private (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks) _start;
+    private (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks, long Jitted, TimeSpan JitTime) _start;
 
     /// <summary>Creates the recorder; <paramref name="listenToHops"/> for the IM host.</summary>
     public ServerStatsRecorder(bool listenToHops)
@@ -69,6 +69,8 @@ public sealed class ServerStatsRecorder : IDisposable
                 WorkItems = now.Items - _start.Items,
                 Threads = ThreadPool.ThreadCount,
                 LockContentions = now.Locks - _start.Locks,
+                JitMethods = now.Jitted - _start.Jitted,
+                JitMs = (now.JitTime - _start.JitTime).TotalMilliseconds,
                 Uplink = _sawHops ? Summarize(_uplink) : null,
                 Downlink = _sawHops ? Summarize(_downlink) : null,
             };
@@ -82,9 +84,10 @@ public sealed class ServerStatsRecorder : IDisposable
         _allocations?.Dispose();
     }
 
-    private static (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks) Read() =>
+    private static (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks, long Jitted, TimeSpan JitTime) Read() =>
         (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
-         GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount);
+         GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount,
+         System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
 
     private static HopSummary Summarize(LongHistogram h) => h.TotalCount == 0
         ? default

@@ -68,7 +68,7 @@ public sealed class BenchReport
         var s = f.Server;
         var perTrip = f.Stats.FramesEchoed == 0 ? double.NaN : (double)s.AllocatedBytes / f.Stats.FramesEchoed;
         var text = $"GC {s.Gen0}/{s.Gen1}/{s.Gen2} (gen0/1/2), paused {s.GcPauseMs:0.0} ms; allocated {perTrip:0} B per round trip; " +
-                   $"{s.WorkItems / Math.Max(f.Measured.TotalSeconds, 1e-9):0} pool items/s, {s.Threads} pool threads, {s.LockContentions} lock contentions";
+                   $"{s.WorkItems / Math.Max(f.Measured.TotalSeconds, 1e-9):0} pool items/s, {s.Threads} pool threads, {s.LockContentions} lock contentions; JIT {s.JitMethods} methods, {s.JitMs:0} ms";
         if (s.Uplink is { } up && s.Downlink is { } down)
         {
             text += $"; hop µs p50/p99/p99.9/max: uplink {up.P50}/{up.P99}/{up.P999}/{up.Max}, downlink {down.P50}/{down.P99}/{down.P999}/{down.Max}";

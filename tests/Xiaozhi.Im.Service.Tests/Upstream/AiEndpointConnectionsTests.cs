@@ -137,7 +137,7 @@ public class AiEndpointConnectionsTests
             return result.FailureMessage!;
         }
 
-        new AiOptions().StreamsPerConnection.Should().Be(32);
+        new AiOptions().StreamsPerConnection.Should().Be(256);
         new AiOptions().MaxConnectionsPerEndpoint.Should().Be(64);
         Failure(o => o.StreamsPerConnection = 0).Should().Contain("Ai:StreamsPerConnection must be between 1 and 10000 (got 0)");
         Failure(o => o.MaxConnectionsPerEndpoint = 0).Should().Contain("Ai:MaxConnectionsPerEndpoint must be between 1 and 1000 (got 0)");
