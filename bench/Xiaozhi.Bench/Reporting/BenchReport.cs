@@ -121,6 +121,11 @@ public sealed class BenchReport
             ? $"all resumed {t.TotalSeconds:0.000} s after the new stub listened ({r.KillToAllResumed!.Value.TotalSeconds:0.000} s after the kill); " +
               $"the first by {r.ListeningToResumedPercentiles!.Value.First.TotalSeconds:0.000} s, half of them by {r.ListeningToResumedPercentiles!.Value.P50.TotalSeconds:0.000} s, 90 % by {r.ListeningToResumedPercentiles!.Value.P90.TotalSeconds:0.000} s"
             : "not all sessions resumed (see disconnects: the current build ends sessions when the AI stream fails, unless resume is merged)");
+        if (r.ColdStubFirstAnswer is { } cold)
+        {
+            Line($"the backend's own cold start, measured alone before the sessions connected: a freshly started stub answered its first hello {cold.TotalSeconds:0.000} s after it listened" +
+                 (r.ListeningToAllResumed is { } all ? $" (all resumed {(all - cold).TotalSeconds:0.000} s after that)" : ""));
+        }
         foreach (var (kind, count) in r.Errors)
         {
             Line($"  device error: {count} × {kind}");

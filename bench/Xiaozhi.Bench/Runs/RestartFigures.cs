@@ -21,6 +21,9 @@ public sealed record RestartFigures(
     TimeSpan Waited,
     IReadOnlyDictionary<string, long> Errors)
 {
+    /// <summary>A freshly started stub, alone (no sessions): from listening to its first hello reply (<see cref="ColdStubProbe"/>).</summary>
+    public TimeSpan? ColdStubFirstAnswer { get; init; }
+
     /// <summary>Listening → resumed for the first, the 50th and the 90th percentile session (null when none resumed).</summary>
     public (TimeSpan First, TimeSpan P50, TimeSpan P90)? ListeningToResumedPercentiles { get; init; }
 }

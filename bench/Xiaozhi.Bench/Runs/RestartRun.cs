@@ -16,6 +16,7 @@ public static class RestartRun
     public static async Task<RestartFigures> RunAsync(BenchTopology topology, int sessions, int payload, double ramp, TimeSpan limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(topology);
+        var coldStubFirstAnswer = await ColdStubProbe.MeasureAsync(topology, cancellationToken).ConfigureAwait(false);
         var settings = new DeviceSettings
         {
             Url = topology.ImUrl,
@@ -77,6 +78,7 @@ public static class RestartRun
             waited,
             fleet.Collect().Errors)
         {
+            ColdStubFirstAnswer = coldStubFirstAnswer,
             ListeningToResumedPercentiles = sorted.Length == 0 ? null : (sorted[0], sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, sorted.Length * 9 / 10)]),
         };
     }
