@@ -3,7 +3,7 @@ using Xiaozhi.Im.Service;
 using Xiaozhi.Im.Service.Runtime;
 
 // First, before anything rents from the shared buffer pool (the runtime reads the setting once).
-SharedBufferPoolCapacity.ApplyDefault();
+var sharedBufferPool = SharedBufferPoolCapacity.ApplyDefault();
 
 if (CommandLineHelp.IsRequested(args))
 {
@@ -14,6 +14,7 @@ if (CommandLineHelp.IsRequested(args))
 try
 {
     var app = ImApplication.Build(args);
+    LogSharedBufferPool(app.Logger, sharedBufferPool);
     await app.RunAsync();
     return 0;
 }

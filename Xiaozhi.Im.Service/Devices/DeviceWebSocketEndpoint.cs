@@ -101,8 +101,7 @@ public sealed partial class DeviceWebSocketEndpoint
 
         if (_drain.IsDraining)
         {
-            LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "draining");
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "server draining, try again later", "draining").ConfigureAwait(false);
+            await RefuseDrainingAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -197,8 +196,7 @@ public sealed partial class DeviceWebSocketEndpoint
         {
             // The drain began while this device was authenticated and its stream opened: refuse as if it came now.
             upstream.Dispose();
-            LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "draining");
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "server draining, try again later", "draining").ConfigureAwait(false);
+            await RefuseDrainingAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -261,6 +259,12 @@ public sealed partial class DeviceWebSocketEndpoint
         return connection.RemoteIpAddress is null
             ? "unknown"
             : string.Create(CultureInfo.InvariantCulture, $"{connection.RemoteIpAddress}:{connection.RemotePort}");
+    }
+
+    private Task RefuseDrainingAsync(HttpContext context)
+    {
+        LogRefused(_logger, StatusCodes.Status503ServiceUnavailable, "draining");
+        return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "server draining, try again later", "draining");
     }
 
     private async Task RefuseAsync(HttpContext context, int status, string reason, string? category = null)

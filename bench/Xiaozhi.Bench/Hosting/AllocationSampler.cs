@@ -84,7 +84,12 @@ public sealed class AllocationSampler : EventListener
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
         ArgumentNullException.ThrowIfNull(eventData);
-        if (eventData.EventName is "BufferAllocated" or "BufferDropped" && eventData.PayloadNames is { } names && eventData.Payload is { } values)
+        if (eventData.PayloadNames is not { } names || eventData.Payload is not { } values)
+        {
+            return;
+        }
+
+        if (eventData.EventName is "BufferAllocated" or "BufferDropped")
         {
             if (t_inHandler)
             {
@@ -94,40 +99,29 @@ public sealed class AllocationSampler : EventListener
             t_inHandler = true;
             try
             {
-            var size = names.IndexOf("bufferSize") is var i and >= 0 ? values[i] : "?";
-            var reason = names.IndexOf("reason") is var r and >= 0 ? values[r] : null;
-            var key = $"ArrayPool {eventData.EventName} {size} B{(reason is null ? "" : $" ({reason})")}";
-            lock (_gate)
-            {
-                var current = _byType.GetValueOrDefault(key);
-                _byType[key] = (current.Bytes + (size is int n ? n : 0), current.Ticks + 1);
-            }
+                var size = names.IndexOf("bufferSize") is var i and >= 0 ? values[i] : "?";
+                var reason = names.IndexOf("reason") is var r and >= 0 ? values[r] : null;
+                Count($"ArrayPool {eventData.EventName} {size} B{(reason is null ? "" : $" ({reason})")}", size is int n ? n : 0);
             }
             finally
             {
                 t_inHandler = false;
             }
-
-            return;
         }
-
-        if (eventData.EventName is not { } name || !name.StartsWith("GCAllocationTick", StringComparison.Ordinal) || eventData.PayloadNames is null)
+        else if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true
+                 && names.IndexOf("TypeName") is var typeIndex and >= 0 && values[typeIndex] is string type)
         {
-            return;
+            var amountIndex = names.IndexOf("AllocationAmount64");
+            Count(type, amountIndex >= 0 && values[amountIndex] is ulong amount ? (long)amount : 100_000);
         }
+    }
 
-        var typeIndex = eventData.PayloadNames.IndexOf("TypeName");
-        var amountIndex = eventData.PayloadNames.IndexOf("AllocationAmount64");
-        if (typeIndex < 0 || eventData.Payload?[typeIndex] is not string type)
-        {
-            return;
-        }
-
-        var amount = amountIndex >= 0 && eventData.Payload[amountIndex] is ulong a ? (long)a : 100_000;
+    private void Count(string key, long bytes)
+    {
         lock (_gate)
         {
-            var current = _byType.GetValueOrDefault(type);
-            _byType[type] = (current.Bytes + amount, current.Ticks + 1);
+            var current = _byType.GetValueOrDefault(key);
+            _byType[key] = (current.Bytes + bytes, current.Ticks + 1);
         }
     }
 }

@@ -20,15 +20,15 @@ public sealed class BenchTopology : IDisposable
     private ChildProcess? _stub;
     private ChildProcess? _im;
 
-    private readonly Dictionary<string, string> _gcEnvironment; // DOTNET_gcServer and --server-env
+    private readonly Dictionary<string, string> _serverEnvironment; // A's and C's: DOTNET_gcServer and --server-env
 
     private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment)
     {
         ServerGc = serverGc;
-        _gcEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
+        _serverEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
         foreach (var (name, value) in serverEnvironment ?? new Dictionary<string, string>())
         {
-            _gcEnvironment[name] = value;
+            _serverEnvironment[name] = value;
         }
 
         var metadata = typeof(BenchTopology).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
@@ -128,7 +128,7 @@ public sealed class BenchTopology : IDisposable
 
         var self = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll");
         var echoPort = FreePort.Pick();
-        _echo = ChildProcess.Start("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, _gcEnvironment);
+        _echo = ChildProcess.Start("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, _serverEnvironment);
         EchoUrl = new Uri($"ws://127.0.0.1:{echoPort}/xiaozhi/v1/");
 
         StubPort = FreePort.Pick();
@@ -157,7 +157,7 @@ public sealed class BenchTopology : IDisposable
                 "--Logging:LogLevel:Default", "Warning",
             ],
             ServerCpu,
-            _gcEnvironment);
+            _serverEnvironment);
         ImUrl = new Uri($"ws://127.0.0.1:{imPort}/xiaozhi/v1/");
         await Echo.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         await Im.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);

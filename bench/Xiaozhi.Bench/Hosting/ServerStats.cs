@@ -35,10 +35,10 @@ public sealed record ServerStats
     public required long LockContentions { get; init; }
 
     /// <summary>Methods the JIT compiled in the window (tier-ups included): zero once the process is warm.</summary>
-    public long JitMethods { get; init; }
+    public required long JitMethods { get; init; }
 
     /// <summary>Time spent JIT-compiling in the window, ms.</summary>
-    public double JitMs { get; init; }
+    public required double JitMs { get; init; }
 
     /// <summary>In-gateway hop time, µs, uplink: p50, p99, p99.9, max (null when the process has no such instrument).</summary>
     public HopSummary? Uplink { get; init; }
@@ -88,8 +88,8 @@ public sealed record ServerStats
             WorkItems = L("items"),
             Threads = (int)L("threads"),
             LockContentions = L("locks"),
-            JitMethods = map.ContainsKey("jit") ? L("jit") : 0,
-            JitMs = map.TryGetValue("jitms", out var jitMs) ? double.Parse(jitMs, CultureInfo.InvariantCulture) : 0,
+            JitMethods = L("jit"),
+            JitMs = double.Parse(map["jitms"], CultureInfo.InvariantCulture),
             Uplink = map.TryGetValue("up", out var up) ? HopSummary.Parse(up) : null,
             Downlink = map.TryGetValue("down", out var down) ? HopSummary.Parse(down) : null,
         };
