@@ -1,3 +1,5 @@
+using Xiaozhi.AiService.Stub.Hosting;
+
 namespace Xiaozhi.AiService.Stub.Faults;
 
 /// <summary>
@@ -9,7 +11,7 @@ internal static class FaultEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/stub/faults");
-        group.MapGet("/", (StubFaults f) => Results.Json(State(f)));
+        group.MapGet("/", (StubFaults f) => Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState));
         group.MapPost("/delay", (StubFaults f, int ms) =>
         {
             if (ms < 0)
@@ -18,46 +20,37 @@ internal static class FaultEndpoints
             }
 
             f.ResponseDelay = TimeSpan.FromMilliseconds(ms);
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/refuse", (StubFaults f, bool on) =>
         {
             f.RefuseNewStreams = on;
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/fail-after", (StubFaults f, int? n) =>
         {
             f.FailStreamsAfterMessages = n is > 0 ? n : null;
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/draining", (StubFaults f, bool on) =>
         {
             f.Draining = on;
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/drop-all", (StubFaults f) =>
         {
             f.DropAllStreams();
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/goaway", (StubFaults f) =>
         {
             f.GoAwayAllConnections();
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/error", async (StubFaults f, string? session, string? code, string? message) =>
         {
             await f.SendErrorAsync(session, code ?? "stub_fault", message ?? "error injected by the stub").ConfigureAwait(false);
-            return Results.Json(State(f));
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
     }
-
-    private static Dictionary<string, object?> State(StubFaults f) => new()
-    {
-        ["responseDelayMs"] = (long)f.ResponseDelay.TotalMilliseconds,
-        ["refuseNewStreams"] = f.RefuseNewStreams,
-        ["failStreamsAfterMessages"] = f.FailStreamsAfterMessages,
-        ["draining"] = f.Draining,
-        ["openConnections"] = f.OpenConnections,
-    };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Xiaozhi.AiService.Stub.Hosting;
 
 namespace Xiaozhi.AiService.Stub.Ota;
 
@@ -30,12 +31,11 @@ internal static partial class OtaEndpoints
 
         var version = await ReadFirmwareVersionAsync(http, http.RequestAborted).ConfigureAwait(false) ?? ota.Value.DefaultFirmwareVersion;
         LogIssued(logger, deviceId.Length);
-        return Results.Json(new Dictionary<string, object>
-        {
-            ["websocket"] = new Dictionary<string, object> { ["url"] = ota.Value.WebSocketUrl, ["token"] = tokens.Issue(deviceId) },
-            ["server_time"] = new Dictionary<string, object> { ["timestamp"] = time.GetUtcNow().ToUnixTimeMilliseconds(), ["timezone_offset"] = 0 },
-            ["firmware"] = new Dictionary<string, object> { ["version"] = version, ["url"] = string.Empty },
-        });
+        var reply = new OtaReply(
+            new OtaReply.WebSocketSection(ota.Value.WebSocketUrl, tokens.Issue(deviceId)),
+            new OtaReply.ServerTimeSection(time.GetUtcNow().ToUnixTimeMilliseconds(), TimezoneOffset: 0),
+            new OtaReply.FirmwareSection(version, Url: string.Empty));
+        return Results.Json(reply, StubJsonContext.Default.OtaReply);
     }
 
     private static async Task<string?> ReadFirmwareVersionAsync(HttpContext http, CancellationToken token)
