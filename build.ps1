@@ -125,6 +125,14 @@ switch ($Verb) {
             Invoke-Dotnet run -c Release --project bench/Xiaozhi.Bench.Micro -- @micro
         } else {
             Invoke-Dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
+            # The stub (B) runs native by default, like the Go AI service's binary (--stub jit runs its Release build).
+            $stubIndex = [Array]::IndexOf($Rest, '--stub')
+            $jitStub = $stubIndex -ge 0 -and $stubIndex + 1 -lt $Rest.Count -and $Rest[$stubIndex + 1] -eq 'jit'
+            $help = $Rest -contains '-h' -or $Rest -contains '--help'
+            if (-not $jitStub -and -not $help) {
+                & dotnet publish Xiaozhi.AiService.Stub -c Release -p:PublishAot=true -o (Join-Path $PSScriptRoot 'artifacts/stub-native') --nologo -v q
+                if ($LASTEXITCODE -ne 0) { throw "bench: the native stub did not publish (see above); './build.ps1 bench --stub jit' runs without it" }
+            }
             Invoke-Dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll @Rest
         }
     }

@@ -79,6 +79,13 @@ bench() {
     dotnet run -c Release --project bench/Xiaozhi.Bench.Micro -- "$@"
   else
     dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
+    # The stub (B) runs native by default, like the Go AI service's binary (--stub jit runs its Release build instead).
+    # Ahead-of-time compilation needs clang (or gcc) and zlib's headers; the first publish takes about a minute.
+    case " $* " in
+      *" --stub jit "*|*" -h "*|*" --help "*) ;;
+      *) dotnet publish Xiaozhi.AiService.Stub -c Release -p:PublishAot=true -o "$ROOT/artifacts/stub-native" --nologo -v q \
+           || { echo "bench: the native stub did not publish (see above); './build.sh bench --stub jit' runs without it" >&2; return 1; } ;;
+    esac
     dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll "$@"
   fi
 }

@@ -25,9 +25,14 @@ public sealed record BenchOptions
           --scale-duration S      measured seconds per scaling row (10; quick 4)
           --ramp R                connections per second (1000)
           --restart-sessions N    sessions for the backend-restart run (1000; quick 200)
+          --restart-rounds N      backend restarts with the same sessions (3; quick 2): the first is the IM's first
+                                  resume (its code compiled then), later ones a long-running gateway's
           --skip LIST             any of latency,scale,restart
           --no-pin                do not pin with taskset
           --gc server|workstation garbage collector of A and C (server: the IM's own runtimeconfig setting)
+          --stub native|jit       how the stub (B) runs: native (default; published ahead-of-time by ./build.sh bench to
+                                  artifacts/stub-native, ready in milliseconds like the Go service's binary) or jit
+                                  (its Release build on dotnet: a cold start with JIT compilation after each restart)
           --server-env NAME=VALUE an environment variable for A and C only (repeatable), e.g. a runtime knob to compare
           -h, --help              this text
         """;
@@ -68,6 +73,9 @@ public sealed record BenchOptions
     /// <summary>Restart run sessions.</summary>
     public int RestartSessions { get; init; } = 1_000;
 
+    /// <summary>Backend restarts in the restart run.</summary>
+    public int RestartRounds { get; init; } = 3;
+
     /// <summary>Sections to skip.</summary>
     public IReadOnlySet<string> Skip { get; init; } = new HashSet<string>();
 
@@ -76,6 +84,9 @@ public sealed record BenchOptions
 
     /// <summary>Pin with taskset when available.</summary>
     public bool Pin { get; init; } = true;
+
+    /// <summary>Run the stub's native executable (else its managed build on dotnet).</summary>
+    public bool NativeStub { get; init; } = true;
 
     /// <summary>Extra environment variables for the servers under test (A and C).</summary>
     public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
@@ -96,6 +107,7 @@ public sealed record BenchOptions
                 Scale = [100, 1_000],
                 ScaleDuration = TimeSpan.FromSeconds(4),
                 RestartSessions = 200,
+                RestartRounds = 2,
             }
             : new BenchOptions();
         for (var i = 0; i < args.Count; i++)
@@ -116,6 +128,7 @@ public sealed record BenchOptions
                 "--scale-duration" => options with { ScaleDuration = TimeSpan.FromSeconds(Double(name, Value(), 1, 3_600)) },
                 "--ramp" => options with { Ramp = Double(name, Value(), 1, 100_000) },
                 "--restart-sessions" => options with { RestartSessions = Int(name, Value(), 1, 19_000) },
+                "--restart-rounds" => options with { RestartRounds = Int(name, Value(), 1, 20) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
                 "--server-env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, name, Value()) },
@@ -126,6 +139,15 @@ public sealed record BenchOptions
                         "server" => true,
                         "workstation" => false,
                         var other => throw new FormatException($"--gc must be server or workstation (got '{other}')."),
+                    },
+                },
+                "--stub" => options with
+                {
+                    NativeStub = Value() switch
+                    {
+                        "native" => true,
+                        "jit" => false,
+                        var other => throw new FormatException($"--stub must be native or jit (got '{other}')."),
                     },
                 },
                 _ => throw new FormatException($"Unknown option '{name}' (see --help)."),

@@ -52,8 +52,8 @@ var report = new BenchReport(Console.Out);
 void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 
 Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
-using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc, options.ServerEnvironment);
-report.Machine(topology.PinDescription, topology.Configuration, options);
+using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc, options.ServerEnvironment, options.NativeStub);
+report.Machine(topology.PinDescription, topology.Configuration, topology.StubDescription, options);
 FleetFigures? manyC = null;
 FleetFigures? largestScaled = null;
 var targets = new List<(string, string, string)>();
@@ -143,15 +143,18 @@ try
 
     if (!options.Skip.Contains("restart"))
     {
-        Phase($"restart: {options.RestartSessions} sessions, killing and restarting the stub");
-        var r = await RestartRun.RunAsync(topology, options.RestartSessions, options.Payload, options.Ramp, TimeSpan.FromSeconds(10), cancel.Token);
-        report.Restart(r);
-        report.Target(
-            $"{options.RestartSessions} sessions resumed after backend restart",
-            r.ListeningToAllResumed is { } t
-                ? $"{t.TotalSeconds:0.000} s, {r.Disconnected} disconnects" + (r.ColdStubFirstAnswer is { } cold ? $" (stub cold start {cold.TotalSeconds:0.00} s)" : "")
-                : $"{r.Resumed}/{r.Connected} resumed, {r.Disconnected} disconnects",
-            "≤ 0.5 s, 0 disconnects");
+        Phase($"restart: {options.RestartSessions} sessions, killing and restarting the stub {options.RestartRounds} time(s)");
+        var rounds = await RestartRun.RunAsync(topology, options.RestartSessions, options.RestartRounds, options.Payload, options.Ramp, TimeSpan.FromSeconds(10), cancel.Token);
+        report.Restart(rounds);
+        foreach (var r in rounds)
+        {
+            report.Target(
+                $"{options.RestartSessions} sessions resumed after backend restart {r.Round}" + (r.Round == 1 ? " (IM's first)" : ""),
+                r.ListeningToAllResumed is { } t
+                    ? $"{t.TotalSeconds:0.000} s, {r.Disconnected} disconnects"
+                    : $"{r.Resumed}/{r.Connected} resumed, {r.Disconnected} disconnects",
+                "≤ 0.5 s, 0 disconnects");
+        }
     }
 }
 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)

@@ -5,7 +5,9 @@ namespace Xiaozhi.Bench.Hosting;
 
 /// <summary>
 /// The three servers of a run, each a child process: (A) the raw echo and (C) the IM, both hosted by this
-/// executable's serve modes, and (B) the stub from its own build output. Pinning (when taskset exists and there are
+/// executable's serve modes, and (B) the stub: by default its native (ahead-of-time compiled) executable that
+/// <c>./build.sh bench</c> publishes to <c>artifacts/stub-native/</c> (the Go AI service is a native binary too, ready
+/// milliseconds after it starts), or with <c>--stub jit</c> its Release build on the shared runtime. Pinning (when taskset exists and there are
 /// at least 2 CPUs): the server under test (A or C) on CPU 1; the stub and this load generator on CPU 0.
 /// </summary>
 public sealed class BenchTopology : IDisposable
@@ -14,7 +16,7 @@ public sealed class BenchTopology : IDisposable
     public const string Secret = "bench";
 
 
-    private readonly string _stubDll;
+    private readonly string _stubProgram;
     private readonly int _otaPort = FreePort.Pick();
     private ChildProcess? _echo;
     private ChildProcess? _stub;
@@ -22,7 +24,7 @@ public sealed class BenchTopology : IDisposable
 
     private readonly Dictionary<string, string> _serverEnvironment; // A's and C's: DOTNET_gcServer and --server-env
 
-    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment)
+    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment, bool nativeStub)
     {
         ServerGc = serverGc;
         _serverEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
@@ -34,8 +36,11 @@ public sealed class BenchTopology : IDisposable
         var metadata = typeof(BenchTopology).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
         var root = metadata.GetValueOrDefault("RepositoryRoot") ?? throw new InvalidOperationException("RepositoryRoot metadata missing.");
         var configuration = metadata.GetValueOrDefault("Configuration") ?? "Release";
-        _stubDll = Path.Combine(root, "Xiaozhi.AiService.Stub", "bin", configuration, "net10.0", "Xiaozhi.AiService.Stub.dll");
+        _stubProgram = nativeStub
+            ? Path.Combine(root, "artifacts", "stub-native", OperatingSystem.IsWindows() ? "Xiaozhi.AiService.Stub.exe" : "Xiaozhi.AiService.Stub")
+            : Path.Combine(root, "Xiaozhi.AiService.Stub", "bin", configuration, "net10.0", "Xiaozhi.AiService.Stub.dll");
         Configuration = configuration;
+        StubDescription = nativeStub ? "native (ahead-of-time compiled, artifacts/stub-native)" : $"JIT (dotnet, {configuration} build)";
         var taskset = File.Exists("/usr/bin/taskset") || File.Exists("/bin/taskset");
         Pinned = pin && taskset && Environment.ProcessorCount >= 2;
         PinDescription = Pinned
@@ -45,6 +50,9 @@ public sealed class BenchTopology : IDisposable
 
     /// <summary>True when A and C run with server GC (the IM's own setting), false for workstation GC.</summary>
     public bool ServerGc { get; }
+
+    /// <summary>How the stub (B) runs: native or JIT.</summary>
+    public string StubDescription { get; }
 
     /// <summary>The build configuration of the binaries.</summary>
     public string Configuration { get; }
@@ -74,9 +82,9 @@ public sealed class BenchTopology : IDisposable
     public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts all three and waits until they listen.</summary>
-    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null)
+    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null, bool nativeStub = true)
     {
-        var topology = new BenchTopology(pin, serverGc, serverEnvironment);
+        var topology = new BenchTopology(pin, serverGc, serverEnvironment, nativeStub);
         try
         {
             await topology.StartAllAsync().ConfigureAwait(false);
@@ -116,9 +124,9 @@ public sealed class BenchTopology : IDisposable
 
     private async Task StartAllAsync()
     {
-        if (!File.Exists(_stubDll))
+        if (!File.Exists(_stubProgram))
         {
-            throw new InvalidOperationException($"The stub is not built: {_stubDll} (run ./build.sh bench, which builds {Configuration}).");
+            throw new InvalidOperationException($"The stub is not built: {_stubProgram} (run ./build.sh bench, which builds and publishes it).");
         }
 
         if (Pinned && (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
@@ -167,7 +175,7 @@ public sealed class BenchTopology : IDisposable
 
     private ChildProcess StartStub() => ChildProcess.Start(
         "stub (B)",
-        _stubDll,
+        _stubProgram,
         [
             "--urls", $"http://127.0.0.1:{StubPort}",
             "--Ota:Urls", $"http://127.0.0.1:{_otaPort}",

@@ -33,18 +33,23 @@ public sealed class ChildProcess : IDisposable
     /// <summary>A label for messages.</summary>
     public string Name { get; }
 
-    /// <summary>The process id (of dotnet itself: taskset execs it).</summary>
+    /// <summary>The process id (of the server itself: taskset execs it).</summary>
     public int Pid => _process.Id;
 
     /// <summary>True once exited.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/> <paramref name="args"/></c>, pinned to <paramref name="cpu"/> when given.</summary>
-    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string? cpu, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="program"/> <paramref name="args"/></c> for a <c>.dll</c>, else the executable
+    /// itself, pinned to <paramref name="cpu"/> when given.
+    /// </summary>
+    public static ChildProcess Start(string name, string program, IEnumerable<string> args, string? cpu, IReadOnlyDictionary<string, string>? environment = null)
     {
+        // A .dll runs on the shared runtime (dotnet <dll>); anything else is a native executable (the AOT stub).
+        var managed = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo
         {
-            FileName = cpu is null ? "dotnet" : "taskset",
+            FileName = cpu is not null ? "taskset" : managed ? "dotnet" : program,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -54,10 +59,13 @@ public sealed class ChildProcess : IDisposable
         {
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add(cpu);
-            info.ArgumentList.Add("dotnet");
+            info.ArgumentList.Add(managed ? "dotnet" : program);
         }
 
-        info.ArgumentList.Add(dll);
+        if (managed)
+        {
+            info.ArgumentList.Add(program);
+        }
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -159,6 +167,7 @@ public sealed class ChildProcess : IDisposable
             return;
         }
 
+        BenchTimeline.Write(Name, line);
         if (line.Contains(ReadyMarker, StringComparison.Ordinal))
         {
             _ready.TrySetResult();

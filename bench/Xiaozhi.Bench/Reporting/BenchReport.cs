@@ -16,7 +16,7 @@ public sealed class BenchReport
     public BenchReport(TextWriter output) => _out = output;
 
     /// <summary>Machine facts.</summary>
-    public void Machine(string pinning, string configuration, BenchOptions options)
+    public void Machine(string pinning, string configuration, string stub, BenchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var model = File.Exists("/proc/cpuinfo")
@@ -26,6 +26,7 @@ public sealed class BenchReport
         Line($"Xiaozhi IM benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, profile {(options.Quick ? "quick" : "default")}");
         Line($"machine: {Environment.ProcessorCount} CPUs ({model ?? "unknown model"}), Linux {kernel}, {RuntimeInformation.FrameworkDescription}, open files {Hosting.ProcStats.OpenFilesLimit()}");
         Line($"pinning: {pinning}");
+        Line($"stub (B): {stub}");
         Line($"build: {configuration}; servers run with {(options.ServerGc ? "DOTNET_gcServer=1 (the IM's own runtimeconfig setting)" : "DOTNET_gcServer=0 (workstation GC, --gc workstation)")}; payload {options.Payload} B, protocol {options.Protocol}, IM auth on (HS256, {Hosting.BenchTopology.Secret.Length}-byte secret)");
         if (options.ServerEnvironment.Count > 0)
         {
@@ -110,25 +111,40 @@ public sealed class BenchReport
     }
 
     /// <summary>The restart section.</summary>
-    public void Restart(RestartFigures r)
+    public void Restart(IReadOnlyList<RestartFigures> rounds)
     {
-        ArgumentNullException.ThrowIfNull(r);
-        Line();
-        Line($"== Backend restart: {r.Sessions} sessions through C; the stub process killed and restarted on the same port ==");
-        Line($"sessions echoing before the kill: {r.Connected}; stub kill → listening again: {r.StubDownToListening.TotalSeconds:0.000} s");
-        Line($"resumed (a round trip with a frame sent after the kill): {r.Resumed}/{r.Connected}; device disconnects: {r.Disconnected}; waited {r.Waited.TotalSeconds:0.0} s");
-        Line(r.ListeningToAllResumed is { } t
-            ? $"all resumed {t.TotalSeconds:0.000} s after the new stub listened ({r.KillToAllResumed!.Value.TotalSeconds:0.000} s after the kill); " +
-              $"the first by {r.ListeningToResumedPercentiles!.Value.First.TotalSeconds:0.000} s, half of them by {r.ListeningToResumedPercentiles!.Value.P50.TotalSeconds:0.000} s, 90 % by {r.ListeningToResumedPercentiles!.Value.P90.TotalSeconds:0.000} s"
-            : "not all sessions resumed (see disconnects: the current build ends sessions when the AI stream fails, unless resume is merged)");
-        if (r.ColdStubFirstAnswer is { } cold)
+        ArgumentNullException.ThrowIfNull(rounds);
+        if (rounds.Count == 0)
         {
-            Line($"the backend's own cold start, measured alone before the sessions connected: a freshly started stub answered its first hello {cold.TotalSeconds:0.000} s after it listened" +
-                 (r.ListeningToAllResumed is { } all ? $" (all resumed {(all - cold).TotalSeconds:0.000} s after that)" : ""));
+            return;
         }
-        foreach (var (kind, count) in r.Errors)
+
+        Line();
+        Line($"== Backend restart: {rounds[0].Sessions} sessions through C; the stub process killed and restarted on the same port, {rounds.Count} time(s) ==");
+        if (rounds[0].ColdStubFirstAnswer is { } cold)
         {
-            Line($"  device error: {count} × {kind}");
+            Line($"the backend's own cold start, measured alone before the sessions connected: a freshly started stub answered its first hello {cold.TotalSeconds:0.000} s after it listened");
+        }
+
+        foreach (var r in rounds)
+        {
+            Line($"round {r.Round}{(r.Round == 1 ? " (the IM's first resume: its resume path is compiled now)" : "")}:");
+            Line($"  sessions echoing before the kill: {r.Connected}; stub kill → listening again: {r.StubDownToListening.TotalSeconds:0.000} s");
+            Line($"  resumed (a round trip with a frame sent after the kill): {r.Resumed}/{r.Connected}; device disconnects: {r.Disconnected}; waited {r.Waited.TotalSeconds:0.0} s");
+            Line(r.ListeningToAllResumed is { } t
+                ? $"  all resumed {t.TotalSeconds:0.000} s after the new stub listened ({r.KillToAllResumed!.Value.TotalSeconds:0.000} s after the kill); " +
+                  $"the first by {r.ListeningToResumedPercentiles!.Value.First.TotalSeconds:0.000} s, half of them by {r.ListeningToResumedPercentiles!.Value.P50.TotalSeconds:0.000} s, 90 % by {r.ListeningToResumedPercentiles!.Value.P90.TotalSeconds:0.000} s"
+                : "  not all sessions resumed within the wait");
+            if (r.ImCpuSeconds is { } cpu && r.ImStats is { } im && r.KillToAllResumed is { } window)
+            {
+                Line($"  the IM from the kill to the last resume: {cpu:0.000} s of CPU in {window.TotalSeconds:0.000} s ({100 * cpu / window.TotalSeconds:0} % of its core), {1000 * cpu / r.Connected:0.00} ms per session; " +
+                     $"allocated {im.AllocatedBytes / 1048576.0:0.0} MB; JIT {im.JitMethods} methods / {im.JitMs:0} ms; GC {im.Gen0}/{im.Gen1}/{im.Gen2}, pause {im.GcPauseMs:0.0} ms; {im.WorkItems} thread-pool items");
+            }
+
+            foreach (var (kind, count) in r.Errors)
+            {
+                Line($"  device error: {count} × {kind}");
+            }
         }
 
         Line();

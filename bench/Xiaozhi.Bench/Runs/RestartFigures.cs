@@ -24,6 +24,15 @@ public sealed record RestartFigures(
     /// <summary>A freshly started stub, alone (no sessions): from listening to its first hello reply (<see cref="ColdStubProbe"/>).</summary>
     public TimeSpan? ColdStubFirstAnswer { get; init; }
 
+    /// <summary>Which restart of the run this was (1 = the IM's first).</summary>
+    public int Round { get; init; } = 1;
+
+    /// <summary>CPU seconds the IM used from the kill to the end of the wait (all resumed, or the limit).</summary>
+    public double? ImCpuSeconds { get; init; }
+
+    /// <summary>The IM's runtime figures (JIT, GC, work items) over the same window.</summary>
+    public Hosting.ServerStats? ImStats { get; init; }
+
     /// <summary>Listening → resumed for the first, the 50th and the 90th percentile session (null when none resumed).</summary>
     public (TimeSpan First, TimeSpan P50, TimeSpan P90)? ListeningToResumedPercentiles { get; init; }
 }

@@ -8,12 +8,17 @@ namespace Xiaozhi.Bench.Runs;
 /// <summary>
 /// Time from a backend restart to every session resumed: N sessions through the IM, each proven with one echo; the
 /// stub process is killed and started again on the same port; then every open session not yet resumed sends a probe
-/// every 100 ms until each has an echo of a frame sent after the kill (bounded wait), counting disconnects.
+/// every 100 ms until each has an echo of a frame sent after the kill (bounded wait), counting disconnects. Repeated
+/// for several rounds with the same sessions.
 /// </summary>
 public static class RestartRun
 {
-    /// <summary>Runs it.</summary>
-    public static async Task<RestartFigures> RunAsync(BenchTopology topology, int sessions, int payload, double ramp, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs it: <paramref name="rounds"/> restarts of the stub with the same sessions. The first restart is the first
+    /// time the IM process runs its resume path (its code is compiled then); later rounds are a long-running gateway
+    /// meeting another backend restart (a rolling deploy).
+    /// </summary>
+    public static async Task<IReadOnlyList<RestartFigures>> RunAsync(BenchTopology topology, int sessions, int rounds, int payload, double ramp, TimeSpan limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(topology);
         var coldStubFirstAnswer = await ColdStubProbe.MeasureAsync(topology, cancellationToken).ConfigureAwait(false);
@@ -27,13 +32,34 @@ public static class RestartRun
         };
         await using var fleet = new DeviceFleet(settings);
         await fleet.ConnectAsync(sessions, ramp, cancellationToken).ConfigureAwait(false);
+        var figures = new List<RestartFigures>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            var figure = await RestartOnceAsync(topology, fleet, sessions, round, limit, cancellationToken).ConfigureAwait(false);
+            figures.Add(figure with { ColdStubFirstAnswer = coldStubFirstAnswer });
+            if (figure.ListeningToAllResumed is null)
+            {
+                break; // a failed round leaves sessions behind: a further round would measure the leftovers
+            }
+        }
+
+        return figures;
+    }
+
+    private static async Task<RestartFigures> RestartOnceAsync(BenchTopology topology, DeviceFleet fleet, int sessions, int round, TimeSpan limit, CancellationToken cancellationToken)
+    {
         await ProbeRoundAsync(fleet.Devices.Where(d => d.IsOpen), cancellationToken).ConfigureAwait(false);
         await fleet.DrainAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         var live = fleet.Devices.Where(d => d.IsOpen && d.LastEchoSentTicks != 0).ToList();
+        var errorsBefore = fleet.Collect().Errors;
 
         long killed = 0;
+        await topology.Im.ResetStatsAsync().ConfigureAwait(false);
+        var imCpuBefore = ProcStats.CpuSeconds(topology.Im.Pid);
+        BenchTimeline.Mark($"round {round}: killing the stub; {live.Count} sessions echoing");
         var downToListening = await topology.RestartStubAsync(() => killed = Stopwatch.GetTimestamp()).ConfigureAwait(false);
         var listening = Stopwatch.GetTimestamp();
+        BenchTimeline.Mark($"round {round}: the new stub listens");
         var resumedAt = new Dictionary<int, long>();
         var deadline = listening + (long)(limit.TotalSeconds * Stopwatch.Frequency);
         var nextRound = listening;
@@ -50,11 +76,13 @@ public static class RestartRun
             var waiting = live.Where(d => d.IsOpen && !resumedAt.ContainsKey(d.Index)).ToList();
             if (waiting.Count == 0)
             {
+                BenchTimeline.Mark($"round {round}: every session resumed");
                 break;
             }
 
             if (Stopwatch.GetTimestamp() >= nextRound)
             {
+                BenchTimeline.Mark($"round {round}: probe round, {waiting.Count} sessions not resumed yet");
                 _ = ProbeRoundAsync(waiting, cancellationToken);
                 nextRound = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
             }
@@ -63,10 +91,16 @@ public static class RestartRun
         }
 
         var waited = Stopwatch.GetElapsedTime(listening);
+        var imCpu = ProcStats.CpuSeconds(topology.Im.Pid) - imCpuBefore;
+        var imStats = await topology.Im.ReadStatsAsync().ConfigureAwait(false);
         var disconnected = live.Count(d => !d.IsOpen);
         var allResumed = resumedAt.Count == live.Count && live.Count > 0;
         var last = allResumed ? resumedAt.Values.Max() : 0;
         var sorted = resumedAt.Values.Select(t => Stopwatch.GetElapsedTime(listening, t)).Order().ToArray();
+        var errors = fleet.Collect().Errors
+            .Select(e => (e.Key, Count: e.Value - errorsBefore.GetValueOrDefault(e.Key)))
+            .Where(e => e.Count > 0)
+            .ToDictionary(e => e.Key, e => e.Count);
         return new RestartFigures(
             sessions,
             live.Count,
@@ -76,9 +110,11 @@ public static class RestartRun
             allResumed ? Stopwatch.GetElapsedTime(listening, last) : null,
             allResumed ? Stopwatch.GetElapsedTime(killed, last) : null,
             waited,
-            fleet.Collect().Errors)
+            errors)
         {
-            ColdStubFirstAnswer = coldStubFirstAnswer,
+            Round = round,
+            ImCpuSeconds = imCpu,
+            ImStats = imStats,
             ListeningToResumedPercentiles = sorted.Length == 0 ? null : (sorted[0], sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, sorted.Length * 9 / 10)]),
         };
     }
