@@ -17,6 +17,8 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// </summary>
 public sealed class AiConnection : IDisposable
 {
+    private readonly Lock _connectGate = new();
+    private Task? _connecting;
     private int _openConnections;
     private int _activeStreams;
     private long _goAwayGeneration;
@@ -85,6 +87,36 @@ public sealed class AiConnection : IDisposable
 
     /// <summary>How many GOAWAYs this connection saw; a stream opened at an older generation may be on a closing connection.</summary>
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
+
+    /// <summary>
+    /// Completes when the channel is connected (ready), or throws <see cref="TimeoutException"/> after
+    /// <paramref name="timeout"/>. Every caller waits on one connect attempt of this connection: after a backend
+    /// restart a thousand resuming sessions wait on one task instead of each joining the channel's own list of
+    /// connectivity watchers, which wakes every watcher at every state change while the channel retries.
+    /// </summary>
+    public Task WhenReadyAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        if (State == ConnectivityState.Ready)
+        {
+            return Task.CompletedTask;
+        }
+
+        Task connecting;
+        lock (_connectGate)
+        {
+            if (_connecting is not { IsCompleted: false })
+            {
+                // No token: the attempt outlives any one caller (each stops waiting at its own timeout), and keeps the
+                // channel reconnecting (within Ai:ReconnectMaxBackoff) while anyone may come back for it.
+                _connecting = Channel.ConnectAsync(CancellationToken.None);
+                _connecting.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            connecting = _connecting;
+        }
+
+        return connecting.WaitAsync(timeout, timeProvider, cancellationToken);
+    }
 
     /// <inheritdoc />
     public void Dispose() => Channel.Dispose();

@@ -75,7 +75,7 @@ public sealed partial class AiEndpointPool : IDisposable
         // Within the same ConnectTimeout as the endpoint: a session never waits twice as long.
         var left = timeout - _timeProvider.GetElapsedTime(started);
         if (connection.State != ConnectivityState.Ready
-            && !await ConnectConnectionAsync(connection, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+            && !await ConnectAsync(connection, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
         {
             connection.StreamClosed();
             cancellationToken.ThrowIfCancellationRequested();
@@ -138,9 +138,9 @@ public sealed partial class AiEndpointPool : IDisposable
             return ready;
         }
 
-        using var timeout = new CancellationTokenSource(connectTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        var attempts = ordered.ToDictionary(e => ConnectOneAsync(e, linked.Token), e => e);
+        // Cancelled once one endpoint connected: the others stop waiting (their shared connect attempts go on).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var attempts = ordered.ToDictionary(e => ConnectAsync(e.Connections[0], connectTimeout, linked.Token), e => e);
         try
         {
             while (attempts.Count > 0)
@@ -165,38 +165,33 @@ public sealed partial class AiEndpointPool : IDisposable
         return null;
     }
 
-    /// <summary>Connects a further connection of an endpoint whose first connection is ready (a new or reconnecting one).</summary>
-    private async Task<bool> ConnectConnectionAsync(AiConnection connection, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the connection's shared connect attempt (an endpoint's first connection, or a further one of an
+    /// endpoint whose first is ready); false (logged) when it did not connect in time.
+    /// </summary>
+    private async Task<bool> ConnectAsync(AiConnection connection, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(connectTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            await connection.Channel.ConnectAsync(linked.Token).ConfigureAwait(false);
+            await connection.WhenReadyAsync(connectTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or HttpRequestException or RpcException)
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
-            return false;
-        }
-    }
+            if (connection.Index == 0)
+            {
+                LogEndpointNotConnectable(_logger, connection.Endpoint.Address, connection.State);
+            }
+            else
+            {
+                LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
+            }
 
-    private async Task<bool> ConnectOneAsync(AiEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await endpoint.Channel.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            LogEndpointNotConnectable(_logger, endpoint.Address, endpoint.Channel.State);
             return false;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or RpcException)
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or RpcException or ObjectDisposedException)
         {
-            LogEndpointConnectFailed(_logger, endpoint.Address, ex.GetType().Name);
+            LogEndpointConnectFailed(_logger, connection.Endpoint.Address, ex.GetType().Name);
             return false;
         }
     }
