@@ -29,7 +29,8 @@ Verbs:
   pack      pack Xiaozhi.Grpc.Proto (.nupkg + .snupkg) into artifacts/packages
   run       start the stub AI service and the IM gateway; prints the WebSocket URL, the OTA URL and a dev token
   bench     Release benchmark harness: raw echo vs IM (latency ratios, CPU/frame, RSS/device, scaling,
-            backend restart); prints figures, never a test. Options after the verb (--quick ~1 min; --help).
+            backend restart; the stub published native first); prints figures, never a test. Options after
+            the verb (--quick ~1.5 min; --stub jit; --help).
             'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
