@@ -26,6 +26,15 @@ internal sealed partial class ConnectionTracker(TimeProvider time, IOptions<Stub
         }
     }
 
+    /// <summary>Aborts every connection at once, no GOAWAY: what the IM sees when the AI service process dies.</summary>
+    public void AbortAll()
+    {
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort(new ConnectionAbortedException("Aborted by the stub (fault injection: a crashed backend)."));
+        }
+    }
+
     private async Task TrackAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         _connections[connection.ConnectionId] = connection;

@@ -4,7 +4,7 @@ namespace Xiaozhi.AiService.Stub.Faults;
 
 /// <summary>
 /// A small HTTP control API for manual demos (on the OTA port): <c>GET /stub/faults</c> shows the state;
-/// <c>POST /stub/faults/{delay?ms=N | refuse?on=true | fail-after?n=N | draining?on=true | drop-all | goaway | error?session=S&amp;code=C&amp;message=M}</c>.
+/// <c>POST /stub/faults/{delay?ms=N | refuse?on=true | fail-after?n=N | draining?on=true | drop-all | abort-connections | goaway | error?session=S&amp;code=C&amp;message=M}</c>.
 /// </summary>
 internal static class FaultEndpoints
 {
@@ -40,6 +40,11 @@ internal static class FaultEndpoints
         group.MapPost("/drop-all", (StubFaults f) =>
         {
             f.DropAllStreams();
+            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+        });
+        group.MapPost("/abort-connections", (StubFaults f) =>
+        {
+            f.AbortAllConnections();
             return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
         });
         group.MapPost("/goaway", (StubFaults f) =>

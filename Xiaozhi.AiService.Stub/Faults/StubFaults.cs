@@ -91,6 +91,9 @@ public sealed class StubFaults
         }
     }
 
+    /// <summary>Aborts every open gRPC connection now, without a GOAWAY (a crashed backend, as the IM sees it).</summary>
+    public void AbortAllConnections() => _connections.AbortAll();
+
     /// <summary>Sends a graceful HTTP/2 GOAWAY on every open gRPC connection now (streams in flight finish).</summary>
     public void GoAwayAllConnections() => _connections.GoAwayAll();
 

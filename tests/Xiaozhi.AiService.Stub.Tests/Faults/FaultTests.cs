@@ -90,6 +90,24 @@ public sealed class FaultTests
     }
 
     [Test]
+    public async Task Abort_all_connections_ends_every_open_stream_unavailable_and_new_calls_reconnect()
+    {
+        await using var first = _host.Open();
+        await using var second = _host.Open();
+        await VoiceTurnTests.PingBarrierAsync(first);
+        await VoiceTurnTests.PingBarrierAsync(second);
+        var before = _host.ConnectionsOpened;
+
+        _host.Faults.AbortAllConnections();
+        (await first.ExpectEndAsync()).StatusCode.Should().Be(StatusCode.Unavailable);
+        (await second.ExpectEndAsync()).StatusCode.Should().Be(StatusCode.Unavailable);
+
+        await using var after = _host.Open();
+        await VoiceTurnTests.PingBarrierAsync(after);
+        _host.ConnectionsOpened.Should().BeGreaterThan(before, "the aborted connection is gone: a new call dials again");
+    }
+
+    [Test]
     public async Task Error_on_demand_reaches_one_session_or_all()
     {
         await using var first = _host.Open();
