@@ -26,8 +26,15 @@ public sealed partial class DownlinkPump
     [LoggerMessage(EventId = 4307, Level = LogLevel.Information, Message = "The AI service completed the stream")]
     private static partial void LogUpstreamCompleted(ILogger logger);
 
-    [LoggerMessage(EventId = 4308, Level = LogLevel.Warning, Message = "The AI service stream failed: {StatusCode}")]
-    private static partial void LogUpstreamFailed(ILogger logger, StatusCode statusCode);
+    [LoggerMessage(EventId = 4308, Message = "The AI service stream failed: {StatusCode}")]
+    private static partial void LogUpstreamFailed(ILogger logger, LogLevel level, StatusCode statusCode);
+
+    /// <summary>
+    /// A stream lost with its connection (Unavailable) is one of many: the endpoint warns once per connection
+    /// (<see cref="Upstream.AiEndpoint.OnConnectionClosed"/>), the session notes it at Information. Any other failure
+    /// is this stream's own: a warning.
+    /// </summary>
+    internal static LogLevel FailureLevel(StatusCode status) => status == StatusCode.Unavailable ? LogLevel.Information : LogLevel.Warning;
 
     [LoggerMessage(EventId = 4309, Level = LogLevel.Information, Message = "Reply to the replayed hello not forwarded ({Comparison})")]
     private static partial void LogResumedHelloSwallowed(ILogger logger, string comparison);

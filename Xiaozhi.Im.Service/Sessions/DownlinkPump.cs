@@ -97,13 +97,13 @@ public sealed partial class DownlinkPump
         }
         catch (RpcException ex)
         {
-            LogUpstreamFailed(_logger, ex.StatusCode);
+            LogUpstreamFailed(_logger, FailureLevel(ex.StatusCode), ex.StatusCode);
             EndTurnSpan("stream failed");
             return new DownlinkEnd(DownlinkEndKind.Failed, ex.StatusCode, responses);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
         {
-            LogUpstreamFailed(_logger, StatusCode.Unavailable);
+            LogUpstreamFailed(_logger, LogLevel.Information, StatusCode.Unavailable);
             return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, responses);
         }
     }

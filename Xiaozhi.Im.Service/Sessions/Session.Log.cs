@@ -15,8 +15,8 @@ public sealed partial class Session
     [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "The response stream did not end within {Timeout}; cancelling the call")]
     private static partial void LogDrainTimedOut(ILogger logger, TimeSpan timeout);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "The AI stream on {Endpoint} ended ({Kind}, {Status}) with the device connected; resuming ({BufferedFrames} frames kept)")]
-    private static partial void LogResuming(ILogger logger, DownlinkEndKind kind, StatusCode status, Uri endpoint, int bufferedFrames);
+    [LoggerMessage(EventId = 4004, Message = "The AI stream on {Endpoint} ended ({Kind}, {Status}) with the device connected; resuming ({BufferedFrames} frames kept)")]
+    private static partial void LogResuming(ILogger logger, LogLevel level, DownlinkEndKind kind, StatusCode status, Uri endpoint, int bufferedFrames);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Session resumed on {Endpoint} after {Elapsed}")]
     private static partial void LogResumed(ILogger logger, Uri endpoint, TimeSpan elapsed);

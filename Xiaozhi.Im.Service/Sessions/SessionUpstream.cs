@@ -431,7 +431,7 @@ public sealed partial class SessionUpstream : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 4401, Level = LogLevel.Warning, Message = "Writing to the AI service failed ({Reason}); keeping device frames until the session resumes")]
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Writing to the AI service failed ({Reason}); keeping device frames until the session resumes (the stream's end is logged with its status)")]
     private static partial void LogWriteFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Dropped {Frames} device frame(s) kept for resume: {Reason}")]

@@ -39,7 +39,7 @@ public sealed class AiConnection : IDisposable
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(
                 context.NegotiatedHttpVersion.Major == 2
-                    ? OnConnectionOpened(new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway, OnConnectionClosed))
+                    ? OnConnectionOpened(new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway, OnConnectionClosed, OnConnectionLost))
                     : context.PlaintextStream),
         };
         if (endpoint.Address.Scheme == Uri.UriSchemeHttps)
@@ -138,6 +138,9 @@ public sealed class AiConnection : IDisposable
         Interlocked.Increment(ref _openConnections);
         return connection;
     }
+
+    /// <summary>Reports a connection the server side ended (used by the watch stream and by tests).</summary>
+    internal void OnConnectionLost() => Endpoint.OnConnectionLost(this);
 
     private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 }

@@ -116,6 +116,22 @@ public sealed partial class AiEndpoint : IDisposable
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: opening connection {Count} (every connection carries {StreamsPerConnection} streams)")]
     private static partial void LogConnectionAdded(ILogger logger, Uri endpoint, int count, int streamsPerConnection);
 
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: the service ended connection {Connection} with {ActiveStreams} streams open; their sessions resume (each logs at Information)")]
+    private static partial void LogConnectionLost(ILogger logger, Uri endpoint, int connection, int activeStreams);
+
+    /// <summary>
+    /// Logs a connection the AI service ended under open streams (called by the connection, before its streams fail):
+    /// one warning per connection for a service that went away, instead of one per session (a backend restart under
+    /// 10,000 sessions would otherwise write 10,000 warnings in a second).
+    /// </summary>
+    internal void OnConnectionLost(AiConnection connection)
+    {
+        if (connection.ActiveStreams > 0)
+        {
+            LogConnectionLost(_logger, Address, connection.Index, connection.ActiveStreams);
+        }
+    }
+
     /// <summary>Counts and logs a connection's first GOAWAY (called by the connection).</summary>
     internal void OnConnectionGoingAway(AiConnection connection)
     {

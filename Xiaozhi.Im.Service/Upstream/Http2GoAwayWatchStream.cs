@@ -12,18 +12,23 @@ public sealed class Http2GoAwayWatchStream : Stream
     private readonly Http2FrameScanner _scanner;
     private readonly Action _onGoAway;
     private readonly Action? _onClosed;
+    private readonly Action? _onLost;
     private int _reported;
     private int _closed;
+    private int _lost;
 
     /// <summary>
     /// Wraps <paramref name="inner"/>; <paramref name="onGoAway"/> runs on the connection's reader, keep it short;
-    /// <paramref name="onClosed"/> runs once when the connection is disposed.
+    /// <paramref name="onClosed"/> runs once when the connection is disposed; <paramref name="onLost"/> runs once, on
+    /// the reader, when the server side ends the connection (end of stream or a read error before this side disposed
+    /// it) — before the HTTP/2 client fails the streams that were open on it.
     /// </summary>
-    public Http2GoAwayWatchStream(Stream inner, Action onGoAway, Action? onClosed = null)
+    public Http2GoAwayWatchStream(Stream inner, Action onGoAway, Action? onClosed = null, Action? onLost = null)
     {
         _inner = inner;
         _onGoAway = onGoAway;
         _onClosed = onClosed;
+        _onLost = onLost;
         _scanner = new Http2FrameScanner(OnFrame);
     }
 
@@ -52,7 +57,22 @@ public sealed class Http2GoAwayWatchStream : Stream
     /// <inheritdoc />
     public override int Read(Span<byte> buffer)
     {
-        var read = _inner.Read(buffer);
+        int read;
+        try
+        {
+            read = _inner.Read(buffer);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            ReportLost();
+            throw;
+        }
+
+        if (read == 0 && !buffer.IsEmpty)
+        {
+            ReportLost();
+        }
+
         _scanner.Feed(buffer[..read]);
         return read;
     }
@@ -64,7 +84,22 @@ public sealed class Http2GoAwayWatchStream : Stream
     /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            ReportLost();
+            throw;
+        }
+
+        if (read == 0 && !buffer.IsEmpty)
+        {
+            ReportLost();
+        }
+
         _scanner.Feed(buffer.Span[..read]);
         return read;
     }
@@ -120,6 +155,15 @@ public sealed class Http2GoAwayWatchStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    private void ReportLost()
+    {
+        // A read that fails because this side disposed the connection is not a loss.
+        if (Volatile.Read(ref _closed) == 0 && Interlocked.Exchange(ref _lost, 1) == 0)
+        {
+            _onLost?.Invoke();
+        }
     }
 
     private void OnFrame(Http2FrameHeader header)

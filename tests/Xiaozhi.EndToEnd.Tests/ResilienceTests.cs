@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xiaozhi.EndToEnd.Tests.Harness;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
@@ -31,6 +32,41 @@ public sealed class ResilienceTests
         sessions[1].Requests[0].JsonType.Should().Be("hello", "the device's hello is replayed first");
         gateway.Counters.TotalDropped.Should().Be(0);
         device.CloseStatus.Should().BeNull();
+    }
+
+    [Test]
+    public async Task A_crashed_backend_is_one_warning_per_lost_connection_not_one_per_session()
+    {
+        var log = new RecordingLoggerProvider();
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImLog = log });
+        var devices = new List<DeviceClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var device = await DeviceClient.ConnectAsync(gateway);
+                devices.Add(device);
+                await device.HelloAsync();
+            }
+
+            var before = log.Entries.Count;
+            gateway.StubFaults.AbortAllConnections();
+            await WaitUntilAsync(() => gateway.Counters.Resumes >= devices.Count);
+            var replies = await Task.WhenAll(devices.Select(d => d.ChatAsync("after the crash")));
+
+            replies.Should().OnlyContain(r => r.SttText == "after the crash");
+            var warnings = log.Entries.Skip(before).Where(e => e.Level >= LogLevel.Warning).ToList();
+            warnings.Should().Contain(e => e.EventId == 3012 && e.Message.Contains("20 streams open"), "the endpoint reports the lost connection and what was on it");
+            warnings.Should().OnlyContain(e => e.EventId == 3012, "each session notes its stream's loss and its resume at Information: {0}", string.Join(" | ", warnings));
+            devices.Should().OnlyContain(d => d.CloseStatus == null);
+        }
+        finally
+        {
+            foreach (var device in devices)
+            {
+                await device.DisposeAsync();
+            }
+        }
     }
 
     [Test]

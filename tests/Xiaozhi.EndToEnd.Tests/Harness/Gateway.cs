@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -167,7 +168,8 @@ public sealed class Gateway : IAsyncDisposable
                 "--Admission:MessagesPerSecond", "100000",
                 "--Admission:MessageBurst", "100000",
                 .. options.ImArgs,
-            ]);
+            ],
+            options.ImLog is { } log ? builder => builder.Logging.AddProvider(log) : null);
             await im.StartAsync();
 
             var address = im.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

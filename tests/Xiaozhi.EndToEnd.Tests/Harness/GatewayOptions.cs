@@ -17,4 +17,7 @@ public sealed class GatewayOptions
 
     /// <summary>Point the IM at this endpoint instead of the stub (e.g. a closed port).</summary>
     public Uri? AiEndpointOverride { get; init; }
+
+    /// <summary>Receives what the IM logs (at the level its configuration lets through: Warning by default).</summary>
+    public RecordingLoggerProvider? ImLog { get; init; }
 }
