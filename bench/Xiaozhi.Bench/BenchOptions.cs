@@ -33,6 +33,8 @@ public sealed record BenchOptions
           --stub native|jit       how the stub (B) runs: native (default; published ahead-of-time by ./build.sh bench to
                                   artifacts/stub-native, ready in milliseconds like the Go service's binary) or jit
                                   (its Release build on dotnet: a cold start with JIT compilation after each restart)
+          --cpu0-spin             let the stub and the load generator, which share CPU 0, spin-wait for work (the
+                                  runtime's default; without it their thread pools block at once and yield the core)
           --server-env NAME=VALUE an environment variable for A and C only (repeatable), e.g. a runtime knob to compare
           -h, --help              this text
         """;
@@ -85,6 +87,9 @@ public sealed record BenchOptions
     /// <summary>Pin with taskset when available.</summary>
     public bool Pin { get; init; } = true;
 
+    /// <summary>Let the processes on CPU 0 spin-wait for work (the runtime's default).</summary>
+    public bool Cpu0Spin { get; init; }
+
     /// <summary>Run the stub's native executable (else its managed build on dotnet).</summary>
     public bool NativeStub { get; init; } = true;
 
@@ -131,6 +136,7 @@ public sealed record BenchOptions
                 "--restart-rounds" => options with { RestartRounds = Int(name, Value(), 1, 20) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
+                "--cpu0-spin" => options with { Cpu0Spin = true },
                 "--server-env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, name, Value()) },
                 "--gc" => options with
                 {

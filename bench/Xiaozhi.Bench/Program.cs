@@ -35,6 +35,13 @@ catch (FormatException ex)
     return 2;
 }
 
+if (!options.Cpu0Spin)
+{
+    // This process shares CPU 0 with the stub: a thread-pool worker that spins (sched_yield) waiting for work takes the
+    // core from the other. Set before the thread pool starts (nothing has used it yet).
+    AppContext.SetData(BenchTopology.SpinLimitSetting, 0);
+}
+
 if (!ProcStats.Available)
 {
     await Console.Error.WriteLineAsync("The harness reads CPU and memory from /proc: Linux only.");
@@ -52,7 +59,7 @@ var report = new BenchReport(Console.Out);
 void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 
 Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
-using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc, options.ServerEnvironment, options.NativeStub);
+using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc, options.ServerEnvironment, options.NativeStub, options.Cpu0Spin);
 report.Machine(topology.PinDescription, topology.Configuration, topology.StubDescription, options);
 FleetFigures? manyC = null;
 FleetFigures? largestScaled = null;

@@ -12,6 +12,9 @@ namespace Xiaozhi.Bench.Hosting;
 /// </summary>
 public sealed class BenchTopology : IDisposable
 {
+    /// <summary>The runtime's setting (and, prefixed <c>DOTNET_</c>, variable) for how long a thread-pool worker spins for work.</summary>
+    public const string SpinLimitSetting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
+
     /// <summary>The IM's JWT secret: short on purpose (deployed secrets are).</summary>
     public const string Secret = "bench";
 
@@ -24,8 +27,11 @@ public sealed class BenchTopology : IDisposable
 
     private readonly Dictionary<string, string> _serverEnvironment; // A's and C's: DOTNET_gcServer and --server-env
 
-    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment, bool nativeStub)
+    private readonly bool _cpu0Spin;
+
+    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment, bool nativeStub, bool cpu0Spin)
     {
+        _cpu0Spin = cpu0Spin;
         ServerGc = serverGc;
         _serverEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
         foreach (var (name, value) in serverEnvironment ?? new Dictionary<string, string>())
@@ -46,6 +52,9 @@ public sealed class BenchTopology : IDisposable
         PinDescription = Pinned
             ? "server under test (A echo / C IM) on CPU 1; stub (B) and the load generator (this process) on CPU 0 (taskset -c / sched_setaffinity)"
             : pin ? "not pinned (taskset missing or fewer than 2 CPUs)" : "not pinned (--no-pin)";
+        PinDescription += cpu0Spin
+            ? "; the stub and the load generator spin-wait for work (the runtime's default, --cpu0-spin)"
+            : "; the stub and the load generator do not spin-wait for work (thread-pool spin limit 0: they share a core)";
     }
 
     /// <summary>True when A and C run with server GC (the IM's own setting), false for workstation GC.</summary>
@@ -82,9 +91,9 @@ public sealed class BenchTopology : IDisposable
     public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts all three and waits until they listen.</summary>
-    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null, bool nativeStub = true)
+    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null, bool nativeStub = true, bool cpu0Spin = false)
     {
-        var topology = new BenchTopology(pin, serverGc, serverEnvironment, nativeStub);
+        var topology = new BenchTopology(pin, serverGc, serverEnvironment, nativeStub, cpu0Spin);
         try
         {
             await topology.StartAllAsync().ConfigureAwait(false);
@@ -183,5 +192,6 @@ public sealed class BenchTopology : IDisposable
             "--Stub:PacingEnabled", "false",
             "--Logging:LogLevel:Default", "Warning",
         ],
-        Pinned ? "0" : null);
+        Pinned ? "0" : null,
+        _cpu0Spin ? null : new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" });
 }

@@ -55,7 +55,8 @@ public sealed class BenchReport
         Line($"frames: A sent {a.Stats.FramesSent} echoed {a.Stats.FramesEchoed}; C sent {c.Stats.FramesSent} echoed {c.Stats.FramesEchoed} in {c.Measured.TotalSeconds:0.0} s; errors A {Errors(a.Stats)}, C {Errors(c.Stats)}; disconnects A {a.Disconnects}, C {c.Disconnects}");
         Line($"server CPU: A echo {a.CpuPercent:0.0}% of a core = {a.CpuMicrosecondsPerRoundTrip:0.0} µs per echoed frame; " +
              $"C IM {c.CpuPercent:0.0}% = {c.CpuMicrosecondsPerRoundTrip:0.0} µs per round trip = {c.CpuMicrosecondsPerRoundTrip / 2:0.0} µs per forwarded frame (uplink and downlink each count one)");
-        Line($"other CPU in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% of a core, load generator {c.LoadCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% (A's window: load generator {a.LoadCpuSeconds / a.Measured.TotalSeconds * 100:0.0}%)");
+        Line($"other CPU in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% of a core, load generator {c.LoadCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% (A's window: load generator {a.LoadCpuSeconds / a.Measured.TotalSeconds * 100:0.0}%); " +
+             $"load generator GC {c.LoadCollections} collections, paused {c.LoadGcPause.TotalMilliseconds:0.0} ms (A's window: {a.LoadCollections}, {a.LoadGcPause.TotalMilliseconds:0.0} ms)");
         Line($"inside: A {Inside(a)}");
         Line($"inside: C {Inside(c)}");
         Line($"connect: A {a.Connected} in {a.ConnectElapsed.TotalSeconds:0.000} s, C {c.Connected} in {c.ConnectElapsed.TotalSeconds:0.000} s (C connect+hello p50 {Ms(c.Stats.Summary(LatencyMetric.ConnectToHello).P50)} ms, p99 {Ms(c.Stats.Summary(LatencyMetric.ConnectToHello).P99)} ms)");

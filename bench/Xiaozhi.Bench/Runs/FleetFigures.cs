@@ -32,6 +32,12 @@ public sealed record FleetFigures
     /// <summary>CPU seconds this load generator used in the measured window.</summary>
     public double LoadCpuSeconds { get; init; }
 
+    /// <summary>Garbage collections of this load generator in the measured window.</summary>
+    public int LoadCollections { get; init; }
+
+    /// <summary>Time this load generator was paused by its collections in the measured window.</summary>
+    public TimeSpan LoadGcPause { get; init; }
+
     /// <summary>Server RSS growth per connected device after a GC, bytes (null when not measured).</summary>
     public double? RssPerDevice { get; init; }
 

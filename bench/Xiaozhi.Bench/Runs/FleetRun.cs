@@ -57,6 +57,8 @@ public static class FleetRun
             var cpuBefore = ProcStats.CpuSeconds(server.Pid);
             var stubBefore = stub is null ? 0 : ProcStats.CpuSeconds(stub.Pid);
             var loadBefore = ProcStats.CpuSeconds(Environment.ProcessId);
+            var loadGcBefore = GC.CollectionCount(0);
+            var loadPauseBefore = GC.GetTotalPauseDuration();
             await server.ResetStatsAsync().ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
             await fleet.RunAsync(plan, spec.Duration, cancellationToken).ConfigureAwait(false);
@@ -78,6 +80,8 @@ public static class FleetRun
                 Disconnects = fleet.Counters.Disconnects,
                 StubCpuSeconds = stub is null ? null : ProcStats.CpuSeconds(stub.Pid) - stubBefore,
                 LoadCpuSeconds = ProcStats.CpuSeconds(Environment.ProcessId) - loadBefore,
+                LoadCollections = GC.CollectionCount(0) - loadGcBefore,
+                LoadGcPause = GC.GetTotalPauseDuration() - loadPauseBefore,
             };
         }
         finally
