@@ -12,7 +12,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// within the send timeout means the device stopped reading: the socket is aborted (a close frame cannot get past a
 /// full send buffer) and <see cref="SentClose"/> records 1008 "device stopped reading".
 /// </summary>
-public sealed partial class DeviceSocketWriter
+public sealed partial class DeviceSocketWriter : IDisposable
 {
     private readonly WebSocket _socket;
     private readonly ILogger _logger;
@@ -37,7 +37,7 @@ public sealed partial class DeviceSocketWriter
     /// <summary>True when the device was cut off for not reading.</summary>
     public bool StoppedReading { get; private set; }
 
-    /// <summary>True once a close was sent or a send failed: nothing more will be written.</summary>
+    /// <summary>True once a close was sent, a send failed or the writer was disposed: nothing more will be written.</summary>
     public bool IsClosed => _closeSent || _broken;
 
     /// <summary>The close the IM sent, if any.</summary>
@@ -96,6 +96,27 @@ public sealed partial class DeviceSocketWriter
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ends the writer once its session has ended: nothing more is written, and the send timer is released (after the
+    /// last send it would otherwise stay armed until the send timeout passed). A send still in progress keeps it.
+    /// </summary>
+    public void Dispose()
+    {
+        _broken = true;
+        if (_gate.Wait(0))
+        {
+            try
+            {
+                _sendTimer?.Dispose();
+                _sendTimer = null;
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 

@@ -126,6 +126,7 @@ public sealed partial class Session : IDeviceSession
             }
 
             await Task.WhenAll(Settle(uplink), Settle(downlink)).ConfigureAwait(false);
+            Writer.Dispose();
             Watch(_stream, null);
             _stream.Dispose();
             _link.Close();
