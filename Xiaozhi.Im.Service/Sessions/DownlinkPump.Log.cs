@@ -31,7 +31,7 @@ public sealed partial class DownlinkPump
 
     /// <summary>
     /// A stream lost with its connection (Unavailable) is one of many: the endpoint warns once per connection
-    /// (<see cref="Upstream.AiEndpoint.OnConnectionClosed"/>), the session notes it at Information. Any other failure
+    /// (<see cref="Upstream.AiEndpoint.OnConnectionLost"/>), the session notes it at Information. Any other failure
     /// is this stream's own: a warning.
     /// </summary>
     internal static LogLevel FailureLevel(StatusCode status) => status == StatusCode.Unavailable ? LogLevel.Information : LogLevel.Warning;
