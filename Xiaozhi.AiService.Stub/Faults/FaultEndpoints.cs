@@ -11,7 +11,7 @@ internal static class FaultEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/stub/faults");
-        group.MapGet("/", (StubFaults f) => Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState));
+        group.MapGet("/", (StubFaults f) => State(f));
         group.MapPost("/delay", (StubFaults f, int ms) =>
         {
             if (ms < 0)
@@ -20,42 +20,44 @@ internal static class FaultEndpoints
             }
 
             f.ResponseDelay = TimeSpan.FromMilliseconds(ms);
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/refuse", (StubFaults f, bool on) =>
         {
             f.RefuseNewStreams = on;
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/fail-after", (StubFaults f, int? n) =>
         {
             f.FailStreamsAfterMessages = n is > 0 ? n : null;
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/draining", (StubFaults f, bool on) =>
         {
             f.Draining = on;
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/drop-all", (StubFaults f) =>
         {
             f.DropAllStreams();
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/abort-connections", (StubFaults f) =>
         {
             f.AbortAllConnections();
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/goaway", (StubFaults f) =>
         {
             f.GoAwayAllConnections();
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
         group.MapPost("/error", async (StubFaults f, string? session, string? code, string? message) =>
         {
             await f.SendErrorAsync(session, code ?? "stub_fault", message ?? "error injected by the stub").ConfigureAwait(false);
-            return Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
+            return State(f);
         });
     }
+
+    private static IResult State(StubFaults f) => Results.Json(FaultState.Of(f), StubJsonContext.Default.FaultState);
 }

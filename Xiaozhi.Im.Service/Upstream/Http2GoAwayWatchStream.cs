@@ -68,13 +68,7 @@ public sealed class Http2GoAwayWatchStream : Stream
             throw;
         }
 
-        if (read == 0 && !buffer.IsEmpty)
-        {
-            ReportLost();
-        }
-
-        _scanner.Feed(buffer[..read]);
-        return read;
+        return Observe(buffer[..read], requested: buffer.Length);
     }
 
     /// <inheritdoc />
@@ -95,13 +89,7 @@ public sealed class Http2GoAwayWatchStream : Stream
             throw;
         }
 
-        if (read == 0 && !buffer.IsEmpty)
-        {
-            ReportLost();
-        }
-
-        _scanner.Feed(buffer.Span[..read]);
-        return read;
+        return Observe(buffer.Span[..read], requested: buffer.Length);
     }
 
     /// <inheritdoc />
@@ -155,6 +143,18 @@ public sealed class Http2GoAwayWatchStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Follows the frames read; a read of nothing when something was asked for is the server's end of stream.</summary>
+    private int Observe(ReadOnlySpan<byte> read, int requested)
+    {
+        if (read.IsEmpty && requested > 0)
+        {
+            ReportLost();
+        }
+
+        _scanner.Feed(read);
+        return read.Length;
     }
 
     private void ReportLost()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xiaozhi.Im.Service.Tests.Host;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Upstream;
@@ -16,8 +17,8 @@ public class AiConnectionReadinessTests
     [Test]
     public async Task Waiters_on_a_down_endpoint_all_connect_when_it_listens_even_after_one_gave_up()
     {
-        var port = FreeLoopbackPort();
-        using var endpoint = new AiEndpoint(new Uri($"http://127.0.0.1:{port}"), new AiOptions { ReconnectInitialBackoff = TimeSpan.FromMilliseconds(20), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(100) }, NullLoggerFactory.Instance);
+        var address = ImHost.ClosedEndpoint();
+        using var endpoint = new AiEndpoint(address, new AiOptions { ReconnectInitialBackoff = TimeSpan.FromMilliseconds(20), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(100) }, NullLoggerFactory.Instance);
         var connection = endpoint.Connections[0];
 
         var impatient = connection.WhenReadyAsync(TimeSpan.FromMilliseconds(50), TimeProvider.System, CancellationToken.None);
@@ -25,7 +26,7 @@ public class AiConnectionReadinessTests
         await FluentActions.Awaiting(() => impatient).Should().ThrowAsync<TimeoutException>("nothing listens yet");
         waiters.Should().OnlyContain(w => !w.IsCompleted, "the endpoint is still down");
 
-        var listener = new TcpListener(IPAddress.Loopback, port);
+        var listener = new TcpListener(IPAddress.Loopback, address.Port);
         listener.Start();
         try
         {
@@ -43,8 +44,7 @@ public class AiConnectionReadinessTests
     [Test]
     public async Task A_cancelled_waiter_stops_waiting_at_once_and_the_others_keep_waiting()
     {
-        var port = FreeLoopbackPort();
-        using var endpoint = new AiEndpoint(new Uri($"http://127.0.0.1:{port}"), new AiOptions(), NullLoggerFactory.Instance);
+        using var endpoint = new AiEndpoint(ImHost.ClosedEndpoint(), new AiOptions(), NullLoggerFactory.Instance);
         var connection = endpoint.Connections[0];
         using var cancel = new CancellationTokenSource();
 
@@ -54,14 +54,5 @@ public class AiConnectionReadinessTests
 
         await FluentActions.Awaiting(() => cancelled).Should().ThrowAsync<OperationCanceledException>();
         other.IsCompleted.Should().BeFalse("its wait is its own");
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 }
