@@ -31,8 +31,8 @@ public sealed partial class DownlinkPump
 
     /// <summary>
     /// A stream lost with its connection (Unavailable) is one of many: the endpoint warns once per connection
-    /// (<see cref="Upstream.AiEndpoint.OnConnectionLost"/>), the session notes it at Information. Any other failure
-    /// is this stream's own: a warning.
+    /// (<see cref="Upstream.AiEndpoint.OnConnectionLost"/>), the session notes it at Information. Any other end
+    /// — a failure of this stream's own, or the AI service completing it (OK) while the device is connected — is a warning.
     /// </summary>
     internal static LogLevel FailureLevel(StatusCode status) => status == StatusCode.Unavailable ? LogLevel.Information : LogLevel.Warning;
 

@@ -103,7 +103,7 @@ public sealed partial class DownlinkPump
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
         {
-            LogUpstreamFailed(_logger, LogLevel.Information, StatusCode.Unavailable);
+            LogUpstreamFailed(_logger, FailureLevel(StatusCode.Unavailable), StatusCode.Unavailable);
             return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, responses);
         }
     }

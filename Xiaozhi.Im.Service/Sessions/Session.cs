@@ -268,7 +268,7 @@ public sealed partial class Session : IDeviceSession
             _resumeDeadline = now + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
         }
 
-        LogResuming(_logger, end.Kind == DownlinkEndKind.Completed ? LogLevel.Warning : DownlinkPump.FailureLevel(end.Status), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
+        LogResuming(_logger, DownlinkPump.FailureLevel(end.Status), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
         if (_turn.Speaking)
         {
             LogSynthesizedTtsStop(_logger);

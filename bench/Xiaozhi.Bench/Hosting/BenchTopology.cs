@@ -12,8 +12,11 @@ namespace Xiaozhi.Bench.Hosting;
 /// </summary>
 public sealed class BenchTopology : IDisposable
 {
-    /// <summary>The runtime's setting (and, prefixed <c>DOTNET_</c>, variable) for how long a thread-pool worker spins for work.</summary>
+    /// <summary>The runtime's setting for how long a thread-pool worker spins for work (runtimeconfig / AppContext).</summary>
     public const string SpinLimitSetting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
+
+    /// <summary>The same setting as an environment variable, for a child process.</summary>
+    public const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
 
     /// <summary>The IM's JWT secret: short on purpose (deployed secrets are).</summary>
     public const string Secret = "bench";
@@ -193,5 +196,5 @@ public sealed class BenchTopology : IDisposable
             "--Logging:LogLevel:Default", "Warning",
         ],
         Pinned ? "0" : null,
-        _cpu0Spin ? null : new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" });
+        _cpu0Spin ? null : new Dictionary<string, string> { [SpinLimitVariable] = "0" });
 }
