@@ -27,6 +27,10 @@ public sealed record BenchOptions
           --restart-sessions N    sessions for the backend-restart run (1000; quick 200)
           --restart-rounds N      backend restarts with the same sessions (3; quick 2): the first is the IM's first
                                   resume (its code compiled then), later ones a long-running gateway's
+          --restart-probe-every S each session not yet resumed sends one frame right after the restart and again every
+                                  S seconds until one is echoed (1; every frame sent into the outage is kept and
+                                  replayed by the IM, so a shorter cadence adds replay load to the figure: 0.1 made
+                                  the IM carry ~10 frames per session through each restart)
           --skip LIST             any of latency,scale,restart
           --no-pin                do not pin with taskset
           --gc server|workstation garbage collector of A and C (server: the IM's own runtimeconfig setting)
@@ -77,6 +81,9 @@ public sealed record BenchOptions
 
     /// <summary>Backend restarts in the restart run.</summary>
     public int RestartRounds { get; init; } = 3;
+
+    /// <summary>How often a session not yet resumed sends another probe frame in the restart run.</summary>
+    public TimeSpan RestartProbeEvery { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Sections to skip.</summary>
     public IReadOnlySet<string> Skip { get; init; } = new HashSet<string>();
@@ -134,6 +141,7 @@ public sealed record BenchOptions
                 "--ramp" => options with { Ramp = Double(name, Value(), 1, 100_000) },
                 "--restart-sessions" => options with { RestartSessions = Int(name, Value(), 1, 19_000) },
                 "--restart-rounds" => options with { RestartRounds = Int(name, Value(), 1, 20) },
+                "--restart-probe-every" => options with { RestartProbeEvery = TimeSpan.FromSeconds(Double(name, Value(), 0.01, 10)) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
                 "--cpu0-spin" => options with { Cpu0Spin = true },

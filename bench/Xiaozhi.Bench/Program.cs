@@ -151,7 +151,7 @@ try
     if (!options.Skip.Contains("restart"))
     {
         Phase($"restart: {options.RestartSessions} sessions, killing and restarting the stub {options.RestartRounds} time(s)");
-        var rounds = await RestartRun.RunAsync(topology, options.RestartSessions, options.RestartRounds, options.Payload, options.Ramp, TimeSpan.FromSeconds(10), cancel.Token);
+        var rounds = await RestartRun.RunAsync(topology, options.RestartSessions, options.RestartRounds, options.RestartProbeEvery, options.Payload, options.Ramp, TimeSpan.FromSeconds(10), cancel.Token);
         report.Restart(rounds);
         foreach (var r in rounds)
         {

@@ -40,6 +40,9 @@ public sealed record ServerStats
     /// <summary>Time spent JIT-compiling in the window, ms.</summary>
     public required double JitMs { get; init; }
 
+    /// <summary>Exceptions thrown in the window (first-chance, rethrows included): each costs a stack walk.</summary>
+    public required long Exceptions { get; init; }
+
     /// <summary>In-gateway hop time, µs, uplink: p50, p99, p99.9, max (null when the process has no such instrument).</summary>
     public HopSummary? Uplink { get; init; }
 
@@ -54,7 +57,7 @@ public sealed record ServerStats
             $"gen0={Gen0}", $"gen1={Gen1}", $"gen2={Gen2}",
             string.Create(CultureInfo.InvariantCulture, $"pause={GcPauseMs:0.###}"),
             $"alloc={AllocatedBytes}", $"items={WorkItems}", $"threads={Threads}", $"locks={LockContentions}",
-            $"jit={JitMethods}", string.Create(CultureInfo.InvariantCulture, $"jitms={JitMs:0.#}"),
+            $"jit={JitMethods}", string.Create(CultureInfo.InvariantCulture, $"jitms={JitMs:0.#}"), $"exceptions={Exceptions}",
         };
         if (Uplink is { } u)
         {
@@ -90,6 +93,7 @@ public sealed record ServerStats
             LockContentions = L("locks"),
             JitMethods = L("jit"),
             JitMs = double.Parse(map["jitms"], CultureInfo.InvariantCulture),
+            Exceptions = L("exceptions"),
             Uplink = map.TryGetValue("up", out var up) ? HopSummary.Parse(up) : null,
             Downlink = map.TryGetValue("down", out var down) ? HopSummary.Parse(down) : null,
         };

@@ -16,7 +16,8 @@ public sealed class ServerStatsRecorder : IDisposable
     private readonly LongHistogram _downlink = new(60_000_000, 3);
     private readonly AllocationSampler? _allocations = AllocationSampler.StartFromEnvironment();
     private bool _sawHops;
-    private (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks, long Jitted, TimeSpan JitTime) _start;
+    private readonly ExceptionCounter _exceptions = new();
+    private (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks, long Jitted, TimeSpan JitTime, long Exceptions) _start;
 
     /// <summary>Creates the recorder; <paramref name="listenToHops"/> for the IM host.</summary>
     public ServerStatsRecorder(bool listenToHops)
@@ -48,6 +49,7 @@ public sealed class ServerStatsRecorder : IDisposable
             _uplink.Reset();
             _downlink.Reset();
             _allocations?.Reset();
+            _exceptions.Reset();
             _start = Read();
         }
     }
@@ -59,6 +61,7 @@ public sealed class ServerStatsRecorder : IDisposable
         {
             var now = Read();
             _allocations?.WriteWindow($"allocation ticks by type, {now.Allocated - _start.Allocated} B allocated in the window");
+            _exceptions.WriteWindow("exceptions by type and throwing method");
             return new ServerStats
             {
                 Gen0 = now.Gen0 - _start.Gen0,
@@ -71,6 +74,7 @@ public sealed class ServerStatsRecorder : IDisposable
                 LockContentions = now.Locks - _start.Locks,
                 JitMethods = now.Jitted - _start.Jitted,
                 JitMs = (now.JitTime - _start.JitTime).TotalMilliseconds,
+                Exceptions = now.Exceptions - _start.Exceptions,
                 Uplink = _sawHops ? Summarize(_uplink) : null,
                 Downlink = _sawHops ? Summarize(_downlink) : null,
             };
@@ -80,14 +84,15 @@ public sealed class ServerStatsRecorder : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _exceptions.Dispose();
         _listener?.Dispose();
         _allocations?.Dispose();
     }
 
-    private static (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks, long Jitted, TimeSpan JitTime) Read() =>
+    private (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated, long Items, long Locks, long Jitted, TimeSpan JitTime, long Exceptions) Read() =>
         (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
          GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount,
-         System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+         System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime(), _exceptions.Thrown);
 
     private static HopSummary Summarize(LongHistogram h) => h.TotalCount == 0
         ? default

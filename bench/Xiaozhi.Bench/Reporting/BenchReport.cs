@@ -70,7 +70,7 @@ public sealed class BenchReport
         var s = f.Server;
         var perTrip = f.Stats.FramesEchoed == 0 ? double.NaN : (double)s.AllocatedBytes / f.Stats.FramesEchoed;
         var text = $"GC {s.Gen0}/{s.Gen1}/{s.Gen2} (gen0/1/2), paused {s.GcPauseMs:0.0} ms; allocated {perTrip:0} B per round trip; " +
-                   $"{s.WorkItems / Math.Max(f.Measured.TotalSeconds, 1e-9):0} pool items/s, {s.Threads} pool threads, {s.LockContentions} lock contentions; JIT {s.JitMethods} methods, {s.JitMs:0} ms";
+                   $"{s.WorkItems / Math.Max(f.Measured.TotalSeconds, 1e-9):0} pool items/s, {s.Threads} pool threads, {s.LockContentions} lock contentions; JIT {s.JitMethods} methods, {s.JitMs:0} ms; {s.Exceptions} exceptions";
         if (s.Uplink is { } up && s.Downlink is { } down)
         {
             text += $"; hop µs p50/p99/p99.9/max: uplink {up.P50}/{up.P99}/{up.P999}/{up.Max}, downlink {down.P50}/{down.P99}/{down.P999}/{down.Max}";
@@ -122,6 +122,7 @@ public sealed class BenchReport
 
         Line();
         Line($"== Backend restart: {rounds[0].Sessions} sessions through C; the stub process killed and restarted on the same port, {rounds.Count} time(s) ==");
+        Line($"each session not yet resumed sends a probe frame right after the restart and every {rounds[0].ProbeEvery.TotalSeconds:0.###} s until one is echoed (frames sent into the outage are kept and replayed by the IM)");
         if (rounds[0].ColdStubFirstAnswer is { } cold)
         {
             Line($"the backend's own cold start, measured alone before the sessions connected: a freshly started stub answered its first hello {cold.TotalSeconds:0.000} s after it listened");
@@ -139,7 +140,7 @@ public sealed class BenchReport
             if (r.ImCpuSeconds is { } cpu && r.ImStats is { } im && r.KillToAllResumed is { } window)
             {
                 Line($"  the IM from the kill to the last resume: {cpu:0.000} s of CPU in {window.TotalSeconds:0.000} s ({100 * cpu / window.TotalSeconds:0} % of its core), {1000 * cpu / r.Connected:0.00} ms per session; " +
-                     $"allocated {im.AllocatedBytes / 1048576.0:0.0} MB; JIT {im.JitMethods} methods / {im.JitMs:0} ms; GC {im.Gen0}/{im.Gen1}/{im.Gen2}, pause {im.GcPauseMs:0.0} ms; {im.WorkItems} thread-pool items");
+                     $"allocated {im.AllocatedBytes / 1048576.0:0.0} MB; JIT {im.JitMethods} methods / {im.JitMs:0} ms; GC {im.Gen0}/{im.Gen1}/{im.Gen2}, pause {im.GcPauseMs:0.0} ms; {im.WorkItems} thread-pool items; {im.Exceptions} exceptions thrown");
             }
 
             foreach (var (kind, count) in r.Errors)

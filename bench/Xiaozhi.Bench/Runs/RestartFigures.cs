@@ -27,6 +27,9 @@ public sealed record RestartFigures(
     /// <summary>Which restart of the run this was (1 = the IM's first).</summary>
     public int Round { get; init; } = 1;
 
+    /// <summary>How often a session not yet resumed sent another probe frame.</summary>
+    public TimeSpan ProbeEvery { get; init; }
+
     /// <summary>CPU seconds the IM used from the kill to the end of the wait (all resumed, or the limit).</summary>
     public double? ImCpuSeconds { get; init; }
 

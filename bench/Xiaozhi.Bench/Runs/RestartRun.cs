@@ -8,8 +8,10 @@ namespace Xiaozhi.Bench.Runs;
 /// <summary>
 /// Time from a backend restart to every session resumed: N sessions through the IM, each proven with one echo; the
 /// stub process is killed and started again on the same port; then every open session not yet resumed sends a probe
-/// every 100 ms until each has an echo of a frame sent after the kill (bounded wait), counting disconnects. Repeated
-/// for several rounds with the same sessions.
+/// at once and again at every probe interval until each has an echo of a frame sent after the kill (bounded wait),
+/// counting disconnects. Repeated for several rounds with the same sessions. A probe sent into the outage is kept by the
+/// IM and replayed on the new stream, so one probe per session proves the resume; a short interval would add the
+/// replay of many kept frames per session to what the figure measures.
 /// </summary>
 public static class RestartRun
 {
@@ -18,7 +20,7 @@ public static class RestartRun
     /// time the IM process runs its resume path (its code is compiled then); later rounds are a long-running gateway
     /// meeting another backend restart (a rolling deploy).
     /// </summary>
-    public static async Task<IReadOnlyList<RestartFigures>> RunAsync(BenchTopology topology, int sessions, int rounds, int payload, double ramp, TimeSpan limit, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<RestartFigures>> RunAsync(BenchTopology topology, int sessions, int rounds, TimeSpan probeEvery, int payload, double ramp, TimeSpan limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(topology);
         var coldStubFirstAnswer = await ColdStubProbe.MeasureAsync(topology, cancellationToken).ConfigureAwait(false);
@@ -35,7 +37,7 @@ public static class RestartRun
         var figures = new List<RestartFigures>();
         for (var round = 1; round <= rounds; round++)
         {
-            var figure = await RestartOnceAsync(topology, fleet, sessions, round, limit, cancellationToken).ConfigureAwait(false);
+            var figure = await RestartOnceAsync(topology, fleet, sessions, round, probeEvery, limit, cancellationToken).ConfigureAwait(false);
             figures.Add(figure with { ColdStubFirstAnswer = coldStubFirstAnswer });
             if (figure.ListeningToAllResumed is null)
             {
@@ -46,7 +48,7 @@ public static class RestartRun
         return figures;
     }
 
-    private static async Task<RestartFigures> RestartOnceAsync(BenchTopology topology, DeviceFleet fleet, int sessions, int round, TimeSpan limit, CancellationToken cancellationToken)
+    private static async Task<RestartFigures> RestartOnceAsync(BenchTopology topology, DeviceFleet fleet, int sessions, int round, TimeSpan probeEvery, TimeSpan limit, CancellationToken cancellationToken)
     {
         await ProbeRoundAsync(fleet.Devices.Where(d => d.IsOpen), cancellationToken).ConfigureAwait(false);
         await fleet.DrainAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -84,7 +86,7 @@ public static class RestartRun
             {
                 BenchTimeline.Mark($"round {round}: probe round, {waiting.Count} sessions not resumed yet");
                 _ = ProbeRoundAsync(waiting, cancellationToken);
-                nextRound = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
+                nextRound = Stopwatch.GetTimestamp() + (long)(probeEvery.TotalSeconds * Stopwatch.Frequency);
             }
 
             await Task.Delay(5, cancellationToken).ConfigureAwait(false);
@@ -113,6 +115,7 @@ public static class RestartRun
             errors)
         {
             Round = round,
+            ProbeEvery = probeEvery,
             ImCpuSeconds = imCpu,
             ImStats = imStats,
             ListeningToResumedPercentiles = sorted.Length == 0 ? null : (sorted[0], sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, sorted.Length * 9 / 10)]),
