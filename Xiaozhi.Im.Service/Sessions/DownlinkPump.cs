@@ -76,36 +76,59 @@ public sealed partial class DownlinkPump
         var swallow = swallowHello;
         try
         {
-            await foreach (var response in upstream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // The read's outcome is looked at, not rethrown: when a backend goes away every session's read fails at
+                // once, and a rethrow per await level is a stack walk per session.
+                var next = upstream.MoveNextAsync(cancellationToken);
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!next.IsCompletedSuccessfully)
+                {
+                    var error = next.Exception?.InnerException;
+                    if (error is not null && !EndsTheStream(error))
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+                    }
+
+                    return Ended(error, responses, cancellationToken);
+                }
+
+                if (!next.Result)
+                {
+                    break;
+                }
+
                 responses++;
                 _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                swallow = await ForwardAsync(response, swallow, cancellationToken).ConfigureAwait(false);
+                swallow = await ForwardAsync(upstream.Current, swallow, cancellationToken).ConfigureAwait(false);
             }
 
             LogUpstreamCompleted(_logger);
             EndTurnSpan("stream ended");
             return new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK, responses);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (EndsTheStream(ex))
         {
-            return new DownlinkEnd(DownlinkEndKind.Cancelled, StatusCode.Cancelled, responses);
+            return Ended(ex, responses, cancellationToken);
         }
-        catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>The failures that end this pump's stream (anything else is a bug and propagates).</summary>
+    private static bool EndsTheStream(Exception error) =>
+        error is RpcException or IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException;
+
+    /// <summary>How the pump ended for <paramref name="error"/> (null: the read was cancelled).</summary>
+    private DownlinkEnd Ended(Exception? error, long responses, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
         {
-            return new DownlinkEnd(DownlinkEndKind.Cancelled, ex.StatusCode, responses);
+            return new DownlinkEnd(DownlinkEndKind.Cancelled, error is RpcException cancelled ? cancelled.StatusCode : StatusCode.Cancelled, responses);
         }
-        catch (RpcException ex)
-        {
-            LogUpstreamFailed(_logger, FailureLevel(ex.StatusCode), ex.StatusCode);
-            EndTurnSpan("stream failed");
-            return new DownlinkEnd(DownlinkEndKind.Failed, ex.StatusCode, responses);
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
-        {
-            LogUpstreamFailed(_logger, FailureLevel(StatusCode.Unavailable), StatusCode.Unavailable);
-            return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, responses);
-        }
+
+        var status = error is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
+        LogUpstreamFailed(_logger, FailureLevel(status), status);
+        EndTurnSpan("stream failed");
+        return new DownlinkEnd(DownlinkEndKind.Failed, status, responses);
     }
 
     private void CompareResumedHello(ReadOnlySpan<byte> hello)

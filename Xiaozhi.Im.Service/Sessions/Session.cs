@@ -400,13 +400,13 @@ public sealed partial class Session : IDeviceSession
     /// <summary>Sleeps out a resume backoff, or less: until an endpoint recovered (another session got through).</summary>
     private async Task WaitBackoffAsync(Task recovered, TimeSpan delay, CancellationToken cancellationToken)
     {
-        try
+        // The backoff running out first is the normal case while the AI service is down: its TimeoutException is looked
+        // at, not thrown (a thousand sessions wait out their backoffs during a backend restart).
+        var wait = recovered.WaitAsync(delay, _timeProvider, cancellationToken);
+        await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (wait.IsCanceled || wait.Exception?.InnerException is not (null or TimeoutException))
         {
-            await recovered.WaitAsync(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The backoff ran out first: the normal case while the AI service is still down.
+            await wait.ConfigureAwait(false); // cancellation (or a failure of the recovery signal) propagates as before
         }
     }
 

@@ -44,9 +44,16 @@ public sealed class UpstreamChatStream : IDisposable
     public Task WriteAsync(ChatRequest request, CancellationToken cancellationToken) =>
         _call.RequestStream.WriteAsync(request, cancellationToken);
 
-    /// <summary>The responses, in order, until the AI service ends the stream (or it fails: <see cref="RpcException"/>).</summary>
-    public IAsyncEnumerable<ChatResponse> ReadAllAsync(CancellationToken cancellationToken) =>
-        _call.ResponseStream.ReadAllAsync(cancellationToken);
+    /// <summary>
+    /// Reads the next response into <see cref="Current"/>: true, or false when the AI service ended the stream; a failed
+    /// stream faults the task with <see cref="RpcException"/>. The caller may inspect the task instead of awaiting it
+    /// with a rethrow (a backend restart fails every session's read at once, and each rethrow is a stack walk).
+    /// </summary>
+    public Task<bool> MoveNextAsync(CancellationToken cancellationToken) =>
+        _call.ResponseStream.MoveNext(cancellationToken);
+
+    /// <summary>The response the last successful <see cref="MoveNextAsync"/> read.</summary>
+    public ChatResponse Current => _call.ResponseStream.Current;
 
     /// <summary>
     /// Waits for the AI service's response headers: proof that it accepted the stream (a refused stream fails here with

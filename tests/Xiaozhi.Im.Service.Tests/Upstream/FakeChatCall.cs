@@ -28,7 +28,13 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
 
     public WriteOptions? WriteOptions { get; set; }
 
-    public ChatResponse Current => throw new InvalidOperationException();
+    /// <summary>Responses the stream delivers, in order, before <see cref="ReadEnd"/>.</summary>
+    public Queue<ChatResponse> Responses { get; } = new();
+
+    /// <summary>What a read after the last response returns (default: the AI service ended the stream).</summary>
+    public Func<CancellationToken, Task<bool>> ReadEnd { get; set; } = _ => Task.FromResult(false);
+
+    public ChatResponse Current { get; private set; } = new();
 
     /// <summary>An endpoint object that never connects (nothing is called on its channel).</summary>
     public static AiEndpoint Endpoint(string address = "http://127.0.0.1:1") =>
@@ -51,5 +57,14 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
 
     public Task CompleteAsync() => Task.CompletedTask;
 
-    public Task<bool> MoveNext(CancellationToken cancellationToken) => Task.FromResult(false);
+    public Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        if (Responses.TryDequeue(out var next))
+        {
+            Current = next;
+            return Task.FromResult(true);
+        }
+
+        return ReadEnd(cancellationToken);
+    }
 }

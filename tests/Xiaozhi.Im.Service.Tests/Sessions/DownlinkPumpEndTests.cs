@@ -1,0 +1,113 @@
+using System.Net.WebSockets;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Protocol;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Upstream;
+
+namespace Xiaozhi.Im.Service.Tests.Sessions;
+
+/// <summary>How the downlink pump ends: the responses before the end reach the device, and the end names what happened.</summary>
+public class DownlinkPumpEndTests
+{
+    [Test]
+    public async Task A_stream_the_AI_service_ends_completes_with_OK_after_forwarding_every_response()
+    {
+        using var pair = new InMemoryWebSocketPair();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        call.Responses.Enqueue(Text("{\"type\":\"stt\",\"text\":\"hi\"}"));
+
+        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK, 1));
+        (await ReceiveText(pair.Device)).Should().Be("{\"type\":\"stt\",\"text\":\"hi\"}");
+    }
+
+    [Test]
+    public async Task A_lost_stream_fails_with_its_status_after_the_responses_before_it()
+    {
+        using var pair = new InMemoryWebSocketPair();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        call.Responses.Enqueue(Text("{\"type\":\"tts\",\"state\":\"start\"}"));
+        call.ReadEnd = _ => Task.FromException<bool>(new RpcException(new Status(StatusCode.Unavailable, "connection lost")));
+
+        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 1));
+        (await ReceiveText(pair.Device)).Should().Contain("\"tts\"");
+    }
+
+    [Test]
+    public async Task A_refused_stream_keeps_the_status_the_service_sent()
+    {
+        using var pair = new InMemoryWebSocketPair();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        call.ReadEnd = _ => Task.FromException<bool>(new RpcException(new Status(StatusCode.ResourceExhausted, "full")));
+
+        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.ResourceExhausted, 0));
+    }
+
+    [Test]
+    public async Task A_transport_error_under_the_stream_counts_as_unavailable()
+    {
+        using var pair = new InMemoryWebSocketPair();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        call.ReadEnd = _ => Task.FromException<bool>(new IOException("reset"));
+
+        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 0));
+    }
+
+    [Test]
+    public async Task A_read_cancelled_by_the_session_ends_as_cancelled_not_as_a_failure()
+    {
+        using var pair = new InMemoryWebSocketPair();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        using var stop = new CancellationTokenSource();
+        call.ReadEnd = token =>
+        {
+            stop.Cancel();
+            return Task.FromCanceled<bool>(token);
+        };
+
+        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, stop.Token);
+
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Cancelled, StatusCode.Cancelled, 0));
+    }
+
+    [Test]
+    public async Task A_read_failing_in_an_unexpected_way_is_not_taken_for_a_lost_stream()
+    {
+        using var pair = new InMemoryWebSocketPair();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        call.ReadEnd = _ => Task.FromException<bool>(new FormatException("a bug"));
+
+        await FluentActions.Awaiting(() => Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None))
+            .Should().ThrowAsync<FormatException>().WithMessage("a bug");
+    }
+
+    private static DownlinkPump Pump(InMemoryWebSocketPair pair)
+    {
+        var time = new FakeTimeProvider();
+        var writer = new DeviceSocketWriter(pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time);
+        var session = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
+        return new DownlinkPump(writer, session, new TurnState(), _ => { }, time, NullLogger.Instance);
+    }
+
+    private static ChatResponse Text(string json) => new() { ResponseType = (int)ChatFrameKind.Text, ResponseData = ByteString.CopyFromUtf8(json) };
+
+    private static async Task<string> ReceiveText(WebSocket device)
+    {
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var result = await device.ReceiveAsync(buffer, timeout.Token);
+        result.MessageType.Should().Be(WebSocketMessageType.Text);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+}
