@@ -18,6 +18,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 public sealed class AiConnection : IDisposable
 {
     private readonly Lock _connectGate = new();
+    private readonly TimeSpan _greetTimeout;
     private Task? _connecting;
     private int _openConnections;
     private int _activeStreams;
@@ -28,6 +29,7 @@ public sealed class AiConnection : IDisposable
     {
         Endpoint = endpoint;
         Index = index;
+        _greetTimeout = options.HealthCheckTimeout;
         var handler = new SocketsHttpHandler
         {
             // A server that allows fewer streams than Ai:StreamsPerConnection still gets every stream.
@@ -89,14 +91,17 @@ public sealed class AiConnection : IDisposable
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
 
     /// <summary>
-    /// Completes when the channel is connected (ready), or throws <see cref="TimeoutException"/> after
-    /// <paramref name="timeout"/>. Every caller waits on one connect attempt of this connection: after a backend
-    /// restart a thousand resuming sessions wait on one task instead of each joining the channel's own list of
-    /// connectivity watchers, which wakes every watcher at every state change while the channel retries.
+    /// Completes when the channel is connected (ready) and its HTTP/2 connection is up, or throws
+    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>. Every caller waits on one connect attempt of this
+    /// connection: after a backend restart a thousand resuming sessions wait on one task instead of each joining the
+    /// channel's own list of connectivity watchers, which wakes every watcher at every state change while the channel
+    /// retries.
     /// </summary>
     public Task WhenReadyAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        if (State == ConnectivityState.Ready)
+        // While the greeting of a fresh connection is in flight the channel already reads Ready: wait for it too.
+        var inFlight = Volatile.Read(ref _connecting);
+        if (State == ConnectivityState.Ready && inFlight is null or { IsCompleted: true })
         {
             return Task.CompletedTask;
         }
@@ -106,9 +111,14 @@ public sealed class AiConnection : IDisposable
         {
             if (_connecting is not { IsCompleted: false })
             {
+                if (State == ConnectivityState.Ready)
+                {
+                    return Task.CompletedTask;
+                }
+
                 // No token: the attempt outlives any one caller (each stops waiting at its own timeout), and keeps the
                 // channel reconnecting (within Ai:ReconnectMaxBackoff) while anyone may come back for it.
-                _connecting = Channel.ConnectAsync(CancellationToken.None);
+                _connecting = ConnectAndGreetAsync(timeProvider);
                 _connecting.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
@@ -120,6 +130,22 @@ public sealed class AiConnection : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => Channel.Dispose();
+
+    /// <summary>
+    /// Connects the channel, then greets the service with one unary <c>HealthCheck</c>. The channel is ready once its
+    /// socket is connected; the HTTP/2 connection on it, with the server's SETTINGS and so its stream limit, comes with
+    /// the first call. Until those arrive the client assumes 100 streams per connection, so the sessions of a backend
+    /// restart, resuming at once, made the handler open a second and third connection for the rest (4 connections
+    /// became 8–11 after a 1,000-session restart). Any answer will do, even an error status; no answer within
+    /// <see cref="AiOptions.HealthCheckTimeout"/> leaves it to the streams.
+    /// </summary>
+    private async Task ConnectAndGreetAsync(TimeProvider timeProvider)
+    {
+        await Channel.ConnectAsync(CancellationToken.None).ConfigureAwait(false);
+        using var deadline = new CancellationTokenSource(_greetTimeout, timeProvider);
+        using var greeting = Client.HealthCheckAsync(new HealthCheckRequest(), cancellationToken: deadline.Token);
+        await ((Task)greeting.ResponseAsync).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
     internal void StreamOpened() => Interlocked.Increment(ref _activeStreams);
 

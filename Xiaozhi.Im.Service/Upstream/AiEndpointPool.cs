@@ -72,10 +72,10 @@ public sealed partial class AiEndpointPool : IDisposable
         }
 
         var connection = endpoint.ReserveConnection();
-        // Within the same ConnectTimeout as the endpoint: a session never waits twice as long.
+        // Within the same ConnectTimeout as the endpoint: a session never waits twice as long. A ready connection
+        // answers at once, unless its greeting is still in flight (see AiConnection.WhenReadyAsync).
         var left = timeout - _timeProvider.GetElapsedTime(started);
-        if (connection.State != ConnectivityState.Ready
-            && !await ConnectAsync(connection, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        if (!await ConnectAsync(connection, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
         {
             connection.StreamClosed();
             cancellationToken.ThrowIfCancellationRequested();

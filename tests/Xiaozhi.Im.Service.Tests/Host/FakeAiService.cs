@@ -39,12 +39,17 @@ public sealed class FakeAiService : AIService.AIServiceBase
 
     private int _healthChecks;
 
-    public static async Task<(WebApplication App, Uri Address, FakeAiService Service)> StartAsync()
+    /// <summary>Starts it; <paramref name="maxStreamsPerConnection"/> is what its SETTINGS allow (Kestrel's default 100).</summary>
+    public static async Task<(WebApplication App, Uri Address, FakeAiService Service)> StartAsync(int maxStreamsPerConnection = 100)
     {
         var service = new FakeAiService();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.Http2.MaxStreamsPerConnection = maxStreamsPerConnection;
+            k.Listen(System.Net.IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
+        });
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         builder.Services.AddSingleton(service);
         var app = builder.Build();
