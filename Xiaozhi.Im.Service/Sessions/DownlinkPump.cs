@@ -29,6 +29,7 @@ public sealed partial class DownlinkPump
     private readonly Telemetry.ImMetrics? _metrics;
     private long _receivedAt;
     private System.Diagnostics.Activity? _turnSpan;
+    private readonly Telemetry.SpanEvents _spanEvents = new();
 
     /// <summary>
     /// Creates the pump; the session's clock for v2 timestamps starts now. <paramref name="onAiAnswering"/> runs when the
@@ -207,7 +208,7 @@ public sealed partial class DownlinkPump
                     _turnSpan = Telemetry.ImTelemetry.Source.StartActivity("xiaozhi.turn");
                 }
 
-                System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("ai " + (type.Type ?? type.Shape.ToString())));
+                _spanEvents.Add("ai", type);
                 break;
             }
 

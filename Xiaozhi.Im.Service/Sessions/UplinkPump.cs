@@ -20,6 +20,7 @@ public sealed partial class UplinkPump
     private readonly WebSocket _socket;
     private readonly DeviceSocketWriter _writer;
     private readonly SessionUpstream _upstream;
+    private readonly Telemetry.SpanEvents _spanEvents = new();
     private readonly TurnState _turn;
     private readonly SessionMetadata _session;
     private readonly UplinkLimits _limits;
@@ -210,7 +211,7 @@ public sealed partial class UplinkPump
     {
         var type = JsonMessageTypeSniffer.Sniff(utf8);
         LogTextFrame(_logger, type.ForLog(), utf8.Length);
-        System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("device " + (type.Type ?? type.Shape.ToString())));
+        _spanEvents.Add("device", type);
         var tag = _turn.OnDeviceText(type, utf8);
         return PrepareRequest(ChatFrameKind.Text, utf8, tag, type.Type);
     }
