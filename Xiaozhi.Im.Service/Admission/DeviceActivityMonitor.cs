@@ -18,7 +18,7 @@ public sealed partial class DeviceActivityMonitor : IDisposable
 
     private readonly AdmissionOptions _options;
     private readonly TokenBucket _messages;
-    private readonly ITimer _helloTimer;
+    private ITimer? _helloTimer;
     private readonly ITimer _idleTimer;
     private readonly ImMetrics? _metrics;
     private readonly ILogger _logger;
@@ -88,7 +88,7 @@ public sealed partial class DeviceActivityMonitor : IDisposable
             if (JsonMessageTypeSniffer.Sniff(_head.AsSpan(0, _headLength)).Is("hello"))
             {
                 _helloSeen = true;
-                _helloTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                Interlocked.Exchange(ref _helloTimer, null)?.Dispose(); // not kept for the session's lifetime
                 ReturnHead();
             }
 
@@ -104,7 +104,7 @@ public sealed partial class DeviceActivityMonitor : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _helloTimer.Dispose();
+        Interlocked.Exchange(ref _helloTimer, null)?.Dispose();
         _idleTimer.Dispose();
         ReturnHead();
     }

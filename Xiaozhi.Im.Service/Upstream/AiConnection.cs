@@ -58,7 +58,7 @@ public sealed class AiConnection : IDisposable
             ServiceConfig = null,
             InitialReconnectBackoff = options.ReconnectInitialBackoff,
             MaxReconnectBackoff = options.ReconnectMaxBackoff,
-            LoggerFactory = new ScopelessLoggerFactory(loggerFactory),
+            LoggerFactory = new GrpcClientLoggerFactory(loggerFactory),
         });
         Client = new AIService.AIServiceClient(Channel);
     }

@@ -100,7 +100,8 @@ public sealed partial class AiEndpointPool : IDisposable
         }
 
         // The session's span (also on a resumed stream): the AI service can join the IM's trace.
-        if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Id: { } traceParent })
+        var parent = System.Diagnostics.Activity.Current;
+        if (parent is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Id: { } traceParent })
         {
             headers.Add(SessionMetadataHeaders.TraceParent, traceParent);
         }
@@ -109,7 +110,21 @@ public sealed partial class AiEndpointPool : IDisposable
         var generation = connection.GoAwayGeneration;
         try
         {
-            var call = connection.Client.ChatStream(headers, deadline: null, cancellationToken: CancellationToken.None);
+            // Opened outside the session's span: with a current activity, grpc-dotnet and HttpClient each start a client
+            // activity of their own (GrpcOut, HttpRequestOut) that lives as long as the stream, about 1 KB per idle
+            // device that no listener asked for (GrpcClientLoggerFactory covers grpc-dotnet's other reason to start
+            // one). The trace context goes in the traceparent header above.
+            System.Diagnostics.Activity.Current = null;
+            AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call;
+            try
+            {
+                call = connection.Client.ChatStream(headers, deadline: null, cancellationToken: CancellationToken.None);
+            }
+            finally
+            {
+                System.Diagnostics.Activity.Current = parent;
+            }
+
             LogStreamOpened(_logger, endpoint.Address, connection.Index);
             return new UpstreamChatStream(call, connection, generation);
         }

@@ -107,6 +107,21 @@ public class AiConnectionReadinessTests
     }
 
     [Test]
+    public async Task A_stream_carries_the_current_trace_context_and_leaves_the_current_activity_as_it_was()
+    {
+        var (app, address, service) = await FakeAiService.StartAsync();
+        await using var _ = app;
+        using var pool = new AiEndpointPool(Options.Create(new AiOptions { Endpoints = [address.ToString()] }), TimeProvider.System, NullLoggerFactory.Instance);
+        using var request = new System.Diagnostics.Activity("Microsoft.AspNetCore.Hosting.HttpRequestIn").Start();
+
+        using var stream = await pool.OpenChatStreamAsync(Session(0), CancellationToken.None);
+        await WaitForAsync(() => !service.OpenedStreams.IsEmpty);
+
+        System.Diagnostics.Activity.Current.Should().BeSameAs(request, "the stream is opened outside the span, not after it");
+        service.OpenedStreams.Single().GetValue(Xiaozhi.Grpc.Proto.SessionMetadataHeaders.TraceParent).Should().Be(request.Id);
+    }
+
+    [Test]
     public async Task A_service_that_refuses_the_greeting_is_still_ready_for_streams()
     {
         var (app, address, service) = await FakeAiService.StartAsync();

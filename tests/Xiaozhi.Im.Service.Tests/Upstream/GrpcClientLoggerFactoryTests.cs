@@ -3,8 +3,8 @@ using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Upstream;
 
-/// <summary>The gRPC client's loggers: messages and level filters as the host's, scopes dropped.</summary>
-public class ScopelessLoggerFactoryTests
+/// <summary>The gRPC client's loggers: messages and level filters as the host's, scopes dropped, Critical off.</summary>
+public class GrpcClientLoggerFactoryTests
 {
     [Test]
     public void Messages_go_through_the_hosts_filters_and_providers_without_the_scopes()
@@ -14,7 +14,7 @@ public class ScopelessLoggerFactoryTests
             .AddProvider(provider)
             .SetMinimumLevel(LogLevel.Trace)
             .AddFilter("Grpc", LogLevel.Warning));
-        using var factory = new ScopelessLoggerFactory(host);
+        using var factory = new GrpcClientLoggerFactory(host);
         var grpc = factory.CreateLogger("Grpc.Net.Client.Internal.GrpcCall");
 
         using (grpc.BeginScope("call scope"))
@@ -34,6 +34,18 @@ public class ScopelessLoggerFactoryTests
         }
 
         provider.Entries.Should().EndWith("plain | scopes: call scope");
+    }
+
+    [Test]
+    public void Critical_reads_as_off_so_grpc_starts_no_client_activity_per_call_for_log_correlation()
+    {
+        using var host = LoggerFactory.Create(b => b.AddProvider(new ScopeRecordingProvider()).SetMinimumLevel(LogLevel.Warning));
+        using var factory = new GrpcClientLoggerFactory(host);
+        var grpc = factory.CreateLogger("Grpc.Net.Client.Internal.GrpcCall");
+
+        grpc.IsEnabled(LogLevel.Critical).Should().BeFalse("Grpc.Net.Client asks this only to decide on an activity per call");
+        grpc.IsEnabled(LogLevel.Error).Should().BeTrue("its error messages still reach the host");
+        host.CreateLogger("Grpc.Net.Client.Internal.GrpcCall").IsEnabled(LogLevel.Critical).Should().BeTrue("the host's own logger is unchanged");
     }
 
     private sealed class ScopeRecordingProvider : ILoggerProvider, ISupportExternalScope
