@@ -210,8 +210,9 @@ public sealed partial class SessionUpstream : IDisposable
     /// With <paramref name="afterLostStream"/> (the previous stream died; not a move off a closing but working
     /// connection) and a voice turn the AI service has not answered yet (no <c>stt</c> / <c>tts start</c> since its
     /// <c>listen start</c>), the whole utterance the previous stream had received is replayed instead: its
-    /// <c>listen start</c>, its audio and, if sent, its <c>listen stop</c> — a crash mid-turn loses no audio. The
-    /// utterance is kept within <see cref="ResumeOptions.MaxBufferedFrames"/> / <see cref="ResumeOptions.MaxBufferedBytes"/>;
+    /// <c>listen start</c>, its audio and, if sent, its <c>listen stop</c> — a crash mid-turn loses no audio. A typed
+    /// utterance (<c>chat</c>) not answered yet is replayed the same way, after the <c>listen start</c> of a turn that was
+    /// open. The utterance is kept within <see cref="ResumeOptions.MaxBufferedFrames"/> / <see cref="ResumeOptions.MaxBufferedBytes"/>;
     /// a longer one falls back to the <c>listen start</c> alone.
     /// </remarks>
     public IReadOnlyList<ChatRequest> BuildReplay(long unixTimeMilliseconds, out bool replaysHello, bool afterLostStream = false)
@@ -364,6 +365,16 @@ public sealed partial class SessionUpstream : IDisposable
                     _utteranceClosed = true;
                 }
 
+                break;
+            case UplinkFrameTag.Chat:
+                // A typed utterance: kept until the AI service answers, after what is still unanswered, and in the
+                // listening state it came in (a realtime listen start goes first, so the resumed stream listens too).
+                if (_utterance.Count == 0 && _deliveredListenStart is { } listening)
+                {
+                    KeepForUtteranceLocked(listening);
+                }
+
+                KeepForUtteranceLocked(request);
                 break;
             default:
                 if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)

@@ -75,6 +75,11 @@ public sealed class TurnState
             return UplinkFrameTag.Hello;
         }
 
+        if (type.Is("chat"))
+        {
+            return UplinkFrameTag.Chat;
+        }
+
         if (!type.Is("listen"))
         {
             return UplinkFrameTag.Other;

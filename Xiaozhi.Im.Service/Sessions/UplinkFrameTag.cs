@@ -14,4 +14,7 @@ public enum UplinkFrameTag
 
     /// <summary>A <c>listen</c> with state <c>stop</c>.</summary>
     ListenStop,
+
+    /// <summary>A <c>chat</c>: a typed utterance, replayed like a spoken one until the AI service answers it.</summary>
+    Chat,
 }

@@ -111,6 +111,28 @@ public sealed class ResilienceTests
     }
 
     [Test]
+    public async Task A_chat_the_backend_lost_before_answering_is_answered_on_the_resumed_stream()
+    {
+        // A long resume backoff: the test switches the fault off before the session opens its next stream.
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:InitialBackoff", "00:00:01"] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+
+        gateway.StubFaults.FailStreamsAfterMessages = 2; // the hello was the stream's first; the chat, its second, is not processed
+        await device.SendJsonAsync(new { type = "chat", text = "are you still there" });
+        await WaitUntilAsync(() => first.Completed);
+        gateway.StubFaults.FailStreamsAfterMessages = null;
+
+        var reply = new TurnReply(await device.ReceiveUntilTypeAsync("tts", "stop"));
+        reply.SttText.Should().Be("are you still there", "the typed utterance nobody answered is replayed after the hello");
+        var resumed = gateway.StubSessions.Sessions.Last(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+        resumed.Requests.Select(r => r.JsonType ?? r.Kind.ToString()).Should().StartWith(new[] { "hello", "chat" });
+        (await device.ChatAsync("and now")).SttText.Should().Be("and now", "an answered chat is not replayed again");
+        device.CloseStatus.Should().BeNull();
+    }
+
+    [Test]
     public async Task Stream_lost_while_the_ai_speaks_the_device_gets_a_tts_stop_and_goes_on()
     {
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { StubArgs = ["--Stub:PacingEnabled", "true", "--Stub:SyntheticFrames", "60"] });

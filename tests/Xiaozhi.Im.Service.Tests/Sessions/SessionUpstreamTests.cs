@@ -94,6 +94,38 @@ public class SessionUpstreamTests
     }
 
     [Test]
+    public async Task An_unanswered_chat_is_replayed_after_a_lost_stream_in_the_listening_state_it_came_in()
+    {
+        const string Hello = """{"type":"hello"}""";
+        const string Chat = """{"type":"chat","text":"what time is it"}""";
+        const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first);
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Chat, CancellationToken.None);
+
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Chat);
+        Shape(upstream.BuildReplay(7, out _)).Should().Equal(new[] { Hello }, "a move leaves the chat to the old stream, which has it");
+
+        upstream.OnAiAnswering();
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(new[] { Hello }, "the AI service answered it");
+
+        // Typed while listening in realtime mode, after the previous utterance was answered: the listen start goes
+        // first, so the resumed stream is listening too.
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        upstream.OnAiAnswering();
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Chat, CancellationToken.None);
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, Chat);
+
+        // Typed in the middle of a spoken utterance nobody answered yet: both, in order.
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Chat, CancellationToken.None);
+        await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 1", Chat, "audio 2");
+    }
+
+    [Test]
     public async Task An_utterance_longer_than_the_resume_limits_falls_back_to_replaying_its_listen_start()
     {
         const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
