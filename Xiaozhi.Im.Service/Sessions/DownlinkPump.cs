@@ -91,7 +91,7 @@ public sealed partial class DownlinkPump
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
                     }
 
-                    return Ended(error, responses, cancellationToken);
+                    return Ended(upstream, error, responses, cancellationToken);
                 }
 
                 if (!next.Result)
@@ -110,7 +110,7 @@ public sealed partial class DownlinkPump
         }
         catch (Exception ex) when (EndsTheStream(ex))
         {
-            return Ended(ex, responses, cancellationToken);
+            return Ended(upstream, ex, responses, cancellationToken);
         }
     }
 
@@ -119,7 +119,7 @@ public sealed partial class DownlinkPump
         error is RpcException or IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException;
 
     /// <summary>How the pump ended for <paramref name="error"/> (null: the read was cancelled).</summary>
-    private DownlinkEnd Ended(Exception? error, long responses, CancellationToken cancellationToken)
+    private DownlinkEnd Ended(UpstreamChatStream upstream, Exception? error, long responses, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -127,7 +127,7 @@ public sealed partial class DownlinkPump
         }
 
         var status = error is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
-        LogUpstreamFailed(_logger, FailureLevel(status), status);
+        LogUpstreamFailed(_logger, upstream.EndLogLevel(FailureLevel(status)), status);
         EndTurnSpan("stream failed");
         return new DownlinkEnd(DownlinkEndKind.Failed, status, responses);
     }

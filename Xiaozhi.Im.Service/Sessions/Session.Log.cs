@@ -18,8 +18,8 @@ public sealed partial class Session
     [LoggerMessage(EventId = 4004, Message = "The AI stream on {Endpoint} ended ({Kind}, {Status}) with the device connected; resuming ({BufferedFrames} frames kept)")]
     private static partial void LogResuming(ILogger logger, LogLevel level, DownlinkEndKind kind, StatusCode status, Uri endpoint, int bufferedFrames);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Session resumed on {Endpoint} after {Elapsed}")]
-    private static partial void LogResumed(ILogger logger, Uri endpoint, TimeSpan elapsed);
+    [LoggerMessage(EventId = 4005, Message = "Session resumed on {Endpoint} after {Elapsed}")]
+    private static partial void LogResumed(ILogger logger, LogLevel level, Uri endpoint, TimeSpan elapsed);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "Resume attempt {Attempt} failed: {Reason}")]
     private static partial void LogResumeAttemptFailed(ILogger logger, int attempt, string reason);

@@ -268,7 +268,7 @@ public sealed partial class Session : IDeviceSession
             _resumeDeadline = now + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
         }
 
-        LogResuming(_logger, DownlinkPump.FailureLevel(end.Status), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
+        LogResuming(_logger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
         if (_turn.Speaking)
         {
             LogSynthesizedTtsStop(_logger);
@@ -289,7 +289,7 @@ public sealed partial class Session : IDeviceSession
         _stream = next;
         _counters.AddResume();
         _metrics?.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
-        LogResumed(_logger, next.Endpoint, _timeProvider.GetElapsedTime(now));
+        LogResumed(_logger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
         return _downlink.RunAsync(next, replayedHello, token);
     }
 

@@ -136,7 +136,7 @@ public sealed partial class SessionUpstream : IDisposable
                     if (ReferenceEquals(_current, stream))
                     {
                         // Not known to have arrived: keep it for the next stream (at least once beats lost).
-                        LogWriteFailed(_logger, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
+                        LogWriteFailed(_logger, stream.EndLogLevel(LogLevel.Information), ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
                         _current = null;
                         _broken = true;
                         _signal.Set();
@@ -442,8 +442,8 @@ public sealed partial class SessionUpstream : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Writing to the AI service failed ({Reason}); keeping device frames until the session resumes (the stream's end is logged with its status)")]
-    private static partial void LogWriteFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 4401, Message = "Writing to the AI service failed ({Reason}); keeping device frames until the session resumes (the stream's end is logged with its status)")]
+    private static partial void LogWriteFailed(ILogger logger, LogLevel level, string reason);
 
     [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Dropped {Frames} device frame(s) kept for resume: {Reason}")]
     private static partial void LogDropped(ILogger logger, int frames, ResumeDropReason reason);

@@ -23,6 +23,7 @@ public sealed class AiConnection : IDisposable
     private int _openConnections;
     private int _activeStreams;
     private long _goAwayGeneration;
+    private long _lossGeneration;
 
     /// <summary>Creates the connection's channel; nothing connects until it is used.</summary>
     internal AiConnection(AiEndpoint endpoint, int index, AiOptions options, ILoggerFactory loggerFactory)
@@ -86,6 +87,12 @@ public sealed class AiConnection : IDisposable
 
     /// <summary>TCP connections open under this channel now (1 normally; more only when the server limits streams).</summary>
     public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    /// <summary>
+    /// How many times the service ended this connection under open streams (each reported once, as warning 3012, before
+    /// the streams fail); a stream opened at an older generation was lost with it.
+    /// </summary>
+    public long LossGeneration => Interlocked.Read(ref _lossGeneration);
 
     /// <summary>How many GOAWAYs this connection saw; a stream opened at an older generation may be on a closing connection.</summary>
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
@@ -166,7 +173,11 @@ public sealed class AiConnection : IDisposable
     }
 
     /// <summary>Reports a connection the server side ended (used by the watch stream and by tests).</summary>
-    internal void OnConnectionLost() => Endpoint.OnConnectionLost(this);
+    internal void OnConnectionLost()
+    {
+        Interlocked.Increment(ref _lossGeneration);
+        Endpoint.OnConnectionLost(this);
+    }
 
     private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 }

@@ -116,7 +116,7 @@ public sealed partial class AiEndpoint : IDisposable
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: opening connection {Count} (every connection carries {StreamsPerConnection} streams)")]
     private static partial void LogConnectionAdded(ILogger logger, Uri endpoint, int count, int streamsPerConnection);
 
-    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: the service ended connection {Connection} with {ActiveStreams} streams open; their sessions resume (each logs at Information)")]
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: the service ended connection {Connection} with {ActiveStreams} streams open; their sessions resume (each logs at Debug)")]
     private static partial void LogConnectionLost(ILogger logger, Uri endpoint, int connection, int activeStreams);
 
     /// <summary>

@@ -8,7 +8,7 @@ public sealed partial class AiEndpointPool
     [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "ChatStream opened on {Endpoint}, connection {Connection}")]
     private static partial void LogStreamOpened(ILogger logger, Uri endpoint, int connection);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "No AI service endpoint of {EndpointCount} connectable within {ConnectTimeout} (the health monitor warns when an endpoint changes state; the caller logs the refusal or retries)")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "No AI service endpoint of {EndpointCount} connectable within {ConnectTimeout} (the health monitor warns when an endpoint changes state; the caller logs the refusal or retries)")]
     private static partial void LogNoEndpoint(ILogger logger, int endpointCount, TimeSpan connectTimeout);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "AI service endpoint {Endpoint} not connectable in time (state {State})")]

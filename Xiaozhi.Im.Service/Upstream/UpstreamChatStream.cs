@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Xiaozhi.Grpc.Proto;
 
 namespace Xiaozhi.Im.Service.Upstream;
@@ -12,6 +13,7 @@ public sealed class UpstreamChatStream : IDisposable
     private readonly AsyncDuplexStreamingCall<ChatRequest, ChatResponse> _call;
     private readonly AiConnection _connection;
     private readonly long _goAwayGenerationAtOpen;
+    private readonly long _lossGenerationAtOpen;
     private int _completed;
     private int _disposed;
 
@@ -26,6 +28,7 @@ public sealed class UpstreamChatStream : IDisposable
         _call = call;
         _connection = connection;
         _goAwayGenerationAtOpen = goAwayGenerationAtOpen;
+        _lossGenerationAtOpen = connection.LossGeneration;
     }
 
     /// <summary>The endpoint the stream runs on.</summary>
@@ -36,6 +39,15 @@ public sealed class UpstreamChatStream : IDisposable
 
     /// <summary>The pooled connection the stream runs on.</summary>
     public AiConnection Connection => _connection;
+
+    /// <summary>
+    /// True when the stream's connection was lost after the stream opened, and that loss was already reported once for
+    /// all its streams (warning 3012): the session's own lines about this stream then go to Debug.
+    /// </summary>
+    public bool LostWithItsConnection => _connection.LossGeneration > _lossGenerationAtOpen;
+
+    /// <summary>How loud a session's line about this stream's end is: Debug when its connection's loss was reported.</summary>
+    public LogLevel EndLogLevel(LogLevel otherwise) => LostWithItsConnection ? LogLevel.Debug : otherwise;
 
     /// <summary>True when the stream's connection received GOAWAY after the stream opened: it is closing.</summary>
     public bool MayBeGoingAway => _connection.GoAwayGeneration > _goAwayGenerationAtOpen;
