@@ -1,10 +1,6 @@
 using System.Net.WebSockets;
-using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Grpc.Proto;
-using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Tests.Upstream;
 
@@ -16,38 +12,38 @@ public class DownlinkPumpEndTests
     [Test]
     public async Task A_stream_the_AI_service_ends_completes_with_OK_after_forwarding_every_response()
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
-        call.Responses.Enqueue(Text("{\"type\":\"stt\",\"text\":\"hi\"}"));
+        call.Responses.Enqueue(PumpToDevice.Text("{\"type\":\"stt\",\"text\":\"hi\"}"));
 
-        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
 
         end.Should().Be(new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK, 1));
-        (await ReceiveText(pair.Device)).Should().Be("{\"type\":\"stt\",\"text\":\"hi\"}");
+        (await ReceiveText(device.Pair.Device)).Should().Be("{\"type\":\"stt\",\"text\":\"hi\"}");
     }
 
     [Test]
     public async Task A_lost_stream_fails_with_its_status_after_the_responses_before_it()
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
-        call.Responses.Enqueue(Text("{\"type\":\"tts\",\"state\":\"start\"}"));
+        call.Responses.Enqueue(PumpToDevice.Text("{\"type\":\"tts\",\"state\":\"start\"}"));
         call.ReadEnd = _ => Task.FromException<bool>(new RpcException(new Status(StatusCode.Unavailable, "connection lost")));
 
-        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
 
         end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 1));
-        (await ReceiveText(pair.Device)).Should().Contain("\"tts\"");
+        (await ReceiveText(device.Pair.Device)).Should().Contain("\"tts\"");
     }
 
     [Test]
     public async Task A_refused_stream_keeps_the_status_the_service_sent()
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
         call.ReadEnd = _ => Task.FromException<bool>(new RpcException(new Status(StatusCode.ResourceExhausted, "full")));
 
-        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
 
         end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.ResourceExhausted, 0));
     }
@@ -55,11 +51,11 @@ public class DownlinkPumpEndTests
     [Test]
     public async Task A_transport_error_under_the_stream_counts_as_unavailable()
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
         call.ReadEnd = _ => Task.FromException<bool>(new IOException("reset"));
 
-        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
 
         end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 0));
     }
@@ -67,7 +63,7 @@ public class DownlinkPumpEndTests
     [Test]
     public async Task A_read_cancelled_by_the_session_ends_as_cancelled_not_as_a_failure()
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
         using var stop = new CancellationTokenSource();
         call.ReadEnd = token =>
@@ -76,7 +72,7 @@ public class DownlinkPumpEndTests
             return Task.FromCanceled<bool>(token);
         };
 
-        var end = await Pump(pair).RunAsync(call.Stream, swallowHello: false, stop.Token);
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, stop.Token);
 
         end.Should().Be(new DownlinkEnd(DownlinkEndKind.Cancelled, StatusCode.Cancelled, 0));
     }
@@ -84,23 +80,13 @@ public class DownlinkPumpEndTests
     [Test]
     public async Task A_read_failing_in_an_unexpected_way_is_not_taken_for_a_lost_stream()
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
         call.ReadEnd = _ => Task.FromException<bool>(new FormatException("a bug"));
 
-        await FluentActions.Awaiting(() => Pump(pair).RunAsync(call.Stream, swallowHello: false, CancellationToken.None))
+        await FluentActions.Awaiting(() => device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None))
             .Should().ThrowAsync<FormatException>().WithMessage("a bug");
     }
-
-    private static DownlinkPump Pump(InMemoryWebSocketPair pair)
-    {
-        var time = new FakeTimeProvider();
-        var writer = new DeviceSocketWriter(pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time);
-        var session = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
-        return new DownlinkPump(writer, session, new TurnState(), _ => { }, time, NullLogger.Instance);
-    }
-
-    private static ChatResponse Text(string json) => new() { ResponseType = (int)ChatFrameKind.Text, ResponseData = ByteString.CopyFromUtf8(json) };
 
     private static async Task<string> ReceiveText(WebSocket device)
     {

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Telemetry;
@@ -42,22 +38,18 @@ public class DownlinkPumpSpanEventTests
 
     private static async Task PumpTextResponses(int count)
     {
-        using var pair = new InMemoryWebSocketPair();
+        using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
         for (var i = 0; i < count; i++)
         {
-            call.Responses.Enqueue(new ChatResponse { ResponseType = (int)ChatFrameKind.Text, ResponseData = ByteString.CopyFromUtf8("{\"type\":\"stt\",\"text\":\"hi\"}") });
+            call.Responses.Enqueue(PumpToDevice.Text("{\"type\":\"stt\",\"text\":\"hi\"}"));
         }
 
-        var time = new FakeTimeProvider();
-        var writer = new DeviceSocketWriter(pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time);
-        var session = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
-        var pump = new DownlinkPump(writer, session, new TurnState(), _ => { }, time, NullLogger.Instance);
-        var draining = DrainAsync(pair.Device);
-        var end = await pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+        var draining = DrainAsync(device.Pair.Device);
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
         end.Responses.Should().Be(count);
-        await pair.Device.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        await writer.CloseAsync(DeviceCloseReasons.Normal, CancellationToken.None);
+        await device.Pair.Device.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await device.Writer.CloseAsync(DeviceCloseReasons.Normal, CancellationToken.None);
         await draining;
     }
 
