@@ -31,6 +31,9 @@ public sealed record BenchOptions
                                   S seconds until one is echoed (1; every frame sent into the outage is kept and
                                   replayed by the IM, so a shorter cadence adds replay load to the figure: 0.1 made
                                   the IM carry ~10 frames per session through each restart)
+          --heap                  after the largest scaling N's window, with its devices still connected, count the
+                                  reachable objects of C and A by type (ClrMD, from a snapshot of each process) and
+                                  print what a session costs beyond the WebSocket, by part and by type
           --skip LIST             any of latency,scale,restart
           --no-pin                do not pin with taskset
           --gc server|workstation garbage collector of A and C (server: the IM's own runtimeconfig setting)
@@ -91,6 +94,9 @@ public sealed record BenchOptions
     /// <summary>Server GC for A and C (else workstation).</summary>
     public bool ServerGc { get; init; } = true;
 
+    /// <summary>Heap census of C and A at the largest scaling N.</summary>
+    public bool Heap { get; init; }
+
     /// <summary>Pin with taskset when available.</summary>
     public bool Pin { get; init; } = true;
 
@@ -144,6 +150,7 @@ public sealed record BenchOptions
                 "--restart-probe-every" => options with { RestartProbeEvery = TimeSpan.FromSeconds(Double(name, Value(), 0.01, 10)) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
+                "--heap" => options with { Heap = true },
                 "--cpu0-spin" => options with { Cpu0Spin = true },
                 "--server-env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, name, Value()) },
                 "--gc" => options with

@@ -114,6 +114,7 @@ try
                 Duration = options.ScaleDuration,
                 Ramp = options.Ramp,
                 MeasureMemory = true,
+                HeapCensus = options.Heap && n == options.Scale.Max(),
             };
             Phase($"scaling: N = {n} against C");
             var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Xiaozhi.Bench.Hosting;
 using Xiaozhi.Bench.Runs;
 using Xiaozhi.DeviceSim.Stats;
 
@@ -105,6 +106,21 @@ public sealed class BenchReport
         }
 
         Line($"{"",6}   inside C: {Inside(c)}");
+        if (c.Heap is { } imHeap && a?.Heap is { } echoHeap && c.Connected > 0)
+        {
+            Line($"{"",6}   reachable objects (ClrMD): C {imHeap.TotalBytes / 1048576.0:0.0} MB, A {echoHeap.TotalBytes / 1048576.0:0.0} MB; C beyond A per device, by part:");
+            foreach (var (part, bytes) in HeapCensus.PerDevice(imHeap, echoHeap, c.Connected))
+            {
+                Line($"{"",6}     {bytes,8:0} B  {part}");
+            }
+
+            Line($"{"",6}   the types that grew most, per device (bytes, objects):");
+            foreach (var (type, bytes, count) in HeapCensus.TopTypes(imHeap, echoHeap, c.Connected, 15))
+            {
+                Line($"{"",6}     {bytes,8:0} B {count,6:0.00}  {(type.Length <= 110 ? type : type[..110] + "…")}");
+            }
+        }
+
         foreach (var (kind, count) in c.Stats.Errors)
         {
             Line($"{"",6}   C error: {count} × {kind}");

@@ -44,6 +44,9 @@ public sealed record FleetFigures
     /// <summary>Server RSS after connecting, bytes (null when not measured).</summary>
     public long? RssAfterConnect { get; init; }
 
+    /// <summary>The server's reachable objects after the window (with <see cref="FleetSpec.HeapCensus"/>).</summary>
+    public Hosting.HeapCensus? Heap { get; init; }
+
     /// <summary>Connections that ended during the run.</summary>
     public required long Disconnects { get; init; }
 

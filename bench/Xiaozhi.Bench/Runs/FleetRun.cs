@@ -66,6 +66,7 @@ public static class FleetRun
             var measured = Stopwatch.GetElapsedTime(started);
             var cpu = ProcStats.CpuSeconds(server.Pid) - cpuBefore;
             var serverStats = await server.ReadStatsAsync().ConfigureAwait(false);
+            var heap = spec.HeapCensus ? HeapCensus.Take(server.Pid) : null;
             return new FleetFigures
             {
                 Spec = spec,
@@ -77,6 +78,7 @@ public static class FleetRun
                 Server = serverStats,
                 RssPerDevice = rssPerDevice,
                 RssAfterConnect = rssAfter,
+                Heap = heap,
                 Disconnects = fleet.Counters.Disconnects,
                 StubCpuSeconds = stub is null ? null : ProcStats.CpuSeconds(stub.Pid) - stubBefore,
                 LoadCpuSeconds = ProcStats.CpuSeconds(Environment.ProcessId) - loadBefore,

@@ -29,4 +29,7 @@ public sealed record FleetSpec
 
     /// <summary>Read the server's RSS after a forced GC before and after connecting (IM host only).</summary>
     public bool MeasureMemory { get; init; }
+
+    /// <summary>After the measured window, with the devices still connected, take a <see cref="Hosting.HeapCensus"/> of the server.</summary>
+    public bool HeapCensus { get; init; }
 }
