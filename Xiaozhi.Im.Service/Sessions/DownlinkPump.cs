@@ -86,7 +86,7 @@ public sealed partial class DownlinkPump
                 if (!next.IsCompletedSuccessfully)
                 {
                     var error = next.Exception?.InnerException;
-                    if (error is not null && !EndsTheStream(error))
+                    if (error is not null && !UpstreamChatStream.IsStreamFailure(error))
                     {
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
                     }
@@ -108,15 +108,11 @@ public sealed partial class DownlinkPump
             EndTurnSpan("stream ended");
             return new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK, responses);
         }
-        catch (Exception ex) when (EndsTheStream(ex))
+        catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex))
         {
             return Ended(upstream, ex, responses, cancellationToken);
         }
     }
-
-    /// <summary>The failures that end this pump's stream (anything else is a bug and propagates).</summary>
-    private static bool EndsTheStream(Exception error) =>
-        error is RpcException or IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException;
 
     /// <summary>How the pump ended for <paramref name="error"/> (null: the read was cancelled).</summary>
     private DownlinkEnd Ended(UpstreamChatStream upstream, Exception? error, long responses, CancellationToken cancellationToken)

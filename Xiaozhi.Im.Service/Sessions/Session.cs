@@ -389,7 +389,7 @@ public sealed partial class Session : IDeviceSession
                 next?.Dispose();
                 return (null, false);
             }
-            catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException or ObjectDisposedException or TimeoutException)
+            catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex) || ex is TimeoutException)
             {
                 next?.Dispose();
                 LogResumeAttemptFailed(_logger, attempt, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);

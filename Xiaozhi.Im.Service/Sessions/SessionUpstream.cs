@@ -129,7 +129,7 @@ public sealed partial class SessionUpstream : IDisposable
             {
                 throw;
             }
-            catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException or ObjectDisposedException)
+            catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex))
             {
                 lock (_gate)
                 {

@@ -116,8 +116,8 @@ public sealed partial class AiEndpoint : IDisposable
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: opening connection {Count} (every connection carries {StreamsPerConnection} streams)")]
     private static partial void LogConnectionAdded(ILogger logger, Uri endpoint, int count, int streamsPerConnection);
 
-    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: the service ended connection {Connection} with {ActiveStreams} streams open; their sessions resume (each logs at Debug)")]
-    private static partial void LogConnectionLost(ILogger logger, Uri endpoint, int connection, int activeStreams);
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint}: the service ended connection {Connection} with {ActiveStreams} streams open over its {HttpConnections} HTTP/2 connection(s), one of which is lost; their sessions resume (each logs at Debug)")]
+    private static partial void LogConnectionLost(ILogger logger, Uri endpoint, int connection, int activeStreams, int httpConnections);
 
     /// <summary>
     /// Logs a connection the AI service ended under open streams (called by the connection, before its streams fail):
@@ -128,7 +128,9 @@ public sealed partial class AiEndpoint : IDisposable
     {
         if (connection.ActiveStreams > 0)
         {
-            LogConnectionLost(_logger, Address, connection.Index, connection.ActiveStreams);
+            // A server that allows fewer streams than Ai:StreamsPerConnection splits a pooled connection over several HTTP/2
+            // connections, each reported when lost: the count says the streams are the pooled connection's, not this one's.
+            LogConnectionLost(_logger, Address, connection.Index, connection.ActiveStreams, connection.OpenConnections);
         }
     }
 

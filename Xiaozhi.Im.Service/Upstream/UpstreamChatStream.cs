@@ -88,10 +88,19 @@ public sealed class UpstreamChatStream : IDisposable
         {
             await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
+        catch (Exception ex) when (IsStreamFailure(ex))
         {
         }
     }
+
+    /// <summary>
+    /// The ways a read, write or completion of a ChatStream fails when the stream or its connection is gone — what a
+    /// session resumes from (anything else is a bug and propagates). Besides gRPC's <see cref="RpcException"/>, the
+    /// HTTP/2 layer's own exceptions reach the caller unwrapped, e.g. an <see cref="HttpRequestException"/> when the
+    /// server refused the stream (REFUSED_STREAM: more streams than it allows on a fresh connection).
+    /// </summary>
+    public static bool IsStreamFailure(Exception error) =>
+        error is RpcException or HttpRequestException or IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException;
 
     /// <inheritdoc />
     public void Dispose()

@@ -56,7 +56,7 @@ public sealed class ResilienceTests
 
             replies.Should().OnlyContain(r => r.SttText == "after the crash");
             var warnings = log.Entries.Skip(before).Where(e => e.Level >= LogLevel.Warning).ToList();
-            warnings.Should().Contain(e => e.EventId == 3012 && e.Message.Contains("20 streams open"), "the endpoint reports the lost connection and what was on it");
+            warnings.Should().Contain(e => e.EventId == 3012 && e.Message.Contains("20 streams open over its 1 HTTP/2 connection(s)"), "the endpoint reports the lost connection and what was on it");
             warnings.Should().OnlyContain(e => e.EventId == 3012, "the sessions' own lines are below Warning: {0}", string.Join(" | ", warnings));
 
             // A deployment at the default level (Information) gets the one warning, not four or five lines per session;
@@ -66,6 +66,42 @@ public sealed class ResilienceTests
             information.Should().BeEmpty("the lost connection was reported once: {0}", string.Join(" | ", information.Take(5)));
             log.Entries.Skip(before).Count(e => e.Level == LogLevel.Debug && e.EventId == 4005).Should().Be(devices.Count, "every session notes its resume");
             devices.Should().OnlyContain(d => d.CloseStatus == null);
+        }
+        finally
+        {
+            foreach (var device in devices)
+            {
+                await device.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task A_service_allowing_few_streams_per_connection_gets_each_lost_connection_reported_with_the_pooled_count()
+    {
+        // 4 streams per HTTP/2 connection: the pooled connection's 10 streams ride three of them (4 + 4 + 2).
+        var log = new RecordingLoggerProvider();
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImLog = log, StubArgs = ["--Stub:MaxStreamsPerConnection", "4"] });
+        var devices = new List<DeviceClient>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var device = await DeviceClient.ConnectAsync(gateway);
+                devices.Add(device);
+                await device.HelloAsync();
+            }
+
+            var before = log.Entries.Count;
+            gateway.StubFaults.AbortAllConnections();
+            await WaitUntilAsync(() => gateway.Counters.Resumes >= devices.Count);
+
+            var lost = log.Entries.Skip(before).Where(e => e.EventId == 3012).ToList();
+            lost.Should().HaveCount(3, "one warning per lost HTTP/2 connection");
+            // Each report comes before its own streams fail: the first sees them all. The later ones count what is left.
+            lost[0].Message.Should().Contain("10 streams open over its 3 HTTP/2 connection(s)", "the count is the pooled connection's, and says so");
+            lost.Should().OnlyContain(e => e.Message.Contains("HTTP/2 connection(s), one of which is lost"));
+            (await Task.WhenAll(devices.Select(d => d.ChatAsync("still here")))).Should().OnlyContain(r => r.SttText == "still here");
         }
         finally
         {

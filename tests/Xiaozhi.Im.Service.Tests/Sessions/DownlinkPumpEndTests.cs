@@ -61,6 +61,18 @@ public class DownlinkPumpEndTests
     }
 
     [Test]
+    public async Task A_stream_the_server_refused_at_the_HTTP2_layer_counts_as_unavailable()
+    {
+        using var device = new PumpToDevice();
+        var call = FakeChatCall.On(FakeChatCall.Endpoint());
+        call.ReadEnd = _ => Task.FromException<bool>(new HttpRequestException("The request was aborted.", new HttpProtocolException(7, "REFUSED_STREAM", null)));
+
+        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
+
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 0));
+    }
+
+    [Test]
     public async Task A_read_cancelled_by_the_session_ends_as_cancelled_not_as_a_failure()
     {
         using var device = new PumpToDevice();

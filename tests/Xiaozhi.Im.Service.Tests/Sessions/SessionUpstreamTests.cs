@@ -126,6 +126,21 @@ public class SessionUpstreamTests
     }
 
     [Test]
+    public async Task A_write_the_HTTP2_layer_refused_is_kept_for_the_next_stream_not_thrown_at_the_session()
+    {
+        // grpc-dotnet lets HttpClient's own exception through when the server refuses the stream (REFUSED_STREAM).
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first);
+        first.Broken = true;
+        first.WriteFailure = new HttpRequestException("The request was aborted.", new HttpProtocolException(7, "REFUSED_STREAM", null));
+
+        (await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None)).Should().BeTrue("kept");
+
+        upstream.IsBroken.Should().BeTrue();
+        upstream.BufferedFrames.Should().Be(1);
+    }
+
+    [Test]
     public async Task An_utterance_longer_than_the_resume_limits_falls_back_to_replaying_its_listen_start()
     {
         const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";

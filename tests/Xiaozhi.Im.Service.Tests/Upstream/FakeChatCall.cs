@@ -24,6 +24,9 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
     /// <summary>Makes every following write throw (a broken stream).</summary>
     public bool Broken { get; set; }
 
+    /// <summary>What a write throws while <see cref="Broken"/> (default: <see cref="RpcException"/> Unavailable).</summary>
+    public Exception? WriteFailure { get; set; }
+
     public bool Disposed { get; private set; }
 
     public WriteOptions? WriteOptions { get; set; }
@@ -46,7 +49,7 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
     {
         if (Broken)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "broken"));
+            throw WriteFailure ?? new RpcException(new Status(StatusCode.Unavailable, "broken"));
         }
 
         Written.Enqueue(message);
