@@ -43,6 +43,9 @@ public static class DeviceCloseReasons
         WebSocketCloseStatus.InternalServerError,
         "connection to the AI service lost (" + why + ")");
 
+    /// <summary>1011: the session failed in a way the IM did not expect (a bug; the exception is logged as event 4013).</summary>
+    public static DeviceClose InternalError { get; } = new(WebSocketCloseStatus.InternalServerError, "internal error");
+
     /// <summary>1008: the device stopped reading (a send did not complete within Limits:DeviceSendTimeout).</summary>
     public static DeviceClose SlowConsumer { get; } = new(WebSocketCloseStatus.PolicyViolation, "device stopped reading");
 

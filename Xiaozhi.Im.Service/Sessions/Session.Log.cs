@@ -41,4 +41,7 @@ public sealed partial class Session
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Drain timeout reached in a turn: closing 1001")]
     private static partial void LogDrainDeadline(ILogger logger);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "The session failed unexpectedly; closing the device with 1011")]
+    private static partial void LogSessionFailed(ILogger logger, Exception exception);
 }

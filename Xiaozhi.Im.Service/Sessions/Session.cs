@@ -117,6 +117,13 @@ public sealed partial class Session : IDeviceSession
         {
             downlink = await SuperviseAsync(uplink, downlink, token).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            // Not the device's doing nor the AI service's (those end as values): a bug. The device gets a close it can
+            // act on instead of a dropped connection, the operator the exception with the session's scope.
+            LogSessionFailed(_logger, ex);
+            await CloseAsync(DeviceCloseReasons.InternalError).ConfigureAwait(false);
+        }
         finally
         {
             await _stop.CancelAsync().ConfigureAwait(false);
