@@ -33,16 +33,8 @@ public sealed class ResilienceScenarioTests
             StubArgs = ["--Stub:Faults:MaxConnectionAgeSeconds", "1", "--Stub:Faults:MaxConnectionAgeGraceSeconds", "3"],
             ImArgs = ["--Ai:StreamsPerConnection", streamsPerConnection.ToString(System.Globalization.CultureInfo.InvariantCulture), .. Unthrottled],
         });
-        var devices = new List<DeviceClient>();
-        try
+        await using (var devices = await DeviceGroup.ConnectAsync(gateway, 3))
         {
-            for (var i = 0; i < 3; i++)
-            {
-                var device = await DeviceClient.ConnectAsync(gateway);
-                devices.Add(device);
-                await device.HelloAsync();
-            }
-
             var until = Stopwatch.StartNew();
             var turns = await Task.WhenAll(devices.Select((d, i) => TurnsUntilAsync(d, i, until, TimeSpan.FromSeconds(5))));
 
@@ -58,13 +50,6 @@ public sealed class ResilienceScenarioTests
             gateway.Counters.TotalDropped.Should().Be(0);
             gateway.Counters.SynthesizedTtsStops.Should().Be(0, "no turn was cut short");
         }
-        finally
-        {
-            foreach (var device in devices)
-            {
-                await device.DisposeAsync();
-            }
-        }
     }
 
     [Test]
@@ -72,28 +57,13 @@ public sealed class ResilienceScenarioTests
     {
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:StreamsPerConnection", "2", .. Unthrottled] });
         var endpoint = gateway.Im.Services.GetRequiredService<AiEndpointPool>().Endpoints.Single();
-        var devices = new List<DeviceClient>();
-        try
+        await using (var devices = await DeviceGroup.ConnectAsync(gateway, 5))
         {
-            for (var i = 0; i < 5; i++)
-            {
-                var device = await DeviceClient.ConnectAsync(gateway);
-                devices.Add(device);
-                await device.HelloAsync();
-            }
-
             var replies = await Task.WhenAll(devices.Select((d, i) => d.ChatAsync($"device {i}")));
 
             replies.Select(r => r.SttText).Should().Equal(Enumerable.Range(0, 5).Select(i => $"device {i}"));
             endpoint.Connections.Select(c => c.ActiveStreams).Should().Equal(2, 2, 1);
             endpoint.OpenConnections.Should().Be(3, "each of the three channels holds one HTTP/2 connection");
-        }
-        finally
-        {
-            foreach (var device in devices)
-            {
-                await device.DisposeAsync();
-            }
         }
 
         await ResilienceTests.WaitUntilAsync(() => endpoint.ActiveStreams == 0);

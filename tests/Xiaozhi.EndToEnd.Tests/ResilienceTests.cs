@@ -39,16 +39,8 @@ public sealed class ResilienceTests
     {
         var log = new RecordingLoggerProvider();
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImLog = log, ImArgs = ["--Logging:LogLevel:Xiaozhi", "Debug"] });
-        var devices = new List<DeviceClient>();
-        try
+        await using (var devices = await DeviceGroup.ConnectAsync(gateway, 20))
         {
-            for (var i = 0; i < 20; i++)
-            {
-                var device = await DeviceClient.ConnectAsync(gateway);
-                devices.Add(device);
-                await device.HelloAsync();
-            }
-
             var before = log.Entries.Count;
             gateway.StubFaults.AbortAllConnections();
             await WaitUntilAsync(() => gateway.Counters.Resumes >= devices.Count);
@@ -67,13 +59,6 @@ public sealed class ResilienceTests
             log.Entries.Skip(before).Count(e => e.Level == LogLevel.Debug && e.EventId == 4005).Should().Be(devices.Count, "every session notes its resume");
             devices.Should().OnlyContain(d => d.CloseStatus == null);
         }
-        finally
-        {
-            foreach (var device in devices)
-            {
-                await device.DisposeAsync();
-            }
-        }
     }
 
     [Test]
@@ -82,16 +67,8 @@ public sealed class ResilienceTests
         // 4 streams per HTTP/2 connection: the pooled connection's 10 streams ride three of them (4 + 4 + 2).
         var log = new RecordingLoggerProvider();
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImLog = log, StubArgs = ["--Stub:MaxStreamsPerConnection", "4"] });
-        var devices = new List<DeviceClient>();
-        try
+        await using (var devices = await DeviceGroup.ConnectAsync(gateway, 10))
         {
-            for (var i = 0; i < 10; i++)
-            {
-                var device = await DeviceClient.ConnectAsync(gateway);
-                devices.Add(device);
-                await device.HelloAsync();
-            }
-
             var before = log.Entries.Count;
             gateway.StubFaults.AbortAllConnections();
             await WaitUntilAsync(() => gateway.Counters.Resumes >= devices.Count);
@@ -102,13 +79,6 @@ public sealed class ResilienceTests
             lost[0].Message.Should().Contain("10 streams open over its 3 HTTP/2 connection(s)", "the count is the pooled connection's, and says so");
             lost.Should().OnlyContain(e => e.Message.Contains("HTTP/2 connection(s), one of which is lost"));
             (await Task.WhenAll(devices.Select(d => d.ChatAsync("still here")))).Should().OnlyContain(r => r.SttText == "still here");
-        }
-        finally
-        {
-            foreach (var device in devices)
-            {
-                await device.DisposeAsync();
-            }
         }
     }
 
