@@ -36,7 +36,7 @@ internal static class StubCommandLine
           --Stub:MaxUtteranceFrames <n>        Default 5000
           --Stub:MaxPendingTurns <n>           Default 16
           --Stub:MaxRecordedSessions <n>       Default 1000
-          --Stub:MaxRecordedRequestsPerSession <n>  Default 100000
+          --Stub:MaxRecordedRequestsPerSession <n>  newest requests kept per session (0: none). Default 1000
 
         Faults (Stub:Faults:, also at run time: POST /stub/faults/... on the OTA port)
           --Stub:Faults:ResponseDelayMs <ms>             delay before every response. Default 0

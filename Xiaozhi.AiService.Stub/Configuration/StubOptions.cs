@@ -48,6 +48,10 @@ public sealed class StubOptions
     /// <summary>Sessions kept for inspection (oldest finished sessions are forgotten first).</summary>
     public int MaxRecordedSessions { get; set; } = 1000;
 
-    /// <summary>Requests kept per session (oldest are forgotten first).</summary>
-    public int MaxRecordedRequestsPerSession { get; set; } = 100_000;
+    /// <summary>
+    /// Requests kept per session for inspection (oldest are forgotten first); 0 keeps none. Bounded because every kept
+    /// request holds its bytes: a stub fed audio for hours, or a benchmark's thousands of streams, would otherwise grow a
+    /// heap its garbage collector has to walk (100,000 per session once made the benchmark's backend stall for 90 ms).
+    /// </summary>
+    public int MaxRecordedRequestsPerSession { get; set; } = 1_000;
 }

@@ -23,7 +23,7 @@ internal sealed class StubOptionsValidator : IValidateOptions<StubOptions>
         Require(failures, options.MaxUtteranceFrames > 0, "Stub:MaxUtteranceFrames must be positive.");
         Require(failures, options.MaxPendingTurns > 0, "Stub:MaxPendingTurns must be positive.");
         Require(failures, options.MaxRecordedSessions > 0, "Stub:MaxRecordedSessions must be positive.");
-        Require(failures, options.MaxRecordedRequestsPerSession > 0, "Stub:MaxRecordedRequestsPerSession must be positive.");
+        Require(failures, options.MaxRecordedRequestsPerSession >= 0, "Stub:MaxRecordedRequestsPerSession must be 0 (record none) or more.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

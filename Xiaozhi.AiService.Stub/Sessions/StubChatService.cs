@@ -72,15 +72,18 @@ internal sealed partial class StubChatService(
                     registered = true;
                 }
 
-                session.Record(new RecordedRequest(
-                    request.GetKind(),
-                    request.MessageData.Length,
-                    request.SessionId,
-                    request.DeviceId,
-                    request.ClientId,
-                    request.Timestamp,
-                    text?.Type,
-                    request.MessageData.Memory));
+                if (session.RecordsRequests)
+                {
+                    session.Record(new RecordedRequest(
+                        request.GetKind(),
+                        request.MessageData.Length,
+                        request.SessionId,
+                        request.DeviceId,
+                        request.ClientId,
+                        request.Timestamp,
+                        text?.Type,
+                        request.MessageData.Memory));
+                }
 
                 if (faults.FailStreamsAfterMessages is { } failAfter && received >= failAfter)
                 {

@@ -27,7 +27,7 @@ public sealed class StubSession
     /// <summary>The session metadata headers (<c>SessionMetadataHeaders.All</c>) that were present when the stream opened.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Every request received, in order.</summary>
+    /// <summary>The requests received, in order: the newest <c>Stub:MaxRecordedRequestsPerSession</c> of them.</summary>
     public IReadOnlyList<RecordedRequest> Requests
     {
         get
@@ -71,8 +71,16 @@ public sealed class StubSession
         }
     }
 
+    /// <summary>False when the stub keeps no requests (<c>Stub:MaxRecordedRequestsPerSession</c> 0).</summary>
+    internal bool RecordsRequests => _maxRequests > 0;
+
     internal void Record(RecordedRequest request)
     {
+        if (!RecordsRequests)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             if (_requests.Count >= _maxRequests)

@@ -42,6 +42,21 @@ public sealed class HostingTests
     }
 
     [Test]
+    public async Task A_negative_number_of_requests_to_record_fails_start_up_naming_the_setting()
+    {
+        var app = StubApplication.Build(["--urls", "http://127.0.0.1:0", "--Ota:Urls", "http://127.0.0.1:0", "--Stub:MaxRecordedRequestsPerSession", "-1", "--contentRoot", Path.GetTempPath()]);
+        try
+        {
+            var start = () => app.StartAsync();
+            (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Stub:MaxRecordedRequestsPerSession must be 0 (record none) or more");
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Test]
     public void A_bad_listen_url_fails_the_build_with_a_message()
     {
         var build = () => StubApplication.Build(["--urls", "grpc://nowhere", "--contentRoot", Path.GetTempPath()]);

@@ -87,6 +87,37 @@ public sealed class RecordingTests
     }
 
     [Test]
+    public async Task By_default_a_session_keeps_its_newest_1000_requests()
+    {
+        await using var stream = _host.Open();
+        await stream.HelloAsync();
+        for (var i = 0; i < 1_050; i++)
+        {
+            await stream.SendBinaryAsync(BitConverter.GetBytes(i));
+        }
+
+        await VoiceTurnTests.PingBarrierAsync(stream);
+        var session = await _host.Sessions.WaitForSessionAsync(stream.SessionId, TimeSpan.FromSeconds(5));
+        var requests = session.Requests;
+        requests.Should().HaveCount(1_000, "a long session must not grow the stub's heap without bound");
+        requests[0].Data.ToArray().Should().Equal(BitConverter.GetBytes(51), "the oldest are forgotten first (hello and frames 0-50 are gone)");
+        requests[^1].JsonType.Should().BeNull("the ping barrier is the newest");
+    }
+
+    [Test]
+    public async Task With_no_requests_to_keep_the_session_is_recorded_and_answered_but_keeps_no_requests()
+    {
+        await using var host = await StubHost.StartAsync(["--Stub:Mode", "echo", "--Stub:MaxRecordedRequestsPerSession", "0"]);
+        await using var stream = host.Open();
+        await stream.HelloAsync();
+        await stream.SendBinaryAsync([7, 8, 9]);
+        (await stream.NextBinaryAsync()).Should().Equal(7, 8, 9);
+        var session = await host.Sessions.WaitForSessionAsync(stream.SessionId, TimeSpan.FromSeconds(5));
+        session.Metadata.Should().ContainKey(SessionMetadataHeaders.DeviceId);
+        session.Requests.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Waiting_for_a_session_that_never_opens_times_out()
     {
         var wait = () => _host.Sessions.WaitForSessionAsync("never-" + Guid.NewGuid(), TimeSpan.FromMilliseconds(50));
