@@ -24,14 +24,17 @@ public static class BenchTimeline
     public static void Mark(string text) => Write("harness", text);
 
     /// <summary>One line from <paramref name="source"/>.</summary>
-    public static void Write(string source, string line)
+    public static void Write(string source, string line) => Write(source, line, Stopwatch.GetTimestamp());
+
+    /// <summary>One line from <paramref name="source"/> about the moment <paramref name="timestamp"/> (a Stopwatch timestamp).</summary>
+    public static void Write(string source, string line, long timestamp)
     {
         if (Writer is null)
         {
             return;
         }
 
-        var ms = Stopwatch.GetElapsedTime(Started).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+        var ms = Stopwatch.GetElapsedTime(Started, timestamp).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
         lock (Writer)
         {
             Writer.WriteLine($"{ms,10} [{source}] {line}");

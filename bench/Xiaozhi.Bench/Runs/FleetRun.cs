@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Xiaozhi.Bench.Hosting;
 using Xiaozhi.DeviceSim.Devices;
 using Xiaozhi.DeviceSim.Running;
+using Xiaozhi.DeviceSim.Stats;
 
 namespace Xiaozhi.Bench.Runs;
 
@@ -61,8 +62,12 @@ public static class FleetRun
             var loadPauseBefore = GC.GetTotalPauseDuration();
             await server.ResetStatsAsync().ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
+            var timeline = BenchTimeline.Enabled ? new EchoTimeline(spec.Duration, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(5)) : null;
+            EchoTimeline.Current = timeline;
             await fleet.RunAsync(plan, spec.Duration, cancellationToken).ConfigureAwait(false);
             await fleet.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            EchoTimeline.Current = null;
+            WriteToTimeline(timeline, server.Name + $", {spec.Devices} devices");
             var measured = Stopwatch.GetElapsedTime(started);
             var cpu = ProcStats.CpuSeconds(server.Pid) - cpuBefore;
             var serverStats = await server.ReadStatsAsync().ConfigureAwait(false);
@@ -90,6 +95,36 @@ public static class FleetRun
         {
             await fleet.DisposeAsync().ConfigureAwait(false);
             await WaitForDescriptorsAsync(server.Pid, descriptorsBefore).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The window's slow echoes on the bench timeline, by send time: every 10 ms bucket with one, and a line per second.</summary>
+    private static void WriteToTimeline(EchoTimeline? timeline, string source)
+    {
+        if (timeline is null)
+        {
+            return;
+        }
+
+        var bucketTicks = (long)(timeline.Bucket.TotalSeconds * Stopwatch.Frequency);
+        var perSecond = (int)Math.Round(1 / timeline.Bucket.TotalSeconds);
+        long secondEchoes = 0, secondSlow = 0, secondMax = 0;
+        foreach (var (index, echoes, slow, max) in timeline.Buckets())
+        {
+            var at = timeline.Origin + (index * bucketTicks);
+            if (slow > 0)
+            {
+                BenchTimeline.Write(source, FormattableString.Invariant($"sent in this 10 ms: {echoes} echoes, {slow} over {timeline.Threshold.TotalMilliseconds} ms, max {max / 1000.0:0.0} ms"), at);
+            }
+
+            secondEchoes += echoes;
+            secondSlow += slow;
+            secondMax = Math.Max(secondMax, max);
+            if ((index + 1) % perSecond == 0)
+            {
+                BenchTimeline.Write(source, FormattableString.Invariant($"sent in the second up to here: {secondEchoes} echoes, {secondSlow} slow, max {secondMax / 1000.0:0.0} ms"), at + bucketTicks);
+                secondEchoes = secondSlow = secondMax = 0;
+            }
         }
     }
 

@@ -505,7 +505,9 @@ public sealed class SimulatedDevice : IAsyncDisposable
 
         if (ProbePayload.TryRead(payload, out var stamp) && stamp.DeviceIndex == Index)
         {
-            Stats.RecordEcho(Histograms.TicksToMicroseconds(now - stamp.SentTicks), Histograms.TicksToMicroseconds(now - stamp.IntendedTicks));
+            var roundTrip = Histograms.TicksToMicroseconds(now - stamp.SentTicks);
+            Stats.RecordEcho(roundTrip, Histograms.TicksToMicroseconds(now - stamp.IntendedTicks));
+            EchoTimeline.Current?.Record(stamp.SentTicks, roundTrip);
             InterlockedMax(ref _lastEchoSentTicks, stamp.SentTicks);
             Interlocked.Exchange(ref _lastEchoReceivedTicks, now);
             return;
