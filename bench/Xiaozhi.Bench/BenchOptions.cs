@@ -19,7 +19,9 @@ public sealed record BenchOptions
           --payload B             audio payload bytes per frame (160 ≈ a 60 ms Opus frame)
           --protocol 1|2|3        device frame layout (1)
           --duration S            measured seconds of each latency run (15; quick 5)
-          --warmup S              discarded seconds before each run (15, so the servers' JIT has settled; quick 3)
+          --warmup S              discarded seconds before each run (15; quick 3); the latency runs then go on warming
+                                  in 3 s steps while the server compiled more than 20 methods in a step (up to 45 s
+                                  more), so they measure a settled server, not its tiered JIT at work
           --scale LIST            idle-device counts for the scaling table (100,1000,5000,10000; quick 100,1000)
           --talking PCT           talking share in the scaling table (5), at one 60 ms frame per talking device
           --scale-duration S      measured seconds per scaling row (10; quick 4)

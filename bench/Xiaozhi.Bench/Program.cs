@@ -77,6 +77,7 @@ try
                 Payload = options.Payload,
                 Protocol = options.Protocol,
                 Warmup = options.Warmup,
+                WarmUntilJitSettles = true,
                 Duration = options.Duration,
                 Ramp = options.Ramp,
             };

@@ -17,6 +17,9 @@ public sealed record FleetFigures
     /// <summary>Merged device figures (measured window only for round trips).</summary>
     public required RunStats Stats { get; init; }
 
+    /// <summary>The warm-up the run took (longer than <see cref="FleetSpec.Warmup"/> when it waited for the JIT to settle).</summary>
+    public TimeSpan WarmedUp { get; init; }
+
     /// <summary>Measured wall time.</summary>
     public required TimeSpan Measured { get; init; }
 

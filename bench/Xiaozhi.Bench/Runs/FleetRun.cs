@@ -9,6 +9,14 @@ namespace Xiaozhi.Bench.Runs;
 /// <summary>Connects a fleet to a target, runs echo probes on the talking share, reads the server from /proc, closes.</summary>
 public static class FleetRun
 {
+    /// <summary>A warm-up step in which the server compiled at most this many methods means its JIT has settled.</summary>
+    public const int SettledJitMethods = 20;
+
+    /// <summary>The longest a warm-up is extended while the server is still compiling.</summary>
+    public static readonly TimeSpan MaxWarmupExtension = TimeSpan.FromSeconds(45);
+
+    /// <summary>The length of a warm-up extension step.</summary>
+    public static readonly TimeSpan WarmupStep = TimeSpan.FromSeconds(3);
     private static int _prefix;
 
     /// <summary>Runs <paramref name="spec"/> against <paramref name="url"/>; <paramref name="server"/> is the process measured.</summary>
@@ -48,9 +56,10 @@ public static class FleetRun
                 rssPerDevice = (double)(rssAfter.Value - rssBefore!.Value) / connect.Connected;
             }
 
+            var warmedUp = TimeSpan.Zero;
             if (spec.Warmup > TimeSpan.Zero)
             {
-                await fleet.RunAsync(plan, spec.Warmup, cancellationToken).ConfigureAwait(false);
+                warmedUp = await WarmUpAsync(fleet, plan, server, spec, cancellationToken).ConfigureAwait(false);
                 await fleet.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                 fleet.ResetLatencies();
             }
@@ -79,6 +88,7 @@ public static class FleetRun
                 ConnectElapsed = connect.Elapsed,
                 Stats = fleet.Collect(),
                 Measured = measured,
+                WarmedUp = warmedUp,
                 ServerCpuSeconds = cpu,
                 Server = serverStats,
                 RssPerDevice = rssPerDevice,
@@ -95,6 +105,36 @@ public static class FleetRun
         {
             await fleet.DisposeAsync().ConfigureAwait(false);
             await WaitForDescriptorsAsync(server.Pid, descriptorsBefore).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs the warm-up load for <see cref="FleetSpec.Warmup"/>; with <see cref="FleetSpec.WarmUntilJitSettles"/> its last
+    /// steps are <see cref="WarmupStep"/> long and it goes on while the server compiled more than
+    /// <see cref="SettledJitMethods"/> methods in a step (a gateway that runs for days is measured, not its first
+    /// minute: the tiered JIT of a loaded single-core server was seen recompiling 280-410 methods inside a window that
+    /// followed a 15 s warm-up). Returns the warm-up's length.
+    /// </summary>
+    private static async Task<TimeSpan> WarmUpAsync(DeviceFleet fleet, ScenarioPlan plan, ChildProcess server, FleetSpec spec, CancellationToken cancellationToken)
+    {
+        if (!spec.WarmUntilJitSettles || spec.Warmup <= WarmupStep)
+        {
+            await fleet.RunAsync(plan, spec.Warmup, cancellationToken).ConfigureAwait(false);
+            return spec.Warmup;
+        }
+
+        var warmedUp = spec.Warmup - WarmupStep;
+        await fleet.RunAsync(plan, warmedUp, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            await server.ResetStatsAsync().ConfigureAwait(false);
+            await fleet.RunAsync(plan, WarmupStep, cancellationToken).ConfigureAwait(false);
+            warmedUp += WarmupStep;
+            var step = await server.ReadStatsAsync().ConfigureAwait(false);
+            if (step.JitMethods <= SettledJitMethods || warmedUp >= spec.Warmup + MaxWarmupExtension)
+            {
+                return warmedUp;
+            }
         }
     }
 

@@ -21,6 +21,12 @@ public sealed record FleetSpec
     /// <summary>Discarded time.</summary>
     public TimeSpan Warmup { get; init; }
 
+    /// <summary>
+    /// Extend the warm-up, a few seconds at a time (up to <see cref="FleetRun.MaxWarmupExtension"/>), while the server is
+    /// still compiling: until a step's JIT count is at most <see cref="FleetRun.SettledJitMethods"/>.
+    /// </summary>
+    public bool WarmUntilJitSettles { get; init; }
+
     /// <summary>Measured time.</summary>
     public required TimeSpan Duration { get; init; }
 

@@ -48,8 +48,13 @@ public sealed class EchoTimeline
     /// <summary>Records an echo of a probe sent at <paramref name="sentTicks"/> (Stopwatch) that took <paramref name="microseconds"/>.</summary>
     public void Record(long sentTicks, long microseconds)
     {
+        if (sentTicks < _origin)
+        {
+            return; // sent before the window (integer division would put it in bucket 0)
+        }
+
         var index = (sentTicks - _origin) / _bucketTicks;
-        if (index < 0 || index >= _counts.Length)
+        if (index >= _counts.Length)
         {
             return;
         }
