@@ -72,18 +72,7 @@ internal sealed partial class StubChatService(
                     registered = true;
                 }
 
-                if (session.RecordsRequests)
-                {
-                    session.Record(new RecordedRequest(
-                        request.GetKind(),
-                        request.MessageData.Length,
-                        request.SessionId,
-                        request.DeviceId,
-                        request.ClientId,
-                        request.Timestamp,
-                        text?.Type,
-                        request.MessageData.Memory));
-                }
+                session.Record(request, text?.Type);
 
                 if (faults.FailStreamsAfterMessages is { } failAfter && received >= failAfter)
                 {

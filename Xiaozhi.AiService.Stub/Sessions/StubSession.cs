@@ -1,3 +1,5 @@
+using Xiaozhi.Grpc.Proto;
+
 namespace Xiaozhi.AiService.Stub.Sessions;
 
 /// <summary>
@@ -71,16 +73,23 @@ public sealed class StubSession
         }
     }
 
-    /// <summary>False when the stub keeps no requests (<c>Stub:MaxRecordedRequestsPerSession</c> 0).</summary>
-    internal bool RecordsRequests => _maxRequests > 0;
-
-    internal void Record(RecordedRequest request)
+    /// <summary>Keeps <paramref name="request"/> (a text frame's JSON <paramref name="jsonType"/> beside it), unless the stub keeps none.</summary>
+    internal void Record(ChatRequest request, string? jsonType)
     {
-        if (!RecordsRequests)
+        if (_maxRequests == 0)
         {
             return;
         }
 
+        var recorded = new RecordedRequest(
+            request.GetKind(),
+            request.MessageData.Length,
+            request.SessionId,
+            request.DeviceId,
+            request.ClientId,
+            request.Timestamp,
+            jsonType,
+            request.MessageData.Memory);
         lock (_gate)
         {
             if (_requests.Count >= _maxRequests)
@@ -88,7 +97,7 @@ public sealed class StubSession
                 _requests.Dequeue();
             }
 
-            _requests.Enqueue(request);
+            _requests.Enqueue(recorded);
         }
     }
 

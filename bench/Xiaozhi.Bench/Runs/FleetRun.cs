@@ -138,7 +138,7 @@ public static class FleetRun
         }
     }
 
-    /// <summary>The window's slow echoes on the bench timeline, by send time: every 10 ms bucket with one, and a line per second.</summary>
+    /// <summary>The window's slow echoes on the bench timeline, by send time: every bucket with one, and a line per second.</summary>
     private static void WriteToTimeline(EchoTimeline? timeline, string source)
     {
         if (timeline is null)
@@ -154,7 +154,7 @@ public static class FleetRun
             var at = timeline.Origin + (index * bucketTicks);
             if (slow > 0)
             {
-                BenchTimeline.Write(source, FormattableString.Invariant($"sent in this 10 ms: {echoes} echoes, {slow} over {timeline.Threshold.TotalMilliseconds} ms, max {max / 1000.0:0.0} ms"), at);
+                BenchTimeline.Write(source, FormattableString.Invariant($"sent in this {timeline.Bucket.TotalMilliseconds} ms: {echoes} echoes, {slow} over {timeline.Threshold.TotalMilliseconds} ms, max {max / 1000.0:0.0} ms"), at);
             }
 
             secondEchoes += echoes;

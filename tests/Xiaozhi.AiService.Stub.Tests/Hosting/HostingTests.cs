@@ -26,29 +26,15 @@ public sealed class HostingTests
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
     }
 
-    [Test]
-    public async Task Invalid_settings_fail_start_up_with_a_message_naming_the_setting()
+    [TestCase("Stub:VadSilenceMs", "0", "Stub:VadSilenceMs must be between 1 and 60000")]
+    [TestCase("Stub:MaxRecordedRequestsPerSession", "-1", "Stub:MaxRecordedRequestsPerSession must be 0 (record none) or more")]
+    public async Task Invalid_settings_fail_start_up_with_a_message_naming_the_setting(string setting, string value, string message)
     {
-        var app = StubApplication.Build(["--urls", "http://127.0.0.1:0", "--Ota:Urls", "http://127.0.0.1:0", "--Stub:VadSilenceMs", "0", "--contentRoot", Path.GetTempPath()]);
+        var app = StubApplication.Build(["--urls", "http://127.0.0.1:0", "--Ota:Urls", "http://127.0.0.1:0", "--" + setting, value, "--contentRoot", Path.GetTempPath()]);
         try
         {
             var start = () => app.StartAsync();
-            (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Stub:VadSilenceMs");
-        }
-        finally
-        {
-            await app.DisposeAsync();
-        }
-    }
-
-    [Test]
-    public async Task A_negative_number_of_requests_to_record_fails_start_up_naming_the_setting()
-    {
-        var app = StubApplication.Build(["--urls", "http://127.0.0.1:0", "--Ota:Urls", "http://127.0.0.1:0", "--Stub:MaxRecordedRequestsPerSession", "-1", "--contentRoot", Path.GetTempPath()]);
-        try
-        {
-            var start = () => app.StartAsync();
-            (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Stub:MaxRecordedRequestsPerSession must be 0 (record none) or more");
+            (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain(message);
         }
         finally
         {
