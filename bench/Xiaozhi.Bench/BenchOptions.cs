@@ -46,6 +46,14 @@ public sealed record BenchOptions
                                   runtime's default; without it their thread pools block at once and yield the core)
           --server-env NAME=VALUE an environment variable for A and C only (repeatable), e.g. a runtime knob to compare
           -h, --help              this text
+
+        Diagnostics (environment variables naming a file; off when unset):
+          XIAOZHI_BENCH_TIMELINE=<file>          every child's output and the harness's marks on one clock, and each
+                                                 window's slow echoes (over 5 ms) per 10 ms by send time and per second:
+                                                 tells a stall every stream waited through from spread queueing
+          XIAOZHI_BENCH_EXCEPTION_SITES=<file>   (with --server-env) exceptions a server threw, by type and method
+          XIAOZHI_BENCH_ALLOCATION_TYPES=<file>  (with --server-env) a server's allocation ticks by type, and the
+                                                 shared buffer pool's misses
         """;
 
     /// <summary>Quick profile.</summary>
