@@ -366,9 +366,10 @@ public sealed partial class SessionUpstream : IDisposable
                 }
 
                 break;
-            case UplinkFrameTag.Chat:
-                // A typed utterance: kept until the AI service answers, after what is still unanswered, and in the
-                // listening state it came in (a realtime listen start goes first, so the resumed stream listens too).
+            case UplinkFrameTag.Request:
+                // A chat, image or vision request: kept until the AI service answers, after what is still unanswered,
+                // and in the listening state it came in (a realtime listen start goes first, so the resumed stream
+                // listens too). One larger than the kept utterance may be is not replayed (logged, as for speech).
                 if (_utterance.Count == 0 && _deliveredListenStart is { } listening)
                 {
                     KeepForUtteranceLocked(listening);

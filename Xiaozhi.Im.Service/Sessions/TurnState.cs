@@ -75,9 +75,9 @@ public sealed class TurnState
             return UplinkFrameTag.Hello;
         }
 
-        if (type.Is("chat"))
+        if (type.Is("chat") || type.Is("image") || type.Is("vision"))
         {
-            return UplinkFrameTag.Chat;
+            return UplinkFrameTag.Request;
         }
 
         if (!type.Is("listen"))

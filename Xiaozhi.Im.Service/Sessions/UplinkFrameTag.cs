@@ -15,6 +15,9 @@ public enum UplinkFrameTag
     /// <summary>A <c>listen</c> with state <c>stop</c>.</summary>
     ListenStop,
 
-    /// <summary>A <c>chat</c>: a typed utterance, replayed like a spoken one until the AI service answers it.</summary>
-    Chat,
+    /// <summary>
+    /// A request that is not spoken — a typed utterance (<c>chat</c>), a picture with a question (<c>image</c>), a
+    /// <c>vision</c> command —, replayed after a lost stream like a spoken utterance until the AI service answers it.
+    /// </summary>
+    Request,
 }

@@ -145,6 +145,31 @@ public sealed class ResilienceTests
         device.CloseStatus.Should().BeNull();
     }
 
+    [TestCase("image")]
+    [TestCase("vision")]
+    public async Task An_image_or_vision_request_the_backend_lost_before_answering_is_answered_on_the_resumed_stream(string type)
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:InitialBackoff", "00:00:01"] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+
+        gateway.StubFaults.FailStreamsAfterMessages = 2; // the hello was the stream's first; the request, its second, is not processed
+        object request = type == "image"
+            ? new { type, text = "what is this?", image_data = new { data = Convert.ToBase64String(TestImages.Png(16, 9, 1024)), format = "png" } }
+            : new { type, cmd = "read_img", @params = new { } };
+        await device.SendJsonAsync(request);
+        await WaitUntilAsync(() => first.Completed);
+        gateway.StubFaults.FailStreamsAfterMessages = null;
+
+        var reply = new TurnReply(await device.ReceiveUntilTypeAsync("tts", "stop"));
+        reply.SttText.Should().Be(type == "image" ? "what is this?" : "vision read_img", "the request nobody answered is replayed after the hello");
+        var resumed = gateway.StubSessions.Sessions.Last(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+        resumed.Requests.Select(r => r.JsonType ?? r.Kind.ToString()).Should().StartWith(new[] { "hello", type });
+        (await device.ChatAsync("and now")).SttText.Should().Be("and now", "an answered request is not replayed again");
+        device.CloseStatus.Should().BeNull();
+    }
+
     [Test]
     public async Task Stream_lost_while_the_ai_speaks_the_device_gets_a_tts_stop_and_goes_on()
     {

@@ -102,7 +102,7 @@ public class SessionUpstreamTests
         var first = FakeChatCall.On(_endpoint);
         using var upstream = Upstream(first);
         await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
-        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Chat, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
 
         Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Chat);
         Shape(upstream.BuildReplay(7, out _)).Should().Equal(new[] { Hello }, "a move leaves the chat to the old stream, which has it");
@@ -114,13 +114,13 @@ public class SessionUpstreamTests
         // first, so the resumed stream is listening too.
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         upstream.OnAiAnswering();
-        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Chat, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
         Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, Chat);
 
         // Typed in the middle of a spoken utterance nobody answered yet: both, in order.
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
-        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Chat, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
         Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 1", Chat, "audio 2");
     }
