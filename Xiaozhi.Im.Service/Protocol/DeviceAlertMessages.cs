@@ -14,6 +14,12 @@ public static class DeviceAlertMessages
     /// <summary>The session's upstream stream failed while the device was connected.</summary>
     public const string UpstreamFailed = "Lost the connection to the AI service.";
 
+    /// <summary>
+    /// The AI service's stream was lost before it answered the device's last request (a <c>chat</c>, <c>image</c> or
+    /// <c>vision</c>) and that request was too large to keep for a replay (<c>Ai:Resume:MaxBufferedBytes</c>).
+    /// </summary>
+    public const string RequestLost = "Lost your last request while reconnecting to the AI service; please ask again.";
+
     /// <summary>A malformed binary frame (the problem names the version, the field and the sizes, never the payload).</summary>
     public static string InvalidBinaryFrame(string problem) => "Invalid binary frame: " + problem + ".";
 

@@ -297,6 +297,14 @@ public sealed partial class Session : IDeviceSession
         _counters.AddResume();
         _metrics?.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
         LogResumed(_logger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
+        if (_link.TakeRequestLost() && !Writer.IsClosed)
+        {
+            // Before the new stream's responses: the device learns its last request will get no answer.
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
+            await Writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
+        }
+
         return _downlink.RunAsync(next, replayedHello, token);
     }
 

@@ -33,6 +33,7 @@ public sealed partial class SessionUpstream : IDisposable
     private readonly long _maxUtteranceBytes;
     private long _utteranceBytes;
     private bool _utteranceClosed;
+    private bool _requestTooLargeToReplay; // an unanswered chat/image/vision that a lost stream would lose for good
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
     public SessionUpstream(UpstreamChatStream? initial, ResumeOptions options, SessionDropCounters counters, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
@@ -341,6 +342,21 @@ public sealed partial class SessionUpstream : IDisposable
         lock (_gate)
         {
             ClearUtteranceLocked();
+            _requestTooLargeToReplay = false;
+        }
+    }
+
+    /// <summary>
+    /// After a resume from a lost stream: true (once) when the device's last request was still unanswered and too large
+    /// to keep for the replay, so the device has to be told it will get no answer.
+    /// </summary>
+    public bool TakeRequestLost()
+    {
+        lock (_gate)
+        {
+            var lost = _requestTooLargeToReplay;
+            _requestTooLargeToReplay = false;
+            return lost;
         }
     }
 
@@ -353,6 +369,7 @@ public sealed partial class SessionUpstream : IDisposable
                 break;
             case UplinkFrameTag.ListenStart:
                 _deliveredListenStart = request;
+                _requestTooLargeToReplay = false; // the device moved on to a new turn
                 ClearUtteranceLocked();
                 _utteranceClosed = false;
                 KeepForUtteranceLocked(request);
@@ -369,13 +386,14 @@ public sealed partial class SessionUpstream : IDisposable
             case UplinkFrameTag.Request:
                 // A chat, image or vision request: kept until the AI service answers, after what is still unanswered,
                 // and in the listening state it came in (a realtime listen start goes first, so the resumed stream
-                // listens too). One larger than the kept utterance may be is not replayed (logged, as for speech).
+                // listens too). One larger than the kept utterance may be is not replayed: after a lost stream the
+                // session tells the device instead (TakeRequestLost).
                 if (_utterance.Count == 0 && _deliveredListenStart is { } listening)
                 {
                     KeepForUtteranceLocked(listening);
                 }
 
-                KeepForUtteranceLocked(request);
+                _requestTooLargeToReplay = !KeepForUtteranceLocked(request);
                 break;
             default:
                 if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)
@@ -387,20 +405,22 @@ public sealed partial class SessionUpstream : IDisposable
         }
     }
 
-    private void KeepForUtteranceLocked(ChatRequest request)
+    /// <summary>Keeps <paramref name="request"/> for a replay; false when the utterance became too long to keep (then none of it is).</summary>
+    private bool KeepForUtteranceLocked(ChatRequest request)
     {
         var bytes = request.MessageData.Length;
         if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes)
         {
             // Too long to replay whole: after a lost stream only its listen start is replayed (the audio so far is lost).
-            LogUtteranceTooLong(_logger, _utterance.Count, _utteranceBytes);
+            LogUtteranceTooLong(_logger, _utterance.Count + 1, _utteranceBytes + bytes);
             ClearUtteranceLocked();
             _utteranceClosed = true;
-            return;
+            return false;
         }
 
         _utterance.Add(request);
         _utteranceBytes += bytes;
+        return true;
     }
 
     private void ClearUtteranceLocked()

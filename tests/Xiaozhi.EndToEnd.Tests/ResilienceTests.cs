@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.EndToEnd.Tests.Harness;
 using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Upstream;
 
@@ -167,6 +168,28 @@ public sealed class ResilienceTests
         var resumed = gateway.StubSessions.Sessions.Last(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
         resumed.Requests.Select(r => r.JsonType ?? r.Kind.ToString()).Should().StartWith(new[] { "hello", type });
         (await device.ChatAsync("and now")).SttText.Should().Be("and now", "an answered request is not replayed again");
+        device.CloseStatus.Should().BeNull();
+    }
+
+    [Test]
+    public async Task A_request_too_large_to_replay_that_the_backend_lost_gets_an_alert_and_the_session_goes_on()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:InitialBackoff", "00:00:01", "--Ai:Resume:MaxBufferedBytes", "4096"] });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+        await device.HelloAsync();
+        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+
+        gateway.StubFaults.FailStreamsAfterMessages = 2; // the image, the stream's second message, is not processed
+        await device.SendJsonAsync(new { type = "image", text = "what is this?", image_data = new { data = Convert.ToBase64String(TestImages.Png(16, 9, 8192)), format = "png" } });
+        await WaitUntilAsync(() => first.Completed);
+        gateway.StubFaults.FailStreamsAfterMessages = null;
+
+        var alert = (await device.ReceiveUntilTypeAsync("alert")).Last();
+        alert.Get("message").Should().Be(DeviceAlertMessages.RequestLost, "the device would otherwise wait for an answer that never comes");
+        alert.Get("status").Should().Be("error");
+        var resumed = gateway.StubSessions.Sessions.Last(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+        resumed.Requests.Select(r => r.JsonType).Should().NotContain("image", "larger than Ai:Resume:MaxBufferedBytes: not kept for a replay");
+        (await device.ChatAsync("and now")).SttText.Should().Be("and now");
         device.CloseStatus.Should().BeNull();
     }
 
