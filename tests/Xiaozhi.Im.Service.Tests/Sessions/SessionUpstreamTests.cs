@@ -126,6 +126,34 @@ public class SessionUpstreamTests
     }
 
     [Test]
+    public async Task A_request_too_large_to_replay_is_reported_lost_once_until_the_AI_service_answers_or_a_new_turn_starts()
+    {
+        const string Hello = """{"type":"hello"}""";
+        const string Small = """{"type":"chat","text":"hi"}""";
+        const string Start = """{"type":"listen","state":"start","mode":"manual"}""";
+        var large = """{"type":"image","image_data":{"format":"png","data":""" + "\"" + new string('A', 2_000) + "\"}}";
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedBytes = 1_024 });
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text(Small), UplinkFrameTag.Request, CancellationToken.None);
+        upstream.TakeRequestLost().Should().BeFalse("a request that fits is replayed instead");
+
+        upstream.OnAiAnswering();
+        await upstream.WriteAsync(Text(large), UplinkFrameTag.Request, CancellationToken.None);
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello);
+        upstream.TakeRequestLost().Should().BeTrue();
+        upstream.TakeRequestLost().Should().BeFalse("the device is told once");
+
+        await upstream.WriteAsync(Text(large), UplinkFrameTag.Request, CancellationToken.None);
+        upstream.OnAiAnswering();
+        upstream.TakeRequestLost().Should().BeFalse("the AI service answered it");
+
+        await upstream.WriteAsync(Text(large), UplinkFrameTag.Request, CancellationToken.None);
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        upstream.TakeRequestLost().Should().BeFalse("the device moved on to a new turn");
+    }
+
+    [Test]
     public async Task A_write_the_HTTP2_layer_refused_is_kept_for_the_next_stream_not_thrown_at_the_session()
     {
         // grpc-dotnet lets HttpClient's own exception through when the server refuses the stream (REFUSED_STREAM).
