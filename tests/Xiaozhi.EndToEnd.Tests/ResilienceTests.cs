@@ -131,12 +131,7 @@ public sealed class ResilienceTests
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:InitialBackoff", "00:00:01"] });
         await using var device = await DeviceClient.ConnectAsync(gateway);
         await device.HelloAsync();
-        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
-
-        gateway.StubFaults.FailStreamsAfterMessages = 2; // the hello was the stream's first; the chat, its second, is not processed
-        await device.SendJsonAsync(new { type = "chat", text = "are you still there" });
-        await WaitUntilAsync(() => first.Completed);
-        gateway.StubFaults.FailStreamsAfterMessages = null;
+        await SendIntoAStreamThatFailsAtItAsync(gateway, device, new { type = "chat", text = "are you still there" });
 
         var reply = new TurnReply(await device.ReceiveUntilTypeAsync("tts", "stop"));
         reply.SttText.Should().Be("are you still there", "the typed utterance nobody answered is replayed after the hello");
@@ -153,15 +148,10 @@ public sealed class ResilienceTests
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:InitialBackoff", "00:00:01"] });
         await using var device = await DeviceClient.ConnectAsync(gateway);
         await device.HelloAsync();
-        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
-
-        gateway.StubFaults.FailStreamsAfterMessages = 2; // the hello was the stream's first; the request, its second, is not processed
         object request = type == "image"
             ? new { type, text = "what is this?", image_data = new { data = Convert.ToBase64String(TestImages.Png(16, 9, 1024)), format = "png" } }
             : new { type, cmd = "read_img", @params = new { } };
-        await device.SendJsonAsync(request);
-        await WaitUntilAsync(() => first.Completed);
-        gateway.StubFaults.FailStreamsAfterMessages = null;
+        await SendIntoAStreamThatFailsAtItAsync(gateway, device, request);
 
         var reply = new TurnReply(await device.ReceiveUntilTypeAsync("tts", "stop"));
         reply.SttText.Should().Be(type == "image" ? "what is this?" : "vision read_img", "the request nobody answered is replayed after the hello");
@@ -177,12 +167,7 @@ public sealed class ResilienceTests
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:InitialBackoff", "00:00:01", "--Ai:Resume:MaxBufferedBytes", "4096"] });
         await using var device = await DeviceClient.ConnectAsync(gateway);
         await device.HelloAsync();
-        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
-
-        gateway.StubFaults.FailStreamsAfterMessages = 2; // the image, the stream's second message, is not processed
-        await device.SendJsonAsync(new { type = "image", text = "what is this?", image_data = new { data = Convert.ToBase64String(TestImages.Png(16, 9, 8192)), format = "png" } });
-        await WaitUntilAsync(() => first.Completed);
-        gateway.StubFaults.FailStreamsAfterMessages = null;
+        await SendIntoAStreamThatFailsAtItAsync(gateway, device, new { type = "image", text = "what is this?", image_data = new { data = Convert.ToBase64String(TestImages.Png(16, 9, 8192)), format = "png" } });
 
         var alert = (await device.ReceiveUntilTypeAsync("alert")).Last();
         alert.Get("message").Should().Be(DeviceAlertMessages.RequestLost, "the device would otherwise wait for an answer that never comes");
@@ -191,6 +176,20 @@ public sealed class ResilienceTests
         resumed.Requests.Select(r => r.JsonType).Should().NotContain("image", "larger than Ai:Resume:MaxBufferedBytes: not kept for a replay");
         (await device.ChatAsync("and now")).SttText.Should().Be("and now");
         device.CloseStatus.Should().BeNull();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> as the second message of the device's stream (its hello was the first) with the
+    /// stub failing the stream at it, unprocessed, and waits until that stream is over; the fault is off again before
+    /// the session resumes (the tests' gateways wait 1 s before the first resume attempt).
+    /// </summary>
+    private static async Task SendIntoAStreamThatFailsAtItAsync(Gateway gateway, DeviceClient device, object message)
+    {
+        var first = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+        gateway.StubFaults.FailStreamsAfterMessages = 2;
+        await device.SendJsonAsync(message);
+        await WaitUntilAsync(() => first.Completed);
+        gateway.StubFaults.FailStreamsAfterMessages = null;
     }
 
     [Test]
