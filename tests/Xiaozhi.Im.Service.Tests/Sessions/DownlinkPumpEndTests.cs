@@ -36,40 +36,26 @@ public class DownlinkPumpEndTests
         (await ReceiveText(device.Pair.Device)).Should().Contain("\"tts\"");
     }
 
-    [Test]
-    public async Task A_refused_stream_keeps_the_status_the_service_sent()
+    private static readonly TestCaseData[] FailedReads =
+    [
+        new TestCaseData(new RpcException(new Status(StatusCode.ResourceExhausted, "full")), StatusCode.ResourceExhausted)
+            .SetName("A refused stream keeps the status the service sent"),
+        new TestCaseData(new IOException("reset"), StatusCode.Unavailable)
+            .SetName("A transport error under the stream counts as unavailable"),
+        new TestCaseData(new HttpRequestException("The request was aborted.", new HttpProtocolException(7, "REFUSED_STREAM", null)), StatusCode.Unavailable)
+            .SetName("A stream the server refused at the HTTP/2 layer counts as unavailable"),
+    ];
+
+    [TestCaseSource(nameof(FailedReads))]
+    public async Task A_failed_read_ends_the_pump_as_failed_with_a_status(Exception failure, StatusCode expected)
     {
         using var device = new PumpToDevice();
         var call = FakeChatCall.On(FakeChatCall.Endpoint());
-        call.ReadEnd = _ => Task.FromException<bool>(new RpcException(new Status(StatusCode.ResourceExhausted, "full")));
+        call.ReadEnd = _ => Task.FromException<bool>(failure);
 
         var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
 
-        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.ResourceExhausted, 0));
-    }
-
-    [Test]
-    public async Task A_transport_error_under_the_stream_counts_as_unavailable()
-    {
-        using var device = new PumpToDevice();
-        var call = FakeChatCall.On(FakeChatCall.Endpoint());
-        call.ReadEnd = _ => Task.FromException<bool>(new IOException("reset"));
-
-        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
-
-        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 0));
-    }
-
-    [Test]
-    public async Task A_stream_the_server_refused_at_the_HTTP2_layer_counts_as_unavailable()
-    {
-        using var device = new PumpToDevice();
-        var call = FakeChatCall.On(FakeChatCall.Endpoint());
-        call.ReadEnd = _ => Task.FromException<bool>(new HttpRequestException("The request was aborted.", new HttpProtocolException(7, "REFUSED_STREAM", null)));
-
-        var end = await device.Pump.RunAsync(call.Stream, swallowHello: false, CancellationToken.None);
-
-        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable, 0));
+        end.Should().Be(new DownlinkEnd(DownlinkEndKind.Failed, expected, 0));
     }
 
     [Test]
