@@ -212,7 +212,7 @@ public sealed class ResilienceTests
     [Test]
     public async Task Resume_timeout_means_alert_and_1011_and_the_kept_frames_are_counted_as_dropped()
     {
-        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:Timeout", "00:00:01"] });
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:Resume:Timeout", "00:00:03"] }); // room for the chat to be kept first on a busy machine
         await using var device = await DeviceClient.ConnectAsync(gateway);
         await device.HelloAsync();
 
