@@ -34,6 +34,7 @@ public sealed partial class SessionUpstream : IDisposable
     private long _utteranceBytes;
     private bool _utteranceClosed;
     private bool _requestTooLargeToReplay; // an unanswered chat/image/vision that a lost stream would lose for good
+    private long _answers; // OnAiAnswering calls: one seen during a request's write answered it (the reply can overtake the write's completion)
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
     public SessionUpstream(UpstreamChatStream? initial, ResumeOptions options, SessionDropCounters counters, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
@@ -98,6 +99,7 @@ public sealed partial class SessionUpstream : IDisposable
         while (true)
         {
             UpstreamChatStream stream;
+            long answersBefore;
             lock (_gate)
             {
                 if (_failure is { } failed)
@@ -113,6 +115,7 @@ public sealed partial class SessionUpstream : IDisposable
 
                 stream = _current;
                 _writing = true;
+                answersBefore = _answers;
             }
 
             try
@@ -121,7 +124,7 @@ public sealed partial class SessionUpstream : IDisposable
                 lock (_gate)
                 {
                     // Before the in-flight write is reported done: a supervisor that waited for it replays from this.
-                    NoteDeliveredLocked(request, tag);
+                    NoteDeliveredLocked(request, tag, answeredMeanwhile: _answers != answersBefore);
                 }
 
                 return true;
@@ -267,8 +270,10 @@ public sealed partial class SessionUpstream : IDisposable
         while (true)
         {
             BufferedUplinkFrame next;
+            long answersBefore;
             lock (_gate)
             {
+                answersBefore = _answers;
                 if (_failure is null && _buffer.CheckAge() is { } age)
                 {
                     FailLocked(age, 0);
@@ -296,7 +301,7 @@ public sealed partial class SessionUpstream : IDisposable
             lock (_gate)
             {
                 _buffer.RemoveOldest();
-                NoteDeliveredLocked(next.Request, next.Tag);
+                NoteDeliveredLocked(next.Request, next.Tag, answeredMeanwhile: _answers != answersBefore);
             }
 
             flushed++;
@@ -343,6 +348,7 @@ public sealed partial class SessionUpstream : IDisposable
         {
             ClearUtteranceLocked();
             _requestTooLargeToReplay = false;
+            _answers++;
         }
     }
 
@@ -360,7 +366,11 @@ public sealed partial class SessionUpstream : IDisposable
         }
     }
 
-    private void NoteDeliveredLocked(ChatRequest request, UplinkFrameTag tag)
+    /// <summary>
+    /// Learns from a request the stream accepted. <paramref name="answeredMeanwhile"/>: the AI service started answering
+    /// while it was being written, so a request (chat, image, vision) is taken as answered, not kept for a replay.
+    /// </summary>
+    private void NoteDeliveredLocked(ChatRequest request, UplinkFrameTag tag, bool answeredMeanwhile)
     {
         switch (tag)
         {
@@ -382,6 +392,8 @@ public sealed partial class SessionUpstream : IDisposable
                     _utteranceClosed = true;
                 }
 
+                break;
+            case UplinkFrameTag.Request when answeredMeanwhile:
                 break;
             case UplinkFrameTag.Request:
                 // A chat, image or vision request: kept until the AI service answers, after what is still unanswered,

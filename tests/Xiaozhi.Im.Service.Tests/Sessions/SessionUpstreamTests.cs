@@ -126,6 +126,27 @@ public class SessionUpstreamTests
     }
 
     [Test]
+    public async Task A_chat_the_AI_service_answers_before_its_write_completes_is_not_replayed_after_a_lost_stream()
+    {
+        // The answer can overtake the write's completion: the AI service replies as soon as the request arrives, while
+        // the uplink's continuation after the write still waits for a thread.
+        const string Hello = """{"type":"hello"}""";
+        const string Chat = """{"type":"chat","text":"a long answer"}""";
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first);
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        first.WriteCompletion = () => sent.Task;
+
+        var write = upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None).AsTask();
+        upstream.OnAiAnswering(); // its stt
+        sent.SetResult();
+        (await write).Should().BeTrue();
+
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(new[] { Hello }, "the chat was answered: replaying it would answer it twice");
+    }
+
+    [Test]
     public async Task A_request_too_large_to_replay_is_reported_lost_once_until_the_AI_service_answers_or_a_new_turn_starts()
     {
         const string Hello = """{"type":"hello"}""";

@@ -45,6 +45,9 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
 
     public static FakeChatCall On(AiEndpoint endpoint) => new(endpoint);
 
+    /// <summary>When set, a write completes only when the task it returns does (the message has been sent by then).</summary>
+    public Func<Task>? WriteCompletion { get; set; }
+
     public Task WriteAsync(ChatRequest message)
     {
         if (Broken)
@@ -53,7 +56,7 @@ public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStrea
         }
 
         Written.Enqueue(message);
-        return Task.CompletedTask;
+        return WriteCompletion?.Invoke() ?? Task.CompletedTask;
     }
 
     public Task WriteAsync(ChatRequest message, CancellationToken cancellationToken) => WriteAsync(message);
