@@ -143,7 +143,7 @@ public sealed class BenchTopology : IDisposable
 
         if (Pinned && (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
         {
-            Process.GetCurrentProcess().ProcessorAffinity = 1; // CPU 0
+            ProcessAffinity.PinAllThreads(0); // every thread of the load generator, not just the main one
         }
 
         var self = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll");
