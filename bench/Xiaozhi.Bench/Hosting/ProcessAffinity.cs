@@ -13,36 +13,30 @@ namespace Xiaozhi.Bench.Hosting;
 public static partial class ProcessAffinity
 {
     /// <summary>
-    /// Pins each thread in <c>/proc/self/task</c> (and so every thread they start) to <paramref name="cpu"/>; returns how
-    /// many were pinned (0 where neither Linux nor Windows).
+    /// Pins each thread in <c>/proc/self/task</c> (and so every thread they start) to <paramref name="cpu"/>; on Windows
+    /// the process mask does that already; elsewhere nothing.
     /// </summary>
-    public static int PinAllThreads(int cpu)
+    public static void PinAllThreads(int cpu)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cpu);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, 64);
         if (OperatingSystem.IsWindows())
         {
             Process.GetCurrentProcess().ProcessorAffinity = (nint)(1L << cpu); // the process's mask, every thread
-            return Process.GetCurrentProcess().Threads.Count;
+            return;
         }
 
         if (!OperatingSystem.IsLinux())
         {
-            return 0;
+            return;
         }
 
         var mask = 1UL << cpu;
-        var pinned = 0;
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
         {
             var tid = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
-            if (SchedSetAffinity(tid, sizeof(ulong), ref mask) == 0)
-            {
-                pinned++;
-            }
+            SchedSetAffinity(tid, sizeof(ulong), ref mask); // fails only for a thread that ended meanwhile
         }
-
-        return pinned;
     }
 
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
