@@ -107,6 +107,12 @@ public sealed class BenchReport
         }
 
         Line($"{"",6}   inside C: {Inside(c)}");
+        if (a is not null)
+        {
+            Line($"{"",6}   warm-up: C {c.WarmedUp.TotalSeconds:0} s, A {a.WarmedUp.TotalSeconds:0} s; CPU 0 in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}%, " +
+                 $"load generator {c.LoadCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% (A's window: load generator {a.LoadCpuSeconds / a.Measured.TotalSeconds * 100:0.0}%, A {a.CpuPercent:0.0}%)");
+        }
+
         if (c.Heap is { } imHeap && a?.Heap is { } echoHeap && c.Connected > 0)
         {
             Line($"{"",6}   reachable objects (ClrMD): C {imHeap.TotalBytes / 1048576.0:0.0} MB, A {echoHeap.TotalBytes / 1048576.0:0.0} MB; C beyond A per device, by part:");

@@ -187,6 +187,25 @@ public sealed class DeviceAndRunStatsTests
     }
 
     [Test]
+    public void An_idle_device_that_never_echoed_adds_its_connect_time_and_no_round_trip()
+    {
+        var idle = new DeviceStats();
+        idle.Record(LatencyMetric.Connect, 2_000);
+        idle.ResetLatencies();
+        var talking = new DeviceStats();
+        talking.Record(LatencyMetric.Connect, 4_000);
+        talking.RecordEcho(700, 900);
+
+        var run = Collect(idle, talking);
+
+        run.Summary(LatencyMetric.Connect).Count.Should().Be(2);
+        run.Summary(LatencyMetric.RoundTrip).Count.Should().Be(1);
+        run.Summary(LatencyMetric.RoundTrip).Max.Should().Be(700);
+        run.Summary(LatencyMetric.RoundTripIntended).Max.Should().Be(900);
+        run.Summary(LatencyMetric.TurnReply).Count.Should().Be(0);
+    }
+
+    [Test]
     public void Recording_after_a_reset_counts_only_the_new_samples()
     {
         var device = new DeviceStats();

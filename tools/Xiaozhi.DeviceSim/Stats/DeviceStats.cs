@@ -6,24 +6,17 @@ namespace Xiaozhi.DeviceSim.Stats;
 /// One device's statistics: a plain <see cref="LongHistogram"/> per metric and errors by kind. Writers take the
 /// device's own (uncontended) lock, so a snapshot can be taken while the device is still connected; histograms are
 /// merged across devices only in <see cref="RunStats"/>.
+/// A histogram is created at a metric's first sample (the idle devices of a fleet never record a round trip): one spans 1 µs to
+/// 10 minutes at 3 digits, a 164 KB array. Created up front and cleared with <c>Reset()</c>, every idle device of a
+/// 10,000-device fleet paid four of them: the reset between warm-up and window took 7.3 s and made 6.8 GB resident.
 /// </summary>
 public sealed class DeviceStats
 {
     private readonly object _gate = new();
-    private readonly LongHistogram[] _histograms;
+    private readonly LongHistogram?[] _histograms = new LongHistogram?[Enum.GetValues<LatencyMetric>().Length];
     private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
     private long _framesSent;
     private long _framesEchoed;
-
-    /// <summary>An empty set.</summary>
-    public DeviceStats()
-    {
-        _histograms = new LongHistogram[Enum.GetValues<LatencyMetric>().Length];
-        for (var i = 0; i < _histograms.Length; i++)
-        {
-            _histograms[i] = Histograms.Create();
-        }
-    }
 
     /// <summary>Frames sent since the last reset.</summary>
     public long FramesSent => Interlocked.Read(ref _framesSent);
@@ -36,7 +29,7 @@ public sealed class DeviceStats
     {
         lock (_gate)
         {
-            Histograms.RecordClamped(_histograms[(int)metric], microseconds);
+            Histograms.RecordClamped(HistogramOf(metric), microseconds);
         }
     }
 
@@ -45,8 +38,8 @@ public sealed class DeviceStats
     {
         lock (_gate)
         {
-            Histograms.RecordClamped(_histograms[(int)LatencyMetric.RoundTrip], actualMicroseconds);
-            Histograms.RecordClamped(_histograms[(int)LatencyMetric.RoundTripIntended], intendedMicroseconds);
+            Histograms.RecordClamped(HistogramOf(LatencyMetric.RoundTrip), actualMicroseconds);
+            Histograms.RecordClamped(HistogramOf(LatencyMetric.RoundTripIntended), intendedMicroseconds);
         }
 
         Interlocked.Increment(ref _framesEchoed);
@@ -72,7 +65,10 @@ public sealed class DeviceStats
         {
             for (var i = 0; i < _histograms.Length; i++)
             {
-                run.Add((LatencyMetric)i, _histograms[i]);
+                if (_histograms[i] is { } histogram)
+                {
+                    run.Add((LatencyMetric)i, histogram);
+                }
             }
 
             foreach (var (kind, count) in _errors)
@@ -89,13 +85,16 @@ public sealed class DeviceStats
     {
         lock (_gate)
         {
-            _histograms[(int)LatencyMetric.RoundTrip].Reset();
-            _histograms[(int)LatencyMetric.RoundTripIntended].Reset();
-            _histograms[(int)LatencyMetric.TurnReply].Reset();
-            _histograms[(int)LatencyMetric.TurnReplyIntended].Reset();
+            // Cleared in place, not dropped: new ones would be allocated (large-object heap) inside the measured window.
+            _histograms[(int)LatencyMetric.RoundTrip]?.Reset();
+            _histograms[(int)LatencyMetric.RoundTripIntended]?.Reset();
+            _histograms[(int)LatencyMetric.TurnReply]?.Reset();
+            _histograms[(int)LatencyMetric.TurnReplyIntended]?.Reset();
         }
 
         Interlocked.Exchange(ref _framesSent, 0);
         Interlocked.Exchange(ref _framesEchoed, 0);
     }
+
+    private LongHistogram HistogramOf(LatencyMetric metric) => _histograms[(int)metric] ??= Histograms.Create();
 }
