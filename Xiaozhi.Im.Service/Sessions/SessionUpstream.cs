@@ -33,7 +33,8 @@ public sealed partial class SessionUpstream : IDisposable
     private readonly long _maxUtteranceBytes;
     private long _utteranceBytes;
     private bool _utteranceClosed;
-    private bool _requestTooLargeToReplay; // an unanswered chat/image/vision that a lost stream would lose for good
+    private bool _requestLost; // an unanswered chat/image/vision that a lost stream would lose for good
+    private bool _utteranceHoldsRequest; // the kept utterance holds an unanswered chat/image/vision
     private long _answers; // OnAiAnswering calls: one seen during a request's write answered it (the reply can overtake the write's completion)
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
@@ -347,21 +348,22 @@ public sealed partial class SessionUpstream : IDisposable
         lock (_gate)
         {
             ClearUtteranceLocked();
-            _requestTooLargeToReplay = false;
+            _requestLost = false;
             _answers++;
         }
     }
 
     /// <summary>
-    /// After a resume from a lost stream: true (once) when the device's last request was still unanswered and too large
-    /// to keep for the replay, so the device has to be told it will get no answer.
+    /// After a resume from a lost stream: true (once) when the device's last request was still unanswered and not kept
+    /// for the replay (too large itself, or it went with an open utterance that grew past the resume limits), so the
+    /// device has to be told it will get no answer.
     /// </summary>
     public bool TakeRequestLost()
     {
         lock (_gate)
         {
-            var lost = _requestTooLargeToReplay;
-            _requestTooLargeToReplay = false;
+            var lost = _requestLost;
+            _requestLost = false;
             return lost;
         }
     }
@@ -379,7 +381,7 @@ public sealed partial class SessionUpstream : IDisposable
                 break;
             case UplinkFrameTag.ListenStart:
                 _deliveredListenStart = request;
-                _requestTooLargeToReplay = false; // the device moved on to a new turn
+                _requestLost = false; // the device moved on to a new turn
                 ClearUtteranceLocked();
                 _utteranceClosed = false;
                 KeepForUtteranceLocked(request);
@@ -405,7 +407,8 @@ public sealed partial class SessionUpstream : IDisposable
                     KeepForUtteranceLocked(listening);
                 }
 
-                _requestTooLargeToReplay = !KeepForUtteranceLocked(request);
+                _requestLost = !KeepForUtteranceLocked(request);
+                _utteranceHoldsRequest = !_requestLost;
                 break;
             default:
                 if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)
@@ -424,7 +427,9 @@ public sealed partial class SessionUpstream : IDisposable
         if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes)
         {
             // Too long to replay whole: after a lost stream only its listen start is replayed (the audio so far is lost).
+            // A request it held goes with it, and the device is told after a lost stream instead of waiting for an answer.
             LogUtteranceTooLong(_logger, _utterance.Count + 1, _utteranceBytes + bytes);
+            _requestLost |= _utteranceHoldsRequest;
             ClearUtteranceLocked();
             _utteranceClosed = true;
             return false;
@@ -439,6 +444,7 @@ public sealed partial class SessionUpstream : IDisposable
     {
         _utterance.Clear();
         _utteranceBytes = 0;
+        _utteranceHoldsRequest = false;
     }
 
     private bool Keep(BufferedUplinkFrame frame)

@@ -175,6 +175,48 @@ public class SessionUpstreamTests
     }
 
     [Test]
+    public async Task A_chat_kept_in_an_open_utterance_that_then_grows_too_long_is_reported_lost_not_dropped_silently()
+    {
+        // Realtime listening: the device's chat joins the open utterance, and its audio goes on until the utterance no
+        // longer fits the resume limits. The chat is not replayed then, so the device must hear that it was lost.
+        const string Hello = """{"type":"hello"}""";
+        const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
+        const string Chat = """{"type":"chat","text":"what time is it"}""";
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 4 });
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        upstream.TakeRequestLost().Should().BeFalse("the chat still fits and would be replayed");
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, Chat, "audio 1");
+
+        await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
+
+        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().NotContain(Chat);
+        upstream.TakeRequestLost().Should().BeTrue("the chat went with the utterance that grew too long");
+        upstream.TakeRequestLost().Should().BeFalse("the device is told once");
+    }
+
+    [Test]
+    public async Task Audio_overflowing_an_utterance_without_a_request_reports_no_lost_request()
+    {
+        const string Hello = """{"type":"hello"}""";
+        const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
+        const string Chat = """{"type":"chat","text":"an earlier turn's question"}""";
+        var first = FakeChatCall.On(_endpoint);
+        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 2 });
+        await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
+        await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
+        await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
+        await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
+
+        upstream.TakeRequestLost().Should().BeFalse("only audio of the turn was not kept; the earlier turn's chat was left behind by the new turn");
+    }
+
+    [Test]
     public async Task A_write_the_HTTP2_layer_refused_is_kept_for_the_next_stream_not_thrown_at_the_session()
     {
         // grpc-dotnet lets HttpClient's own exception through when the server refuses the stream (REFUSED_STREAM).
