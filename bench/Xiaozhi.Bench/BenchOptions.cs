@@ -20,11 +20,13 @@ public sealed record BenchOptions
           --protocol 1|2|3        device frame layout (1)
           --duration S            measured seconds of each latency run (15; quick 5)
           --warmup S              discarded seconds before each run (15; quick 3); the latency runs then go on warming
-                                  in 3 s steps while the server compiled more than 20 methods in a step (up to 45 s
-                                  more), so they measure a settled server, not its tiered JIT at work
+                                  in 3 s steps until the server compiled at most 20 methods in two steps in a row (up
+                                  to 45 s more), so they measure a settled server, not its tiered JIT at work
           --scale LIST            idle-device counts for the scaling table (100,1000,5000,10000; quick 100,1000)
           --talking PCT           talking share in the scaling table (5), at one 60 ms frame per talking device
           --scale-duration S      measured seconds per scaling row (10; quick 4)
+          --scale-warmup S        C's warm-up per scaling row (30, the IM's WebSocket keep-alive; quick 6), A's at most
+                                  6 s; both then go on as the latency runs' until the server's JIT has settled
           --ramp R                connections per second (1000)
           --restart-sessions N    sessions for the backend-restart run (1000; quick 200)
           --restart-rounds N      backend restarts with the same sessions (3; quick 2): the first is the IM's first
@@ -86,6 +88,13 @@ public sealed record BenchOptions
     /// <summary>Scaling row duration.</summary>
     public TimeSpan ScaleDuration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Scaling rows: C's warm-up before its JIT is watched. The IM's periodic work (the devices' 30 s WebSocket
+    /// keep-alive, the AI connections' HTTP/2 pings) must have run: with 6-18 s the IM compiled 1,900-2,700 methods inside
+    /// the 10,000-device window (four runs), with 30-33 s 11-35.
+    /// </summary>
+    public TimeSpan ScaleWarmup { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Connections per second.</summary>
     public double Ramp { get; init; } = 1_000;
 
@@ -134,6 +143,7 @@ public sealed record BenchOptions
                 Warmup = TimeSpan.FromSeconds(3),
                 Scale = [100, 1_000],
                 ScaleDuration = TimeSpan.FromSeconds(4),
+                ScaleWarmup = TimeSpan.FromSeconds(6),
                 RestartSessions = 200,
                 RestartRounds = 2,
             }
@@ -154,6 +164,7 @@ public sealed record BenchOptions
                 "--scale" => options with { Scale = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => Int(name, v, 1, 19_000)).ToArray() },
                 "--talking" => options with { TalkingPercent = Double(name, Value(), 0, 100) },
                 "--scale-duration" => options with { ScaleDuration = TimeSpan.FromSeconds(Double(name, Value(), 1, 3_600)) },
+                "--scale-warmup" => options with { ScaleWarmup = TimeSpan.FromSeconds(Double(name, Value(), 0, 600)) },
                 "--ramp" => options with { Ramp = Double(name, Value(), 1, 100_000) },
                 "--restart-sessions" => options with { RestartSessions = Int(name, Value(), 1, 19_000) },
                 "--restart-rounds" => options with { RestartRounds = Int(name, Value(), 1, 20) },

@@ -111,9 +111,9 @@ try
                 Rate = 1000.0 / 60,
                 Payload = options.Payload,
                 Protocol = options.Protocol,
-                // At least two warm-up steps, then on while the server is still compiling: a 10,000-device row run
-                // first (--scale 10000) had the IM compile 784 methods (1.6 s of JIT) inside its window after a 2 s warm-up.
-                Warmup = TimeSpan.FromSeconds(Math.Min(2 * FleetRun.WarmupStep.TotalSeconds, options.Warmup.TotalSeconds)),
+                // Then on while the server is still compiling: a 10,000-device row run first (--scale 10000) had the IM
+                // compile 784 methods (1.6 s of JIT) inside its window after the 2 s warm-up the rows used to have.
+                Warmup = options.ScaleWarmup,
                 WarmUntilJitSettles = true,
                 Duration = options.ScaleDuration,
                 Ramp = options.Ramp,
@@ -123,7 +123,8 @@ try
             Phase($"scaling: N = {n} against C");
             var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);
             Phase($"scaling: N = {n} against A");
-            var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec, cancel.Token);
+            var echoWarmup = TimeSpan.FromSeconds(Math.Min(6, options.ScaleWarmup.TotalSeconds));
+            var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec with { Warmup = echoWarmup }, cancel.Token);
             report.ScalingRow(c, a);
             if (c.Connected == n)
             {

@@ -9,8 +9,14 @@ namespace Xiaozhi.Bench.Runs;
 /// <summary>Connects a fleet to a target, runs echo probes on the talking share, reads the server from /proc, closes.</summary>
 public static class FleetRun
 {
-    /// <summary>A warm-up step in which the server compiled at most this many methods means its JIT has settled.</summary>
+    /// <summary>A warm-up step in which the server compiled at most this many methods is a quiet one.</summary>
     public const int SettledJitMethods = 20;
+
+    /// <summary>
+    /// The server's JIT has settled after this many quiet steps in a row. One was not enough at N = 10,000: after a quiet
+    /// step the tiered JIT went on to compile 1,900-2,700 methods (1.1-2.4 s) inside the window (four runs).
+    /// </summary>
+    public const int SettledSteps = 2;
 
     /// <summary>The longest a warm-up is extended while the server is still compiling.</summary>
     public static readonly TimeSpan MaxWarmupExtension = TimeSpan.FromSeconds(45);
@@ -110,28 +116,30 @@ public static class FleetRun
 
     /// <summary>
     /// Runs the warm-up load for <see cref="FleetSpec.Warmup"/>; with <see cref="FleetSpec.WarmUntilJitSettles"/> its last
-    /// steps are <see cref="WarmupStep"/> long and it goes on while the server compiled more than
-    /// <see cref="SettledJitMethods"/> methods in a step (a gateway that runs for days is measured, not its first
+    /// steps are <see cref="WarmupStep"/> long and it goes on until the server compiled at most
+    /// <see cref="SettledJitMethods"/> methods in each of <see cref="SettledSteps"/> steps in a row (a gateway that runs for days is measured, not its first
     /// minute: the tiered JIT of a loaded single-core server was seen recompiling 280-410 methods inside a window that
     /// followed a 15 s warm-up). Returns the warm-up's length.
     /// </summary>
     private static async Task<TimeSpan> WarmUpAsync(DeviceFleet fleet, ScenarioPlan plan, ChildProcess server, FleetSpec spec, CancellationToken cancellationToken)
     {
-        if (!spec.WarmUntilJitSettles || spec.Warmup <= WarmupStep)
+        if (!spec.WarmUntilJitSettles || spec.Warmup < SettledSteps * WarmupStep)
         {
             await fleet.RunAsync(plan, spec.Warmup, cancellationToken).ConfigureAwait(false);
             return spec.Warmup;
         }
 
-        var warmedUp = spec.Warmup - WarmupStep;
+        var warmedUp = spec.Warmup - (SettledSteps * WarmupStep);
         await fleet.RunAsync(plan, warmedUp, cancellationToken).ConfigureAwait(false);
+        var quietSteps = 0;
         while (true)
         {
             await server.ResetStatsAsync().ConfigureAwait(false);
             await fleet.RunAsync(plan, WarmupStep, cancellationToken).ConfigureAwait(false);
             warmedUp += WarmupStep;
             var step = await server.ReadStatsAsync().ConfigureAwait(false);
-            if (step.JitMethods <= SettledJitMethods || warmedUp >= spec.Warmup + MaxWarmupExtension)
+            quietSteps = step.JitMethods <= SettledJitMethods ? quietSteps + 1 : 0;
+            if (quietSteps >= SettledSteps || warmedUp >= spec.Warmup + MaxWarmupExtension)
             {
                 return warmedUp;
             }
