@@ -123,7 +123,9 @@ try
             Phase($"scaling: N = {n} against C");
             var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);
             Phase($"scaling: N = {n} against A");
-            var echoWarmup = TimeSpan.FromSeconds(Math.Min(6, options.ScaleWarmup.TotalSeconds));
+            // The raw echo has no periodic work of its own to wait for: the shortest warm-up that watches its JIT.
+            var echoWarmup = FleetRun.SettledSteps * FleetRun.WarmupStep;
+            echoWarmup = echoWarmup < options.ScaleWarmup ? echoWarmup : options.ScaleWarmup;
             var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec with { Warmup = echoWarmup }, cancel.Token);
             report.ScalingRow(c, a);
             if (c.Connected == n)
