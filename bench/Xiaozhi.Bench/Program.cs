@@ -124,8 +124,7 @@ try
             var c = await FleetRun.RunAsync(topology.ImUrl, BenchTopology.Secret, topology.Im, spec, cancel.Token, topology.Stub);
             Phase($"scaling: N = {n} against A");
             // The raw echo has no periodic work of its own to wait for: the shortest warm-up that watches its JIT.
-            var echoWarmup = FleetRun.SettledSteps * FleetRun.WarmupStep;
-            echoWarmup = echoWarmup < options.ScaleWarmup ? echoWarmup : options.ScaleWarmup;
+            var echoWarmup = FleetRun.ShortestWatchedWarmup < options.ScaleWarmup ? FleetRun.ShortestWatchedWarmup : options.ScaleWarmup;
             var a = await FleetRun.RunAsync(topology.EchoUrl, null, topology.Echo, spec with { Warmup = echoWarmup }, cancel.Token);
             report.ScalingRow(c, a);
             if (c.Connected == n)

@@ -53,9 +53,10 @@ public sealed class BenchReport
         Line($"{"C",-8} {sc.Count,9} | {Ms(sc.P50),8} {Ms(sc.P99),8} {Ms(sc.P999),8} {Ms(sc.Max),8} |           {Ms(ic.P50),8} {Ms(ic.P99),8} {Ms(ic.P999),8} {Ms(ic.Max),8}");
         Line($"{"C - A",-8} {"",9} | {Ms(sc.P50 - sa.P50),8} {Ms(sc.P99 - sa.P99),8} {Ms(sc.P999 - sa.P999),8} {"",8} |           {Ms(ic.P50 - ia.P50),8} {Ms(ic.P99 - ia.P99),8} {Ms(ic.P999 - ia.P999),8}");
         Line($"{"C / A",-8} {"",9} | {Ratio(sc.P50, sa.P50),8} {Ratio(sc.P99, sa.P99),8} {Ratio(sc.P999, sa.P999),8} {"",8} |           {Ratio(ic.P50, ia.P50),8} {Ratio(ic.P99, ia.P99),8} {Ratio(ic.P999, ia.P999),8}");
-        Line(c.Spec.Warmup < FleetRun.SettledSteps * FleetRun.WarmupStep
-            ? $"warm-up: A {a.WarmedUp.TotalSeconds:0} s, C {c.WarmedUp.TotalSeconds:0} s (fixed: too short to watch the server's JIT, which may still compile in the window)"
-            : $"warm-up: A {a.WarmedUp.TotalSeconds:0} s, C {c.WarmedUp.TotalSeconds:0} s (at least {c.Spec.Warmup.TotalSeconds:0} s, then {FleetRun.WarmupStep.TotalSeconds:0} s steps until {FleetRun.SettledSteps} steps in a row compiled ≤ {FleetRun.SettledJitMethods} methods in the server, at most {FleetRun.MaxWarmupExtension.TotalSeconds:0} s more)");
+        var warmupRule = FleetRun.WatchesJit(c.Spec)
+            ? $"at least {c.Spec.Warmup.TotalSeconds:0} s, then {FleetRun.WarmupStep.TotalSeconds:0} s steps until {FleetRun.SettledSteps} steps in a row compiled ≤ {FleetRun.SettledJitMethods} methods in the server, at most {FleetRun.MaxWarmupExtension.TotalSeconds:0} s more"
+            : "fixed: too short to watch the server's JIT, which may still compile in the window";
+        Line($"warm-up: A {a.WarmedUp.TotalSeconds:0} s, C {c.WarmedUp.TotalSeconds:0} s ({warmupRule})");
         Line($"frames: A sent {a.Stats.FramesSent} echoed {a.Stats.FramesEchoed}; C sent {c.Stats.FramesSent} echoed {c.Stats.FramesEchoed} in {c.Measured.TotalSeconds:0.0} s; errors A {Errors(a.Stats)}, C {Errors(c.Stats)}; disconnects A {a.Disconnects}, C {c.Disconnects}");
         Line($"server CPU: A echo {a.CpuPercent:0.0}% of a core = {a.CpuMicrosecondsPerRoundTrip:0.0} µs per echoed frame; " +
              $"C IM {c.CpuPercent:0.0}% = {c.CpuMicrosecondsPerRoundTrip:0.0} µs per round trip = {c.CpuMicrosecondsPerRoundTrip / 2:0.0} µs per forwarded frame (uplink and downlink each count one)");

@@ -23,6 +23,16 @@ public static class FleetRun
 
     /// <summary>The length of a warm-up extension step.</summary>
     public static readonly TimeSpan WarmupStep = TimeSpan.FromSeconds(3);
+
+    /// <summary>The shortest warm-up that watches the server's JIT: <see cref="SettledSteps"/> steps.</summary>
+    public static readonly TimeSpan ShortestWatchedWarmup = SettledSteps * WarmupStep;
+
+    /// <summary>True when <paramref name="spec"/>'s warm-up goes on until the server's JIT has settled.</summary>
+    public static bool WatchesJit(FleetSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.WarmUntilJitSettles && spec.Warmup >= ShortestWatchedWarmup;
+    }
     private static int _prefix;
 
     /// <summary>Runs <paramref name="spec"/> against <paramref name="url"/>; <paramref name="server"/> is the process measured.</summary>
@@ -123,13 +133,13 @@ public static class FleetRun
     /// </summary>
     private static async Task<TimeSpan> WarmUpAsync(DeviceFleet fleet, ScenarioPlan plan, ChildProcess server, FleetSpec spec, CancellationToken cancellationToken)
     {
-        if (!spec.WarmUntilJitSettles || spec.Warmup < SettledSteps * WarmupStep)
+        if (!WatchesJit(spec))
         {
             await fleet.RunAsync(plan, spec.Warmup, cancellationToken).ConfigureAwait(false);
             return spec.Warmup;
         }
 
-        var warmedUp = spec.Warmup - (SettledSteps * WarmupStep);
+        var warmedUp = spec.Warmup - ShortestWatchedWarmup;
         await fleet.RunAsync(plan, warmedUp, cancellationToken).ConfigureAwait(false);
         var quietSteps = 0;
         while (true)
