@@ -1,4 +1,5 @@
 using System.Globalization;
+using Xiaozhi.Bench.Hosting;
 using static Xiaozhi.DeviceSim.Cli.OptionValues;
 
 namespace Xiaozhi.Bench;
@@ -40,6 +41,9 @@ public sealed record BenchOptions
                                   print what a session costs beyond the WebSocket, by part and by type
           --skip LIST             any of latency,scale,restart
           --no-pin                do not pin with taskset
+          --server-cpus LIST      CPUs of the server under test, A or C (1); a taskset list: 1, 2,3 or 2-5
+          --load-cpus LIST        CPUs of the stub and the load generator (0); on a host with more than two CPUs,
+                                  e.g. --server-cpus 2,3 --load-cpus 0,1 gives the IM two cores of its own
           --gc server|workstation garbage collector of A and C (server: the IM's own runtimeconfig setting)
           --stub native|jit       how the stub (B) runs: native (default; published ahead-of-time by ./build.sh bench to
                                   artifacts/stub-native, ready in milliseconds like the Go service's binary) or jit
@@ -119,6 +123,12 @@ public sealed record BenchOptions
     /// <summary>Pin with taskset when available.</summary>
     public bool Pin { get; init; } = true;
 
+    /// <summary>CPUs of the server under test (A or C) when pinned.</summary>
+    public CpuSet ServerCpus { get; init; } = CpuSet.Parse("--server-cpus", "1", 2);
+
+    /// <summary>CPUs of the stub and the load generator when pinned.</summary>
+    public CpuSet LoadCpus { get; init; } = CpuSet.Parse("--load-cpus", "0", 2);
+
     /// <summary>Let the processes on CPU 0 spin-wait for work (the runtime's default).</summary>
     public bool Cpu0Spin { get; init; }
 
@@ -171,6 +181,8 @@ public sealed record BenchOptions
                 "--restart-probe-every" => options with { RestartProbeEvery = TimeSpan.FromSeconds(Double(name, Value(), 0.01, 10)) },
                 "--skip" => options with { Skip = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--no-pin" => options with { Pin = false },
+                "--server-cpus" => options with { ServerCpus = CpuSet.Parse(name, Value(), Environment.ProcessorCount) },
+                "--load-cpus" => options with { LoadCpus = CpuSet.Parse(name, Value(), Environment.ProcessorCount) },
                 "--heap" => options with { Heap = true },
                 "--cpu0-spin" => options with { Cpu0Spin = true },
                 "--server-env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, name, Value()) },

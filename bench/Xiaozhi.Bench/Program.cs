@@ -59,7 +59,8 @@ var report = new BenchReport(Console.Out);
 void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 
 Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
-using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerGc, options.ServerEnvironment, options.NativeStub, options.Cpu0Spin);
+using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerCpus, options.LoadCpus, options.ServerGc, options.ServerEnvironment, options.NativeStub, options.Cpu0Spin);
+report.LoadCpuLabel = topology.Pinned ? topology.LoadCpuLabel : "the load generator's and stub's CPUs";
 report.Machine(topology.PinDescription, topology.Configuration, topology.StubDescription, options);
 FleetFigures? manyC = null;
 FleetFigures? largestScaled = null;

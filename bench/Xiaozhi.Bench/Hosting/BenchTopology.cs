@@ -8,7 +8,7 @@ namespace Xiaozhi.Bench.Hosting;
 /// executable's serve modes, and (B) the stub: by default its native (ahead-of-time compiled) executable that
 /// <c>./build.sh bench</c> publishes to <c>artifacts/stub-native/</c> (the Go AI service is a native binary too, ready
 /// milliseconds after it starts), or with <c>--stub jit</c> its Release build on the shared runtime. Pinning (when taskset exists and there are
-/// at least 2 CPUs): the server under test (A or C) on CPU 1; the stub and this load generator on CPU 0.
+/// at least 2 CPUs): the server under test (A or C) on its CPUs (1 by default); the stub and this load generator on theirs (0).
 /// </summary>
 public sealed class BenchTopology : IDisposable
 {
@@ -31,10 +31,15 @@ public sealed class BenchTopology : IDisposable
     private readonly Dictionary<string, string> _serverEnvironment; // A's and C's: DOTNET_gcServer and --server-env
 
     private readonly bool _cpu0Spin;
+    private readonly CpuSet _serverCpus;
+    private readonly CpuSet _loadCpus;
 
-    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment, bool nativeStub, bool cpu0Spin)
+    private BenchTopology(bool pin, bool serverGc, IReadOnlyDictionary<string, string>? serverEnvironment, bool nativeStub, bool cpu0Spin, CpuSet serverCpus, CpuSet loadCpus)
     {
         _cpu0Spin = cpu0Spin;
+        _serverCpus = serverCpus;
+        _loadCpus = loadCpus;
+        LoadCpuLabel = loadCpus.Label;
         ServerGc = serverGc;
         _serverEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
         foreach (var (name, value) in serverEnvironment ?? new Dictionary<string, string>())
@@ -53,7 +58,7 @@ public sealed class BenchTopology : IDisposable
         var taskset = File.Exists("/usr/bin/taskset") || File.Exists("/bin/taskset");
         Pinned = pin && taskset && Environment.ProcessorCount >= 2;
         PinDescription = Pinned
-            ? "server under test (A echo / C IM) on CPU 1; stub (B) and the load generator (this process) on CPU 0 (taskset -c / sched_setaffinity)"
+            ? $"server under test (A echo / C IM) on {serverCpus.Label}; stub (B) and the load generator (this process) on {loadCpus.Label} (taskset -c / sched_setaffinity)"
             : pin ? "not pinned (taskset missing or fewer than 2 CPUs)" : "not pinned (--no-pin)";
         PinDescription += cpu0Spin
             ? "; the stub and the load generator spin-wait for work (the runtime's default, --cpu0-spin)"
@@ -75,6 +80,9 @@ public sealed class BenchTopology : IDisposable
     /// <summary>What was pinned where.</summary>
     public string PinDescription { get; }
 
+    /// <summary>Where the stub and the load generator run, for reports ("CPU 0").</summary>
+    public string LoadCpuLabel { get; }
+
     /// <summary>(A) URL.</summary>
     public Uri EchoUrl { get; private set; } = null!;
 
@@ -94,9 +102,11 @@ public sealed class BenchTopology : IDisposable
     public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts all three and waits until they listen.</summary>
-    public static async Task<BenchTopology> StartAsync(bool pin, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null, bool nativeStub = true, bool cpu0Spin = false)
+    public static async Task<BenchTopology> StartAsync(bool pin, CpuSet serverCpus, CpuSet loadCpus, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null, bool nativeStub = true, bool cpu0Spin = false)
     {
-        var topology = new BenchTopology(pin, serverGc, serverEnvironment, nativeStub, cpu0Spin);
+        ArgumentNullException.ThrowIfNull(serverCpus);
+        ArgumentNullException.ThrowIfNull(loadCpus);
+        var topology = new BenchTopology(pin, serverGc, serverEnvironment, nativeStub, cpu0Spin, serverCpus, loadCpus);
         try
         {
             await topology.StartAllAsync().ConfigureAwait(false);
@@ -143,7 +153,7 @@ public sealed class BenchTopology : IDisposable
 
         if (Pinned && (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
         {
-            ProcessAffinity.PinAllThreads(0); // every thread of the load generator, not just the main one
+            ProcessAffinity.PinAllThreads(_loadCpus); // every thread of the load generator, not just the main one
         }
 
         var self = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll");
@@ -183,7 +193,7 @@ public sealed class BenchTopology : IDisposable
         await Im.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
     }
 
-    private string? ServerCpu => Pinned ? "1" : null;
+    private string? ServerCpu => Pinned ? _serverCpus.ToString() : null;
 
     private ChildProcess StartStub() => ChildProcess.Start(
         "stub (B)",
@@ -198,6 +208,6 @@ public sealed class BenchTopology : IDisposable
             "--Stub:MaxRecordedRequestsPerSession", "0",
             "--Logging:LogLevel:Default", "Warning",
         ],
-        Pinned ? "0" : null,
+        Pinned ? _loadCpus.ToString() : null,
         _cpu0Spin ? null : new Dictionary<string, string> { [SpinLimitVariable] = "0" });
 }

@@ -16,6 +16,9 @@ public sealed class BenchReport
     /// <summary>Writes to <paramref name="output"/>.</summary>
     public BenchReport(TextWriter output) => _out = output;
 
+    /// <summary>Where the stub and the load generator run ("CPU 0"), for the scaling rows' load line.</summary>
+    public string LoadCpuLabel { get; set; } = "CPU 0";
+
     /// <summary>Machine facts.</summary>
     public void Machine(string pinning, string configuration, string stub, BenchOptions options)
     {
@@ -112,7 +115,7 @@ public sealed class BenchReport
         Line($"{"",6}   inside C: {Inside(c)}");
         if (a is not null)
         {
-            Line($"{"",6}   warm-up: C {c.WarmedUp.TotalSeconds:0} s, A {a.WarmedUp.TotalSeconds:0} s; CPU 0 in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}%, " +
+            Line($"{"",6}   warm-up: C {c.WarmedUp.TotalSeconds:0} s, A {a.WarmedUp.TotalSeconds:0} s; {LoadCpuLabel} in C's window: stub (B) {c.StubCpuSeconds / c.Measured.TotalSeconds * 100:0.0}%, " +
                  $"load generator {c.LoadCpuSeconds / c.Measured.TotalSeconds * 100:0.0}% (A's window: load generator {a.LoadCpuSeconds / a.Measured.TotalSeconds * 100:0.0}%, A {a.CpuPercent:0.0}%)");
         }
 
