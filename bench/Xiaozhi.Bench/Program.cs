@@ -60,7 +60,7 @@ void Phase(string text) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {
 
 Phase("starting A (raw echo), B (stub, echo mode, pacing off), C (IM in front of B)");
 using var topology = await BenchTopology.StartAsync(options.Pin, options.ServerCpus, options.LoadCpus, options.ServerGc, options.ServerEnvironment, options.NativeStub, options.Cpu0Spin);
-report.LoadCpuLabel = topology.Pinned ? topology.LoadCpuLabel : "the load generator's and stub's CPUs";
+report.LoadCpuLabel = topology.LoadCpuLabel;
 report.Machine(topology.PinDescription, topology.Configuration, topology.StubDescription, options);
 FleetFigures? manyC = null;
 FleetFigures? largestScaled = null;

@@ -39,7 +39,6 @@ public sealed class BenchTopology : IDisposable
         _cpu0Spin = cpu0Spin;
         _serverCpus = serverCpus;
         _loadCpus = loadCpus;
-        LoadCpuLabel = loadCpus.Label;
         ServerGc = serverGc;
         _serverEnvironment = new() { ["DOTNET_gcServer"] = serverGc ? "1" : "0" };
         foreach (var (name, value) in serverEnvironment ?? new Dictionary<string, string>())
@@ -57,6 +56,7 @@ public sealed class BenchTopology : IDisposable
         StubDescription = nativeStub ? "native (ahead-of-time compiled, artifacts/stub-native)" : $"JIT (dotnet, {configuration} build)";
         var taskset = File.Exists("/usr/bin/taskset") || File.Exists("/bin/taskset");
         Pinned = pin && taskset && Environment.ProcessorCount >= 2;
+        LoadCpuLabel = Pinned ? loadCpus.Label : "the load generator's and stub's CPUs";
         PinDescription = Pinned
             ? $"server under test (A echo / C IM) on {serverCpus.Label}; stub (B) and the load generator (this process) on {loadCpus.Label} (taskset -c / sched_setaffinity)"
             : pin ? "not pinned (taskset missing or fewer than 2 CPUs)" : "not pinned (--no-pin)";
@@ -80,7 +80,7 @@ public sealed class BenchTopology : IDisposable
     /// <summary>What was pinned where.</summary>
     public string PinDescription { get; }
 
-    /// <summary>Where the stub and the load generator run, for reports ("CPU 0").</summary>
+    /// <summary>Where the stub and the load generator run, for reports ("CPU 0"; a phrase when not pinned).</summary>
     public string LoadCpuLabel { get; }
 
     /// <summary>(A) URL.</summary>

@@ -22,6 +22,7 @@ public sealed record CpuSet
     public static CpuSet Parse(string option, string list, int cpus)
     {
         ArgumentNullException.ThrowIfNull(list);
+        var available = Math.Min(cpus, 64);
         ulong mask = 0;
         foreach (var part in list.Split(',', StringSplitOptions.TrimEntries))
         {
@@ -33,9 +34,9 @@ public sealed record CpuSet
                 throw new FormatException($"{option}: '{part}' is not a CPU number or range (e.g. 1, 2,3 or 2-5).");
             }
 
-            if (last >= Math.Min(cpus, 64))
+            if (last >= available)
             {
-                throw new FormatException($"{option}: CPU {last} does not exist here (CPUs 0-{Math.Min(cpus, 64) - 1}).");
+                throw new FormatException($"{option}: CPU {last} does not exist here (CPUs 0-{available - 1}).");
             }
 
             for (var cpu = first; cpu <= last; cpu++)
