@@ -50,7 +50,26 @@ XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAO
 "@
 }
 
+# The servers the tests start themselves (never mocked, never silently skipped): command -> Debian package.
+$TestTools = [ordered]@{ 'redis-server' = 'redis-server'; 'haproxy' = 'haproxy'; 'promtool' = 'prometheus' }
+
+function Assert-TestTools {
+    $missing = @($TestTools.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $TestTools[$_] })
+    if ($missing.Count -eq 0) { return }
+    $isRoot = $IsLinux -and ((& id -u) -eq '0')
+    if ($isRoot -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host "test: installing $($missing -join ' ') (apt-get)"
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        & apt-get update -qq | Out-Null
+        & apt-get install -y -qq @missing | Out-Null
+        if ($LASTEXITCODE -eq 0) { return }
+        throw "test: apt-get could not install $($missing -join ' ')"
+    }
+    throw "test: missing test dependencies; install them first: apt-get install -y $($missing -join ' ')"
+}
+
 function Test-All {
+    Assert-TestTools
     $log = New-TemporaryFile
     & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log
     $status = $LASTEXITCODE

@@ -45,7 +45,27 @@ restore() { dotnet restore "$SOLUTION" --nologo; }
 
 build() { dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo; }
 
+# The servers the tests start themselves (never mocked, never silently skipped): command → Debian package.
+TEST_TOOLS=(redis-server:redis-server haproxy:haproxy promtool:prometheus)
+
+require_test_tools() {
+  local missing=() tool
+  for tool in "${TEST_TOOLS[@]}"; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing ${missing[*]} (apt-get)" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null && return 0
+    echo "test: apt-get could not install ${missing[*]}" >&2
+    return 1
+  fi
+  echo "test: missing test dependencies; install them first: apt-get install -y ${missing[*]}" >&2
+  return 1
+}
+
 test_all() {
+  require_test_tools || return 1
   local log
   log="$(mktemp)"
   local status=0
