@@ -69,6 +69,18 @@ public sealed class PackageConsumptionTests
     }
 
     [Test]
+    public void Package_ships_the_changelog_and_points_at_it_from_the_release_notes()
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_feed, $"Xiaozhi.Grpc.Proto.{_version}.nupkg"));
+        package.Entries.Select(e => e.FullName).Should().Contain("CHANGELOG.md", "consumers read the compatibility rule and each version's changes");
+
+        using var nuspecStream = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        var nuspec = XDocument.Load(nuspecStream);
+        XNamespace ns = nuspec.Root!.Name.Namespace;
+        nuspec.Root.Element(ns + "metadata")!.Element(ns + "releaseNotes")!.Value.Should().Contain("CHANGELOG.md");
+    }
+
+    [Test]
     public async Task A_fresh_project_restores_the_package_from_the_local_feed_and_compiles_a_client_and_a_server()
     {
         var consumer = Directory.CreateDirectory(Path.Combine(_work.FullName, "Consumer")).FullName;
