@@ -37,11 +37,12 @@ public sealed class HaproxyConfigTests
     {
         var tunnel = HaproxyDuration.Parse(DefaultOf("XIAOZHI_LB_TUNNEL_TIMEOUT"));
         var client = HaproxyDuration.Parse(DefaultOf("XIAOZHI_LB_CLIENT_TIMEOUT"));
+        var server = HaproxyDuration.Parse(DefaultOf("XIAOZHI_LB_SERVER_TIMEOUT"));
 
         // The gateway, not the balancer, decides when a quiet device is gone: Admission:IdleTimeout (pings may be off).
         tunnel.Should().BeGreaterThan(new AdmissionOptions().IdleTimeout + TimeSpan.FromMinutes(1));
         tunnel.Should().BeGreaterThan(new DeviceWebSocketOptions().KeepAliveInterval);
-        tunnel.Should().BeGreaterThan(client);
+        tunnel.Should().BeGreaterThan(client).And.BeGreaterThan(server);
         Config.Should().MatchRegex(@"(?m)^\s*timeout tunnel ""\$\{XIAOZHI_LB_TUNNEL_TIMEOUT-");
     }
 
