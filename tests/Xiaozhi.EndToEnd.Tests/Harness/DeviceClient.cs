@@ -95,11 +95,24 @@ public sealed class DeviceClient : IAsyncDisposable
             socket.Options.SetRequestHeader("Session-Id", sessionId);
         }
 
+        foreach (var (name, value) in options.ExtraHeaders)
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
         var uri = options.PathAndQuery is null ? gateway.DeviceUrl : gateway.WithPath(options.PathAndQuery);
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         try
         {
-            await socket.ConnectAsync(uri, timeout.Token);
+            if (options.LocalAddress is { } local)
+            {
+                // Not disposed here: the upgraded connection leaves the handler's pool and lives with the socket.
+                await socket.ConnectAsync(uri, new HttpMessageInvoker(BoundHandler(local)), timeout.Token);
+            }
+            else
+            {
+                await socket.ConnectAsync(uri, timeout.Token);
+            }
             return (socket, null);
         }
         catch (WebSocketException) when (socket.HttpStatusCode != 0 && socket.HttpStatusCode != HttpStatusCode.SwitchingProtocols)
@@ -111,6 +124,25 @@ public sealed class DeviceClient : IAsyncDisposable
             return (null, new HandshakeRefusal(status, body));
         }
     }
+
+    private static SocketsHttpHandler BoundHandler(IPAddress local) => new()
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var tcp = new System.Net.Sockets.Socket(local.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                tcp.Bind(new IPEndPoint(local, 0));
+                await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(tcp, ownsSocket: true);
+            }
+            catch
+            {
+                tcp.Dispose();
+                throw;
+            }
+        },
+    };
 
     private static async Task<string> ReadRefusalBodyAsync(Uri uri, DeviceConnectOptions options, Gateway gateway)
     {

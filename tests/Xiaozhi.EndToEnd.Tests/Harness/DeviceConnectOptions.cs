@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Xiaozhi.EndToEnd.Tests.Harness;
 
 /// <summary>How a simulated device dials the gateway.</summary>
@@ -24,4 +26,10 @@ public sealed class DeviceConnectOptions
 
     /// <summary>Send no Device-Id header (e.g. when it travels in the query).</summary>
     public bool OmitDeviceIdHeader { get; init; }
+
+    /// <summary>Dial from this local address (e.g. 127.0.0.23), so that devices behind a load balancer have addresses of their own.</summary>
+    public IPAddress? LocalAddress { get; init; }
+
+    /// <summary>More request headers, e.g. an <c>X-Forwarded-For</c> a device made up.</summary>
+    public IReadOnlyDictionary<string, string> ExtraHeaders { get; init; } = new Dictionary<string, string>();
 }

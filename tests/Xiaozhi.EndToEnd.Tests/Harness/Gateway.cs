@@ -129,6 +129,9 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>The device URL with another path.</summary>
     public Uri WithPath(string pathAndQuery) => new(DeviceUrl, pathAndQuery);
 
+    /// <summary>Devices dial <paramref name="deviceUrl"/>, served by hosts someone else owns (e.g. a load balancer in front of in-process nodes); disposing it stops nothing.</summary>
+    public static Gateway At(Uri deviceUrl, string jwtSecret) => new(deviceUrl, jwtSecret, [], [], null, null, new GatewayOptions());
+
     /// <summary>Starts a stub + IM pair, or returns the external deployment when configured.</summary>
     public static async Task<Gateway> StartAsync(GatewayOptions? options = null)
     {

@@ -1,0 +1,115 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Xiaozhi.AiService.Stub;
+using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Im.Service.Management;
+using Xiaozhi.Im.Service.Sessions;
+
+namespace Xiaozhi.EndToEnd.Tests.LoadBalancer;
+
+/// <summary>
+/// Two in-process IM nodes on one stub, behind the real haproxy on the shipped config. The nodes trust the balancer
+/// (127.0.0.1, the address it dials them from) for X-Forwarded-For.
+/// </summary>
+internal sealed class BalancedFleet : IAsyncDisposable
+{
+    private BalancedFleet(Gateway[] nodes, HaproxyProcess balancer)
+    {
+        Nodes = nodes;
+        Balancer = balancer;
+        ViaBalancer = Gateway.At(balancer.DeviceUrl, nodes[0].JwtSecret);
+    }
+
+    /// <summary>Node 0 (haproxy's im1) with the stub, node 1 (im2) using node 0's stub.</summary>
+    public IReadOnlyList<Gateway> Nodes { get; }
+
+    public HaproxyProcess Balancer { get; }
+
+    /// <summary>What devices dial: the balancer.</summary>
+    public Gateway ViaBalancer { get; }
+
+    public static async Task<BalancedFleet> StartAsync(IReadOnlyList<string>? stubArgs = null)
+    {
+        string[] nodeArgs =
+        [
+            "--Ai:HealthCheckInterval", "00:00:00.2",
+            "--Limits:DrainTimeout", "00:00:10",
+            "--ForwardedHeaders:KnownProxies:0", "127.0.0.1",
+        ];
+        var first = await Gateway.StartAsync(new GatewayOptions { ImArgs = nodeArgs, StubArgs = stubArgs ?? [] });
+        Gateway? second = null;
+        try
+        {
+            second = await Gateway.StartAsync(new GatewayOptions { ImArgs = nodeArgs, AiEndpointOverride = first.Stub.GetGrpcAddress() });
+            // A node's first upgrade (JIT, the first AI connection) can outlast the test's short server timeout on a busy machine.
+            await WarmUpAsync(first);
+            await WarmUpAsync(second);
+            var balancer = await HaproxyProcess.StartAsync([(first.DeviceUrl, Management(first)), (second.DeviceUrl, Management(second))]);
+            var fleet = new BalancedFleet([first, second], balancer);
+            await fleet.WaitUntilServersAreAsync("UP", "UP");
+            return fleet;
+        }
+        catch
+        {
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+
+            await first.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WarmUpAsync(Gateway node)
+    {
+        await using var device = await DeviceClient.ConnectAsync(node);
+        await device.HelloAsync();
+        await device.ChatAsync("warm up");
+    }
+
+    /// <summary>The node's management address (/readyz, /metrics).</summary>
+    public static Uri Management(Gateway node) => node.Im.Services.GetRequiredService<ManagementServer>().Addresses.First();
+
+    /// <summary>The node holding the device's session (0 or 1), or null.</summary>
+    public int? NodeOf(string deviceId)
+    {
+        var holders = Enumerable.Range(0, Nodes.Count).Where(i => Registry(i).Find(deviceId) is not null).ToList();
+        holders.Should().HaveCountLessThanOrEqualTo(1, "one session per device");
+        return holders.Count == 1 ? holders[0] : null;
+    }
+
+    /// <summary>The device's address as the node holding its session saw it.</summary>
+    public string RemoteAddressOf(string deviceId)
+    {
+        var node = NodeOf(deviceId) ?? throw new AssertionException($"no node holds a session of {deviceId}");
+        return ((Session)Registry(node).Find(deviceId)!).Metadata.RemoteAddress;
+    }
+
+    /// <summary>Waits until haproxy shows im1 and im2 in these states.</summary>
+    public Task WaitUntilServersAreAsync(string im1, string im2) =>
+        Eventually.Async(() =>
+        {
+            var status = Balancer.ServerStatusAsync().Result;
+            status.Should().Contain("im1", im1).And.Contain("im2", im2, "haproxy's view of the nodes; its log:\n{0}", Balancer.Output);
+        }, TimeSpan.FromSeconds(10));
+
+    public static async Task<HttpStatusCode> ReadinessAsync(Gateway node)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var response = await http.GetAsync(new Uri(Management(node), "/readyz"));
+        return response.StatusCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // haproxy's log (one line per device connection: timings, retries, termination state) for a failed test.
+        await TestContext.Out.WriteLineAsync("haproxy:\n" + Balancer.Output);
+        await Balancer.DisposeAsync();
+        // Node 1 first: it uses node 0's stub.
+        await Nodes[1].DisposeAsync();
+        await Nodes[0].DisposeAsync();
+    }
+
+    private SessionRegistry Registry(int node) => Nodes[node].Im.Services.GetRequiredService<SessionRegistry>();
+}
