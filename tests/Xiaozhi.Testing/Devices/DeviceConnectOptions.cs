@@ -1,4 +1,4 @@
-namespace Xiaozhi.EndToEnd.Tests.Harness;
+namespace Xiaozhi.Testing.Devices;
 
 /// <summary>How a simulated device dials the gateway.</summary>
 public sealed class DeviceConnectOptions
