@@ -319,36 +319,17 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private async Task HandleImageAsync(JsonElement image)
     {
-        if (!image.TryGetProperty("image_data", out var data) || data.ValueKind != JsonValueKind.Object)
+        var (base64, format, missing) = ImageData.Read(image);
+        if (missing is not null)
         {
-            await ErrorAsync(StubErrorCodes.ImageMissingData, "image message has no \"image_data\" object").ConfigureAwait(false);
+            await ErrorAsync(missing.ErrorCode!, missing.ErrorMessage!).ConfigureAwait(false);
             return;
         }
 
-        if (JsonFields.String(data, "url") is not null && JsonFields.String(data, "data") is null)
-        {
-            await ErrorAsync(StubErrorCodes.ImageUrlNotSupported, "image URLs are not fetched by the stub").ConfigureAwait(false);
-            return;
-        }
-
-        var base64 = JsonFields.String(data, "data");
-        if (base64 is null)
-        {
-            await ErrorAsync(StubErrorCodes.ImageMissingData, "image_data has neither \"data\" (base64) nor \"url\"").ConfigureAwait(false);
-            return;
-        }
-
-        var format = JsonFields.String(data, "format");
-        if (string.IsNullOrEmpty(format))
-        {
-            await ErrorAsync(StubErrorCodes.ImageMissingFormat, "image_data has no \"format\" (jpeg, png, webp or gif)").ConfigureAwait(false);
-            return;
-        }
-
-        var inspection = ImageInspector.Inspect(base64, format, _options.MaxImageBytes);
+        var inspection = ImageInspector.Inspect(base64!, format!, _options.MaxImageBytes);
         if (!inspection.IsValid)
         {
-            LogImageRejected(_logger, SessionId, inspection.ErrorCode!, base64.Length);
+            LogImageRejected(_logger, SessionId, inspection.ErrorCode!, base64!.Length);
             await ErrorAsync(inspection.ErrorCode!, inspection.ErrorMessage!).ConfigureAwait(false);
             return;
         }
