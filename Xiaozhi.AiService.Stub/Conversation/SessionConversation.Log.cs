@@ -5,9 +5,6 @@ internal sealed partial class SessionConversation
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Session {SessionId}: hello, format {Format}, mcp {Mcp}")]
     private static partial void LogHello(ILogger logger, string sessionId, string format, bool mcp);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Session {SessionId}: turn with {Frames} audio frames")]
-    private static partial void LogTurn(ILogger logger, string sessionId, int frames);
-
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Session {SessionId}: VAD silence ended an utterance of {Frames} frames")]
     private static partial void LogVadEnd(ILogger logger, string sessionId, int frames);
 
@@ -20,15 +17,6 @@ internal sealed partial class SessionConversation
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Session {SessionId}: ignored unknown JSON type '{Type}'")]
     private static partial void LogUnknownType(ILogger logger, string sessionId, string type);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Debug, Message = "Session {SessionId}: MCP response matches no request of ours")]
-    private static partial void LogUnmatchedMcpResponse(ILogger logger, string sessionId);
-
-    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Session {SessionId}: device has {Count} MCP tools")]
-    private static partial void LogMcpTools(ILogger logger, string sessionId, int count);
-
-    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Session {SessionId}: MCP {Step} failed: {Reason}")]
-    private static partial void LogMcpFailed(ILogger logger, string sessionId, string step, string reason);
-
     [LoggerMessage(EventId = 109, Level = LogLevel.Debug, Message = "Session {SessionId}: image rejected ({ErrorCode}), {Base64Length} base64 chars")]
     private static partial void LogImageRejected(ILogger logger, string sessionId, string errorCode, int base64Length);
 
@@ -37,10 +25,4 @@ internal sealed partial class SessionConversation
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Session {SessionId}: handling a frame (type {MessageType}, {Size} bytes) failed")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string sessionId, int messageType, int size);
-
-    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Session {SessionId}: a turn failed")]
-    private static partial void LogTurnFailed(ILogger logger, Exception exception, string sessionId);
-
-    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Session {SessionId}: queued turns did not finish after the request stream ended")]
-    private static partial void LogDrainTimedOut(ILogger logger, string sessionId);
 }

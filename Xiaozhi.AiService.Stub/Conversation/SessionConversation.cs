@@ -19,41 +19,27 @@ internal sealed partial class SessionConversation : IAsyncDisposable
     private readonly StubSession _session;
     private readonly StubResponseWriter _writer;
     private readonly StubOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationToken _streamToken;
-    private readonly TurnPlayer _player;
-    private readonly McpClientSession _mcp;
-    private readonly object _gate = new();
-
-    private CancellationTokenSource _turns;
-    private Task _turnChain = Task.CompletedTask;
-    private int _pendingTurns;
-    private bool _helloReceived;
-    private AudioFormat _format = AudioFormat.Opus;
-    private bool _mcpStarted;
-    private Task _mcpHandshake = Task.CompletedTask;
+    private readonly UtteranceListener _listener;
+    private readonly TurnQueue _turns;
+    private readonly DeviceTools _tools;
+    private readonly Lock _gate = new();
     private readonly List<Task> _background = [];
 
-    private bool _listening;
-    private ListenMode _listenMode;
-    private List<ReadOnlyMemory<byte>> _utterance = [];
-    private long _utteranceBytes;
-    private int _utteranceGeneration;
-    private bool _utteranceOverflowReported;
-    private ITimer? _vadTimer;
+    private bool _helloReceived;
+    private AudioFormat _format = AudioFormat.Opus;
 
     public SessionConversation(StubSession session, StubResponseWriter writer, StubOptions options, TimeProvider time, McpRequestIds ids, ILogger logger, CancellationToken streamToken)
     {
         _session = session;
         _writer = writer;
         _options = options;
-        _time = time;
         _logger = logger;
         _streamToken = streamToken;
-        _turns = CancellationTokenSource.CreateLinkedTokenSource(streamToken);
-        _player = new TurnPlayer(writer, options, time, () => session.SessionId);
-        _mcp = new McpClientSession(writer, ids, time, () => session.SessionId, TimeSpan.FromMilliseconds(options.McpTimeoutMs));
+        _listener = new UtteranceListener(options, time, OnVadSilence);
+        _turns = new TurnQueue(new TurnPlayer(writer, options, time, () => session.SessionId), options.MaxPendingTurns, session, logger, streamToken);
+        _tools = new DeviceTools(writer, ids, time, session, options, logger, streamToken);
     }
 
     private string SessionId => _session.SessionId;
@@ -63,7 +49,7 @@ internal sealed partial class SessionConversation : IAsyncDisposable
     {
         if (_options.McpInitializeOnConnect)
         {
-            StartMcpHandshake();
+            _tools.StartHandshake();
         }
     }
 
@@ -99,43 +85,23 @@ internal sealed partial class SessionConversation : IAsyncDisposable
     /// <summary>The request stream ended: let the turns already queued finish (bounded), then stop.</summary>
     public async Task CompleteAsync(TimeSpan drainTimeout)
     {
-        _mcp.FailAll();
-        Task chain;
-        lock (_gate)
-        {
-            chain = _turnChain;
-        }
-
-        try
-        {
-            await chain.WaitAsync(drainTimeout, _streamToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            LogDrainTimedOut(_logger, SessionId);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        _tools.FailAll();
+        await _turns.DrainAsync(drainTimeout).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
-        CancellationTokenSource turns;
+        _listener.Dispose();
         Task[] background;
         lock (_gate)
         {
-            turns = _turns;
-            _vadTimer?.Dispose();
-            _vadTimer = null;
-            _listening = false;
-            background = [.. _background, _turnChain, _mcpHandshake];
+            background = [.. _background, _tools.Handshake];
         }
 
-        await turns.CancelAsync().ConfigureAwait(false);
-        _mcp.FailAll();
-        await Task.WhenAll(background.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-        turns.Dispose();
+        var turns = _turns.StopAsync();
+        _tools.FailAll();
+        await Task.WhenAll(background.Append(turns).Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        _turns.Dispose();
     }
 
     private async Task HandleTextAsync(ChatRequest request, DeviceText text)
@@ -204,13 +170,12 @@ internal sealed partial class SessionConversation : IAsyncDisposable
         await _writer.WriteAsync(ChatResponses.Text(ServerMessages.Hello(SessionId, formatName, 16_000, TurnPlayer.FrameDurationMs), 0)).ConfigureAwait(false);
         if (wantsMcp)
         {
-            StartMcpHandshake();
+            _tools.StartHandshake();
         }
     }
 
     private async Task HandleBinaryAsync(ReadOnlyMemory<byte> frame)
     {
-        bool overflow;
         lock (_gate)
         {
             if (!_helloReceived)
@@ -218,45 +183,13 @@ internal sealed partial class SessionConversation : IAsyncDisposable
                 _session.CountDroppedBinaryBeforeHello();
                 return;
             }
-
-            if (_options.Mode == StubMode.Echo)
-            {
-                overflow = false;
-            }
-            else
-            {
-                if (!_listening)
-                {
-                    return; // audio outside a listen turn is ignored, as the real service does
-                }
-
-                overflow = _utterance.Count >= _options.MaxUtteranceFrames;
-                if (!overflow)
-                {
-                    _utterance.Add(frame);
-                    _utteranceBytes += frame.Length;
-                    if (_listenMode != ListenMode.Manual)
-                    {
-                        _vadTimer ??= _time.CreateTimer(OnVadSilence, _utteranceGeneration, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                        _vadTimer.Change(TimeSpan.FromMilliseconds(_options.VadSilenceMs), Timeout.InfiniteTimeSpan);
-                    }
-                }
-                else if (_utteranceOverflowReported)
-                {
-                    return;
-                }
-                else
-                {
-                    _utteranceOverflowReported = true;
-                }
-            }
         }
 
         if (_options.Mode == StubMode.Echo)
         {
             await _writer.WriteAsync(ChatResponses.Binary(frame.Span, 0)).ConfigureAwait(false);
         }
-        else if (overflow)
+        else if (_listener.Hear(frame))
         {
             await ErrorAsync(StubErrorCodes.UtteranceTooLong, $"utterance exceeds {_options.MaxUtteranceFrames} frames; further frames of it are ignored").ConfigureAwait(false);
         }
@@ -264,11 +197,11 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private async Task HandleListenAsync(JsonElement listen)
     {
-        var state = GetString(listen, "state");
+        var state = JsonFields.String(listen, "state");
         switch (state)
         {
             case "start":
-                var modeText = GetString(listen, "mode") ?? "auto";
+                var modeText = JsonFields.String(listen, "mode") ?? "auto";
                 ListenMode mode;
                 switch (modeText)
                 {
@@ -285,27 +218,17 @@ internal sealed partial class SessionConversation : IAsyncDisposable
                     return;
                 }
 
-                lock (_gate)
-                {
-                    BeginUtterance(mode);
-                }
-
+                _listener.Begin(mode);
                 break;
             case "stop":
-                StubTurn? turn;
-                lock (_gate)
-                {
-                    turn = _listening ? EndUtterance(keepListening: false) : null;
-                }
-
-                if (turn is not null)
+                if (_listener.Stop() is { } turn)
                 {
                     StartTurn(turn);
                 }
 
                 break;
             case "detect":
-                var text = GetString(listen, "text");
+                var text = JsonFields.String(listen, "text");
                 if (string.IsNullOrEmpty(text))
                 {
                     await ErrorAsync(StubErrorCodes.InvalidListen, "listen detect needs a non-empty \"text\" (the wake word)").ConfigureAwait(false);
@@ -325,15 +248,8 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private async Task HandleAbortAsync()
     {
-        CancellationTokenSource old;
-        lock (_gate)
-        {
-            old = _turns;
-            _turns = CancellationTokenSource.CreateLinkedTokenSource(_streamToken);
-        }
-
-        // Cancel first: every write of the old turns re-checks its token under the writer lock, so none follows the stop.
-        await old.CancelAsync().ConfigureAwait(false);
+        // Cancel first, so no write of the aborted turns follows the stop.
+        await _turns.AbortAsync().ConfigureAwait(false);
         LogAbort(_logger, SessionId);
         await _writer.WriteAsync(ChatResponses.Text(ServerMessages.Tts(SessionId, "stop"), 0)).ConfigureAwait(false);
     }
@@ -346,18 +262,12 @@ internal sealed partial class SessionConversation : IAsyncDisposable
             return;
         }
 
-        var isResponse = payload.TryGetProperty("id", out _) && (payload.TryGetProperty("result", out _) || payload.TryGetProperty("error", out _));
-        if (isResponse && !_mcp.TryComplete(payload))
-        {
-            LogUnmatchedMcpResponse(_logger, SessionId);
-        }
-
-        // Requests and notifications from the device's side are accepted and ignored.
+        _tools.Receive(payload);
     }
 
     private async Task HandleChatAsync(JsonElement chat)
     {
-        var text = GetString(chat, "text");
+        var text = JsonFields.String(chat, "text");
         if (text is null)
         {
             await ErrorAsync(StubErrorCodes.InvalidChat, "chat message has no string \"text\"").ConfigureAwait(false);
@@ -376,49 +286,13 @@ internal sealed partial class SessionConversation : IAsyncDisposable
             return;
         }
 
-        CancellationToken token;
-        lock (_gate)
-        {
-            token = _turns.Token;
-        }
-
+        var token = _turns.Token;
         Track(Task.Run(() => CallToolAndSpeakAsync(text, command!, token), CancellationToken.None));
     }
 
     private async Task CallToolAndSpeakAsync(string utterance, McpCommand command, CancellationToken token)
     {
-        string sentence;
-        try
-        {
-            var reply = await _mcp.CallAsync(
-                "tools/call",
-                w =>
-                {
-                    w.WriteString("name", command.ToolName);
-                    w.WritePropertyName("arguments");
-                    w.WriteRawValue(command.ArgumentsJson);
-                },
-                token).ConfigureAwait(false);
-            sentence = reply.Error is { } error
-                ? $"Tool {command.ToolName} failed: {error}"
-                : reply.IsToolError
-                    ? $"Tool {command.ToolName} failed: {reply.ResultText()}"
-                    : $"Tool {command.ToolName} returned: {reply.ResultText()}";
-        }
-        catch (TimeoutException)
-        {
-            sentence = $"Tool {command.ToolName} failed: the device did not answer within {_options.McpTimeoutMs} ms";
-        }
-        catch (InvalidOperationException ex)
-        {
-            sentence = $"Tool {command.ToolName} failed: {ex.Message}";
-        }
-        catch (OperationCanceledException)
-        {
-            return; // aborted, or the stream ended
-        }
-
-        if (!token.IsCancellationRequested)
+        if (await _tools.CallAsync(command, token).ConfigureAwait(false) is { } sentence && !token.IsCancellationRequested)
         {
             StartTurn(SyntheticTurn(utterance, sentence));
         }
@@ -426,7 +300,7 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private async Task HandleVisionAsync(JsonElement vision)
     {
-        var cmd = GetString(vision, "cmd");
+        var cmd = JsonFields.String(vision, "cmd");
         if (string.IsNullOrEmpty(cmd))
         {
             await ErrorAsync(StubErrorCodes.VisionMissingCmd, "vision message has no \"cmd\"; expected gen_pic, gen_video or read_img").ConfigureAwait(false);
@@ -445,180 +319,29 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private async Task HandleImageAsync(JsonElement image)
     {
-        if (!image.TryGetProperty("image_data", out var data) || data.ValueKind != JsonValueKind.Object)
+        var (base64, format, missing) = ImageData.Read(image);
+        if (missing is not null)
         {
-            await ErrorAsync(StubErrorCodes.ImageMissingData, "image message has no \"image_data\" object").ConfigureAwait(false);
+            await ErrorAsync(missing.ErrorCode!, missing.ErrorMessage!).ConfigureAwait(false);
             return;
         }
 
-        if (GetString(data, "url") is not null && GetString(data, "data") is null)
-        {
-            await ErrorAsync(StubErrorCodes.ImageUrlNotSupported, "image URLs are not fetched by the stub").ConfigureAwait(false);
-            return;
-        }
-
-        var base64 = GetString(data, "data");
-        if (base64 is null)
-        {
-            await ErrorAsync(StubErrorCodes.ImageMissingData, "image_data has neither \"data\" (base64) nor \"url\"").ConfigureAwait(false);
-            return;
-        }
-
-        var format = GetString(data, "format");
-        if (string.IsNullOrEmpty(format))
-        {
-            await ErrorAsync(StubErrorCodes.ImageMissingFormat, "image_data has no \"format\" (jpeg, png, webp or gif)").ConfigureAwait(false);
-            return;
-        }
-
-        var inspection = ImageInspector.Inspect(base64, format, _options.MaxImageBytes);
+        var inspection = ImageInspector.Inspect(base64!, format!, _options.MaxImageBytes);
         if (!inspection.IsValid)
         {
-            LogImageRejected(_logger, SessionId, inspection.ErrorCode!, base64.Length);
+            LogImageRejected(_logger, SessionId, inspection.ErrorCode!, base64!.Length);
             await ErrorAsync(inspection.ErrorCode!, inspection.ErrorMessage!).ConfigureAwait(false);
             return;
         }
 
         LogImageAccepted(_logger, SessionId, inspection.Format!, inspection.Size);
-        StartTurn(SyntheticTurn(GetString(image, "text") ?? string.Empty, inspection.Describe()));
+        StartTurn(SyntheticTurn(JsonFields.String(image, "text") ?? string.Empty, inspection.Describe()));
     }
 
-    private void StartMcpHandshake()
+    private void OnVadSilence(StubTurn turn)
     {
-        lock (_gate)
-        {
-            if (_mcpStarted)
-            {
-                return;
-            }
-
-            _mcpStarted = true;
-            _mcpHandshake = Task.Run(RunMcpHandshakeAsync, CancellationToken.None);
-        }
-    }
-
-    private async Task RunMcpHandshakeAsync()
-    {
-        try
-        {
-            var initialize = await _mcp.CallAsync(
-                "initialize",
-                w =>
-                {
-                    w.WriteString("protocolVersion", "2024-11-05");
-                    w.WriteStartObject("capabilities");
-                    w.WriteEndObject();
-                    w.WriteStartObject("clientInfo");
-                    w.WriteString("name", "xiaozhi-ai-service-stub");
-                    w.WriteString("version", "1.0.0");
-                    w.WriteEndObject();
-                },
-                _streamToken).ConfigureAwait(false);
-            if (initialize.Error is not null)
-            {
-                LogMcpFailed(_logger, SessionId, "initialize", initialize.Error);
-                return;
-            }
-
-            string? cursor = null;
-            for (var page = 0; page < 100; page++)
-            {
-                var pageCursor = cursor;
-                var list = await _mcp.CallAsync(
-                    "tools/list",
-                    w =>
-                    {
-                        if (pageCursor is not null)
-                        {
-                            w.WriteString("cursor", pageCursor);
-                        }
-                    },
-                    _streamToken).ConfigureAwait(false);
-                if (list.Error is not null || list.Result is not { ValueKind: JsonValueKind.Object } result)
-                {
-                    LogMcpFailed(_logger, SessionId, "tools/list", list.Error ?? "no result object");
-                    return;
-                }
-
-                if (result.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
-                {
-                    _session.AddDeviceTools(tools.EnumerateArray()
-                        .Select(t => t.ValueKind == JsonValueKind.Object ? GetString(t, "name") : null)
-                        .OfType<string>());
-                }
-
-                cursor = GetString(result, "nextCursor");
-                if (string.IsNullOrEmpty(cursor))
-                {
-                    break;
-                }
-            }
-
-            LogMcpTools(_logger, SessionId, _session.DeviceToolNames.Count);
-        }
-        catch (TimeoutException)
-        {
-            LogMcpFailed(_logger, SessionId, "handshake", "the device did not answer in time");
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (InvalidOperationException ex)
-        {
-            LogMcpFailed(_logger, SessionId, "handshake", ex.Message);
-        }
-    }
-
-    private void BeginUtterance(ListenMode mode)
-    {
-        _vadTimer?.Dispose();
-        _vadTimer = null;
-        _listening = true;
-        _listenMode = mode;
-        _utterance = [];
-        _utteranceBytes = 0;
-        _utteranceOverflowReported = false;
-        _utteranceGeneration++;
-    }
-
-    private StubTurn EndUtterance(bool keepListening)
-    {
-        var frames = _utterance;
-        var bytes = _utteranceBytes;
-        var mode = _listenMode;
-        if (keepListening)
-        {
-            BeginUtterance(mode);
-        }
-        else
-        {
-            _vadTimer?.Dispose();
-            _vadTimer = null;
-            _listening = false;
-            _utterance = [];
-            _utteranceBytes = 0;
-            _utteranceGeneration++;
-        }
-
-        return new StubTurn($"heard {frames.Count} frames, {bytes} bytes", $"Playing back {frames.Count} frames.", frames);
-    }
-
-    private void OnVadSilence(object? state)
-    {
-        StubTurn? turn = null;
-        lock (_gate)
-        {
-            if (_listening && state is int generation && generation == _utteranceGeneration && _utterance.Count > 0)
-            {
-                turn = EndUtterance(keepListening: _listenMode == ListenMode.Realtime);
-            }
-        }
-
-        if (turn is not null)
-        {
-            LogVadEnd(_logger, SessionId, turn.Frames.Count);
-            StartTurn(turn);
-        }
+        LogVadEnd(_logger, SessionId, turn.Frames.Count);
+        StartTurn(turn);
     }
 
     private StubTurn ChatTurn(string text) => SyntheticTurn(text, $"You said: {text}");
@@ -636,44 +359,9 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private void StartTurn(StubTurn turn)
     {
-        lock (_gate)
+        if (!_turns.TryEnqueue(turn))
         {
-            if (_pendingTurns < _options.MaxPendingTurns)
-            {
-                _pendingTurns++;
-                var previous = _turnChain;
-                var token = _turns.Token;
-                _turnChain = Task.Run(() => PlayAfterAsync(previous, turn, token), CancellationToken.None);
-                return;
-            }
-        }
-
-        Track(Task.Run(() => ErrorAsync(StubErrorCodes.TooManyTurns, $"more than {_options.MaxPendingTurns} turns are waiting; this one is dropped"), CancellationToken.None));
-    }
-
-    private async Task PlayAfterAsync(Task previous, StubTurn turn, CancellationToken token)
-    {
-        try
-        {
-            await previous.ConfigureAwait(false);
-            token.ThrowIfCancellationRequested();
-            LogTurn(_logger, SessionId, turn.Frames.Count);
-            await _player.PlayAsync(turn, token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // aborted, or the stream ended
-        }
-        catch (Exception ex)
-        {
-            LogTurnFailed(_logger, ex, SessionId);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _pendingTurns--;
-            }
+            Track(Task.Run(() => ErrorAsync(StubErrorCodes.TooManyTurns, $"more than {_options.MaxPendingTurns} turns are waiting; this one is dropped"), CancellationToken.None));
         }
     }
 
@@ -697,9 +385,6 @@ internal sealed partial class SessionConversation : IAsyncDisposable
         {
         }
     }
-
-    private static string? GetString(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string Short(string value) => value.Length <= 32 ? value : value[..32] + "…";
 }

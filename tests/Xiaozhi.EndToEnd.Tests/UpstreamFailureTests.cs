@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using Xiaozhi.EndToEnd.Tests.Harness;
 
@@ -45,7 +44,7 @@ public sealed class UpstreamFailureTests
     [Test]
     public async Task No_reachable_ai_endpoint_is_503_before_the_upgrade()
     {
-        await using var gateway = await Gateway.StartAsync(new GatewayOptions { AiEndpointOverride = new Uri($"http://127.0.0.1:{ClosedPort()}") });
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { AiEndpointOverride = new Uri($"http://127.0.0.1:{FreePort.Pick()}") });
 
         var refusal = await DeviceClient.ExpectRefusalAsync(gateway, new DeviceConnectOptions());
 
@@ -67,12 +66,5 @@ public sealed class UpstreamFailureTests
         (await device.ChatAsync("small")).SttText.Should().Be("small");
         var session = gateway.StubSessions.Sessions.Single(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
         session.Requests.Should().NotContain(r => r.Size > 65536);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -51,7 +51,7 @@ public class DeviceTokenValidatorTests
     {
         foreach (var secret in new[] { "abc", "a-32-byte-secret-0123456789abcdef", new string('k', 100) })
         {
-            var token = TestJwt.Hs256(secret, new { device_id = Device, user_id = 7 }, alg);
+            var token = TestTokens.Sign(secret, new { device_id = Device, user_id = 7 }, alg);
             (await Create(secret).ValidateAsync(token, Device)).Succeeded.Should().BeTrue($"{alg} with a {secret.Length}-byte secret");
         }
     }
@@ -67,30 +67,30 @@ public class DeviceTokenValidatorTests
     [Test]
     public async Task Bad_signature()
     {
-        var token = TestJwt.Hs256("other-secret", new { device_id = Device, user_id = 1 });
+        var token = TestTokens.Sign("other-secret", new { device_id = Device, user_id = 1 });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("invalid token signature");
     }
 
     [Test]
     public async Task Tampered_payload()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1 });
+        var token = TestTokens.Sign(Secret, new { device_id = Device, user_id = 1 });
         var parts = token.Split('.');
-        var forged = TestJwt.Hs256("x", new { device_id = Device, user_id = 2 }).Split('.')[1];
+        var forged = TestTokens.Sign("x", new { device_id = Device, user_id = 2 }).Split('.')[1];
         (await _validator.ValidateAsync(parts[0] + "." + forged + "." + parts[2], Device)).FailureReason.Should().Be("invalid token signature");
     }
 
     [Test]
     public async Task Expired()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, exp = Unix(Now.AddMinutes(-5)) });
+        var token = TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, exp = Unix(Now.AddMinutes(-5)) });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("token expired");
     }
 
     [Test]
     public async Task Expired_within_the_clock_skew_is_accepted()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, exp = Unix(Now.AddSeconds(-10)) });
+        var token = TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, exp = Unix(Now.AddSeconds(-10)) });
         (await _validator.ValidateAsync(token, Device)).Succeeded.Should().BeTrue();
         _time.Advance(TimeSpan.FromSeconds(25));
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("token expired", "the injected clock moved past exp + skew");
@@ -99,28 +99,28 @@ public class DeviceTokenValidatorTests
     [Test]
     public async Task Token_without_exp_is_accepted()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1 });
+        var token = TestTokens.Sign(Secret, new { device_id = Device, user_id = 1 });
         (await _validator.ValidateAsync(token, Device)).Succeeded.Should().BeTrue();
     }
 
     [Test]
     public async Task Alg_none_is_rejected()
     {
-        var token = TestJwt.Unsigned(new { device_id = Device, user_id = 1 });
+        var token = TestTokens.Unsigned(new { device_id = Device, user_id = 1 });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("token algorithm 'none' is not allowed (HMAC only)");
     }
 
     [Test]
     public async Task Rs256_is_rejected()
     {
-        var token = TestJwt.Rs256(new { device_id = Device, user_id = 1 });
+        var token = TestTokens.Rs256(new { device_id = Device, user_id = 1 });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("token algorithm 'RS256' is not allowed (HMAC only)");
     }
 
     [Test]
     public async Task Es256_header_is_rejected()
     {
-        var token = TestJwt.Sign(new { alg = "ES256", typ = "JWT" }, new { device_id = Device, user_id = 1 }, _ => new byte[64]);
+        var token = TestTokens.SignWith(new { alg = "ES256", typ = "JWT" }, new { device_id = Device, user_id = 1 }, _ => new byte[64]);
         (await _validator.ValidateAsync(token, Device)).Succeeded.Should().BeFalse();
     }
 
@@ -130,45 +130,45 @@ public class DeviceTokenValidatorTests
         // HS256 signed with a key the attacker chose and advertised in the header (jwk): the IM only trusts its own secret.
         var attackerKey = "attacker-key-attacker-key-attacker-key";
         var header = new { alg = "HS256", typ = "JWT", jwk = new { kty = "oct", k = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(attackerKey) } };
-        var token = TestJwt.Sign(header, new { device_id = Device, user_id = 1 }, data => HMACSHA256.HashData(Encoding.UTF8.GetBytes(attackerKey), data));
+        var token = TestTokens.SignWith(header, new { device_id = Device, user_id = 1 }, data => HMACSHA256.HashData(Encoding.UTF8.GetBytes(attackerKey), data));
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("invalid token signature");
     }
 
     [Test]
     public async Task Device_mismatch()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = "11:22:33:44:55:66", user_id = 1 });
+        var token = TestTokens.Sign(Secret, new { device_id = "11:22:33:44:55:66", user_id = 1 });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("device_id does not match Device-Id");
-        (await _validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device.ToUpperInvariant(), user_id = 1 }), Device))
+        (await _validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device.ToUpperInvariant(), user_id = 1 }), Device))
             .Succeeded.Should().BeFalse("the match is exact");
     }
 
     [Test]
     public async Task Missing_device_id_claim_or_header()
     {
-        (await _validator.ValidateAsync(TestJwt.Hs256(Secret, new { user_id = 1 }), Device)).FailureReason.Should().Be("token has no device_id string claim");
-        (await _validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = 5, user_id = 1 }), Device)).FailureReason.Should().Be("token has no device_id string claim");
-        (await _validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1 }), null)).FailureReason.Should().Be("Device-Id is required");
+        (await _validator.ValidateAsync(TestTokens.Sign(Secret, new { user_id = 1 }), Device)).FailureReason.Should().Be("token has no device_id string claim");
+        (await _validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = 5, user_id = 1 }), Device)).FailureReason.Should().Be("token has no device_id string claim");
+        (await _validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1 }), null)).FailureReason.Should().Be("Device-Id is required");
     }
 
     [Test]
     public async Task Missing_user_id()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device });
+        var token = TestTokens.Sign(Secret, new { device_id = Device });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("token has no user_id claim");
     }
 
     [Test]
     public async Task User_id_as_string()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device, user_id = "42" });
+        var token = TestTokens.Sign(Secret, new { device_id = Device, user_id = "42" });
         (await _validator.ValidateAsync(token, Device)).FailureReason.Should().Be("user_id claim must be a number");
     }
 
     [Test]
     public async Task Large_user_id_is_kept_exactly()
     {
-        var token = TestJwt.Hs256(Secret, new { device_id = Device, user_id = 9_007_199_254_740_993L });
+        var token = TestTokens.Sign(Secret, new { device_id = Device, user_id = 9_007_199_254_740_993L });
         (await _validator.ValidateAsync(token, Device)).UserId.Should().Be("9007199254740993");
     }
 

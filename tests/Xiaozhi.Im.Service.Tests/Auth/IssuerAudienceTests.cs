@@ -18,8 +18,8 @@ public sealed class IssuerAudienceTests
     [Test]
     public async Task Without_configuration_tokens_without_iss_and_aud_pass_and_any_iss_and_aud_are_ignored()
     {
-        (await Create().ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1 }), Device)).Succeeded.Should().BeTrue();
-        (await Create().ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, iss = "x", aud = "y" }), Device)).Succeeded.Should().BeTrue();
+        (await Create().ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1 }), Device)).Succeeded.Should().BeTrue();
+        (await Create().ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, iss = "x", aud = "y" }), Device)).Succeeded.Should().BeTrue();
     }
 
     [Test]
@@ -27,9 +27,9 @@ public sealed class IssuerAudienceTests
     {
         var validator = Create(issuer: "xiaozhi-ota");
 
-        (await validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, iss = "xiaozhi-ota" }), Device)).Succeeded.Should().BeTrue();
-        var wrong = await validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, iss = "someone-else" }), Device);
-        var missing = await validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1 }), Device);
+        (await validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, iss = "xiaozhi-ota" }), Device)).Succeeded.Should().BeTrue();
+        var wrong = await validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, iss = "someone-else" }), Device);
+        var missing = await validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1 }), Device);
 
         wrong.Succeeded.Should().BeFalse();
         wrong.FailureReason.Should().ContainEquivalentOf("issuer");
@@ -41,9 +41,9 @@ public sealed class IssuerAudienceTests
     {
         var validator = Create(audience: "xiaozhi-im");
 
-        (await validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, aud = "xiaozhi-im" }), Device)).Succeeded.Should().BeTrue();
-        var wrong = await validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1, aud = "other" }), Device);
-        var missing = await validator.ValidateAsync(TestJwt.Hs256(Secret, new { device_id = Device, user_id = 1 }), Device);
+        (await validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, aud = "xiaozhi-im" }), Device)).Succeeded.Should().BeTrue();
+        var wrong = await validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1, aud = "other" }), Device);
+        var missing = await validator.ValidateAsync(TestTokens.Sign(Secret, new { device_id = Device, user_id = 1 }), Device);
 
         wrong.Succeeded.Should().BeFalse();
         wrong.FailureReason.Should().ContainEquivalentOf("audience");

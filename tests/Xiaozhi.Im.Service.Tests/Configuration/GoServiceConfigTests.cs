@@ -93,7 +93,7 @@ public sealed class GoServiceConfigTests
         try
         {
             await using var host = await Host.ImHost.StartAsync(address, "--WebSocket:AllowQueryIdentity", "false");
-            var (status, _) = await host.UpgradeRequestAsync($"/?device-id=d9&token={Host.TestDevice.TokenFor("d9")}");
+            var (status, _) = await host.UpgradeRequestAsync($"/?device-id=d9&token={TestTokens.For(host.JwtSecret, "d9")}");
 
             status.Should().Be(HttpStatusCode.Unauthorized, "identity from the query is ignored when browsers are off");
         }

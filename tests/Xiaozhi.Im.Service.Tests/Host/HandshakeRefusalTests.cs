@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Xiaozhi.Im.Service.Tests.Auth;
 
 namespace Xiaozhi.Im.Service.Tests.Host;
 
@@ -13,7 +12,7 @@ public class HandshakeRefusalTests
     {
         await using var host = await ImHost.StartAsync(ImHost.ClosedEndpoint());
         var clock = Stopwatch.StartNew();
-        var (status, body) = await host.UpgradeRequestAsync("/", ("Device-Id", "d1"), ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
+        var (status, body) = await host.UpgradeRequestAsync("/", ("Device-Id", "d1"), ("Authorization", "Bearer " + TestTokens.For(ImHost.Secret, "d1")));
         status.Should().Be(HttpStatusCode.ServiceUnavailable);
         body.Should().Be("AI service unavailable, try again later");
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
@@ -39,16 +38,16 @@ public class HandshakeRefusalTests
             noToken.Status.Should().Be(HttpStatusCode.Unauthorized);
             noToken.Body.Should().StartWith("missing token");
 
-            var mismatch = await host.UpgradeRequestAsync("/", ("Device-Id", "d2"), ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
+            var mismatch = await host.UpgradeRequestAsync("/", ("Device-Id", "d2"), ("Authorization", "Bearer " + TestTokens.For(ImHost.Secret, "d1")));
             mismatch.Should().Be((HttpStatusCode.Unauthorized, "device_id does not match Device-Id"));
 
-            var none = await host.UpgradeRequestAsync("/?device-id=d1&token=" + TestJwt.Unsigned(new { device_id = "d1", user_id = 1 }));
+            var none = await host.UpgradeRequestAsync("/?device-id=d1&token=" + TestTokens.Unsigned(new { device_id = "d1", user_id = 1 }));
             none.Status.Should().Be(HttpStatusCode.Unauthorized);
 
             var badVersion = await host.UpgradeRequestAsync("/", ("Device-Id", "d1"), ("Protocol-Version", "9"));
             badVersion.Should().Be((HttpStatusCode.BadRequest, "Protocol-Version must be 1, 2 or 3"));
 
-            var noDevice = await host.UpgradeRequestAsync("/", ("Authorization", "Bearer " + TestDevice.TokenFor("d1")));
+            var noDevice = await host.UpgradeRequestAsync("/", ("Authorization", "Bearer " + TestTokens.For(ImHost.Secret, "d1")));
             noDevice.Should().Be((HttpStatusCode.Unauthorized, "Device-Id is required"));
         }
         finally

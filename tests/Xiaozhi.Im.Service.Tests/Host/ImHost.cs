@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Xiaozhi.Im.Service.Tests.Host;
 
 /// <summary>The real IM host on 127.0.0.1:0 with an empty content root, plus helpers to dial it.</summary>
-public sealed class ImHost : IAsyncDisposable
+public sealed class ImHost : IAsyncDisposable, IDeviceEndpoint
 {
     public const string Secret = "abc";
 
@@ -28,6 +27,12 @@ public sealed class ImHost : IAsyncDisposable
 
     public Uri WebSocketUrl(string pathAndQuery = "/xiaozhi/v1/") =>
         new UriBuilder(new Uri(HttpUrl, pathAndQuery)) { Scheme = "ws" }.Uri;
+
+    public Uri DeviceUrl => WebSocketUrl();
+
+    public string JwtSecret => Secret;
+
+    public Uri WithPath(string pathAndQuery) => WebSocketUrl(pathAndQuery);
 
     public static async Task<ImHost> StartAsync(Uri aiEndpoint, params string[] extraArgs)
     {
@@ -60,14 +65,7 @@ public sealed class ImHost : IAsyncDisposable
     }
 
     /// <summary>A URL nothing listens on.</summary>
-    public static Uri ClosedEndpoint()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}");
-    }
+    public static Uri ClosedEndpoint() => new($"http://127.0.0.1:{FreePort.Pick()}");
 
     /// <summary>A hand-built WebSocket upgrade request over plain HTTP: the status and plain-text body of a refusal (empty on 101).</summary>
     public async Task<(HttpStatusCode Status, string Body)> UpgradeRequestAsync(string pathAndQuery, params (string, string)[] headers)

@@ -31,6 +31,17 @@ public class SessionRoundTripTests
         await _ai.DisposeAsync();
     }
 
+    // The firmware headers the round trips assert on: Client-Id client-1, an explicit Protocol-Version, user_id 42.
+    private static Task<DeviceClient> ConnectAsync(ImHost host, string deviceId, int protocolVersion = 1, string? sessionId = null) =>
+        DeviceClient.ConnectAsync(host, new DeviceConnectOptions { DeviceId = deviceId, ClientId = "client-1", ProtocolVersion = protocolVersion, SessionId = sessionId });
+
+    // The close is the next message: nothing came before it.
+    private static async Task ExpectCloseNextAsync(DeviceClient device)
+    {
+        await device.WaitForCloseAsync();
+        device.Drain().Should().BeEmpty();
+    }
+
     private static string AlertMessage(string json)
     {
         using var document = JsonDocument.Parse(json);
@@ -43,7 +54,7 @@ public class SessionRoundTripTests
     [Test]
     public async Task Text_goes_up_byte_exact_with_ids_and_headers_and_comes_back_byte_exact()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "aa:bb", sessionId: "s-77");
+        await using var device = await ConnectAsync(_host, "aa:bb", sessionId: "s-77");
         const string Hello = "{ \"type\" : \"listen\",\"state\":\"start\", \"z\":1,\"a\":2 }";
         await device.SendTextAsync(Hello);
         (await device.ReceiveTextAsync()).Should().Be(Hello);
@@ -67,7 +78,7 @@ public class SessionRoundTripTests
     [Test]
     public async Task V2_audio_is_unwrapped_upstream_and_wrapped_downstream_and_malformed_frames_only_alert()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "v2-device", protocolVersion: 2);
+        await using var device = await ConnectAsync(_host, "v2-device", protocolVersion: 2);
         byte[] opus = [1, 2, 3, 4, 5];
         await device.SendBinaryAsync(BinaryFrameCodec.Wrap(BinaryProtocolVersion.V2, opus, 1234));
         var (type, data) = await device.ReceiveAsync();
@@ -91,7 +102,7 @@ public class SessionRoundTripTests
     [Test]
     public async Task Zero_length_v1_frame_is_forwarded()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "zero");
+        await using var device = await ConnectAsync(_host, "zero");
         await device.SendBinaryAsync([]);
         var (type, data) = await device.ReceiveAsync();
         type.Should().Be(WebSocketMessageType.Binary);
@@ -101,7 +112,7 @@ public class SessionRoundTripTests
     [Test]
     public async Task Ai_error_becomes_an_alert_unknown_types_are_skipped_and_hello_transport_is_fixed()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "err");
+        await using var device = await ConnectAsync(_host, "err");
         await device.SendTextAsync("!error");
         AlertMessage(await device.ReceiveTextAsync()).Should().Be("The image could not be read");
         await device.SendTextAsync("!unknown");
@@ -113,7 +124,7 @@ public class SessionRoundTripTests
     [Test]
     public async Task Frame_over_the_ai_limit_is_not_sent_and_the_session_goes_on()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "big");
+        await using var device = await ConnectAsync(_host, "big");
         await device.SendTextAsync("{\"type\":\"image\",\"data\":\"" + new string('A', 70_000) + "\"}");
         AlertMessage(await device.ReceiveTextAsync()).Should().StartWith("Message not sent: ").And.EndWith("exceeds the AI service limit of 65536 bytes (Ai:MaxMessageBytes).");
         await device.SendTextAsync("still here");
@@ -124,34 +135,34 @@ public class SessionRoundTripTests
     [Test]
     public async Task Frame_over_the_websocket_limit_closes_1009()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "huge");
+        await using var device = await ConnectAsync(_host, "huge");
         await device.SendTextAsync(new string('x', 200_000));
-        (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
-        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
-        device.Socket.CloseStatusDescription.Should().Be("text message larger than 131072 bytes");
+        await ExpectCloseNextAsync(device);
+        device.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
+        device.CloseDescription.Should().Be("text message larger than 131072 bytes");
     }
 
     [Test]
     public async Task Binary_frame_over_the_websocket_limit_closes_1009()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "huge-audio");
+        await using var device = await ConnectAsync(_host, "huge-audio");
         await device.SendBinaryAsync(new byte[300_000]);
-        (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
-        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
-        device.Socket.CloseStatusDescription.Should().Be("binary message larger than 262144 bytes");
+        await ExpectCloseNextAsync(device);
+        device.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
+        device.CloseDescription.Should().Be("binary message larger than 262144 bytes");
     }
 
     [TestCase("!end")]
     [TestCase("!fail")]
     public async Task Upstream_end_while_the_device_is_connected_resumes_the_session_on_a_new_stream(string command)
     {
-        using var device = await TestDevice.ConnectAsync(_host, "ending");
+        await using var device = await ConnectAsync(_host, "ending");
         await device.SendTextAsync(command);
         await WaitUntilAsync(() => _service.OpenedStreams.Count == 2);
 
         await device.SendTextAsync("still here");
         (await device.ReceiveTextAsync()).Should().Be("still here", "the new stream carries the session and no alert came first");
-        device.Socket.State.Should().Be(WebSocketState.Open);
+        device.State.Should().Be(WebSocketState.Open);
         _service.OpenedStreams.Select(h => h.GetValue(SessionMetadataHeaders.DeviceId)).Should().Equal("ending", "ending");
     }
 
@@ -159,14 +170,14 @@ public class SessionRoundTripTests
     public async Task Upstream_end_with_a_backend_refusing_new_streams_alerts_then_closes_1011_after_the_resume_timeout()
     {
         await using var host = await ImHost.StartAsync(_aiAddress, "--Ai:Resume:Timeout", "00:00:01", "--Ai:Resume:InitialBackoff", "00:00:00.05");
-        using var device = await TestDevice.ConnectAsync(host, "ending-for-good");
+        await using var device = await ConnectAsync(host, "ending-for-good");
         _service.RefuseNewStreams = true;
         await device.SendTextAsync("!fail");
 
         AlertMessage(await device.ReceiveTextAsync()).Should().Be(DeviceAlertMessages.UpstreamFailed);
-        (await device.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
-        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.InternalServerError);
-        device.Socket.CloseStatusDescription.Should().Be("connection to the AI service lost (reconnect timed out)");
+        await ExpectCloseNextAsync(device);
+        device.CloseStatus.Should().Be(WebSocketCloseStatus.InternalServerError);
+        device.CloseDescription.Should().Be("connection to the AI service lost (reconnect timed out)");
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -181,15 +192,15 @@ public class SessionRoundTripTests
     [Test]
     public async Task Same_device_reconnecting_replaces_the_old_session_with_1008()
     {
-        using var first = await TestDevice.ConnectAsync(_host, "same");
+        await using var first = await ConnectAsync(_host, "same");
         // A round trip first: the 101 can reach the client before the server registered the session, and a second
         // connection registered before it would be the one replaced.
         await first.SendTextAsync("first is live");
         (await first.ReceiveTextAsync()).Should().Be("first is live");
-        using var second = await TestDevice.ConnectAsync(_host, "same");
-        (await first.ReceiveAsync()).Type.Should().Be(WebSocketMessageType.Close);
-        first.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.PolicyViolation);
-        first.Socket.CloseStatusDescription.Should().Be("replaced by a new connection for this device");
+        await using var second = await ConnectAsync(_host, "same");
+        await ExpectCloseNextAsync(first);
+        first.CloseStatus.Should().Be(WebSocketCloseStatus.PolicyViolation);
+        first.CloseDescription.Should().Be("replaced by a new connection for this device");
         await second.SendTextAsync("new one works");
         (await second.ReceiveTextAsync()).Should().Be("new one works");
     }
@@ -197,21 +208,19 @@ public class SessionRoundTripTests
     [Test]
     public async Task Device_close_gets_1000_and_the_upstream_is_completed()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "bye");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await device.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token);
-        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.NormalClosure);
+        await using var device = await ConnectAsync(_host, "bye");
+        await device.CloseAsync();
+        device.CloseStatus.Should().Be(WebSocketCloseStatus.NormalClosure);
     }
 
     [Test]
     public async Task Host_shutdown_closes_sessions_with_1001()
     {
-        using var device = await TestDevice.ConnectAsync(_host, "shutdown");
-        var receive = device.ReceiveAsync();
+        await using var device = await ConnectAsync(_host, "shutdown");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _host.App.StopAsync(timeout.Token);
-        (await receive).Type.Should().Be(WebSocketMessageType.Close);
-        device.Socket.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
-        device.Socket.CloseStatusDescription.Should().Be("server shutting down");
+        await ExpectCloseNextAsync(device);
+        device.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
+        device.CloseDescription.Should().Be("server shutting down");
     }
 }

@@ -1,44 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http;
-using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
-using Xiaozhi.DeviceSim.Auth;
 using Xiaozhi.DeviceSim.Framing;
 using Xiaozhi.DeviceSim.Stats;
 
 namespace Xiaozhi.DeviceSim.Devices;
 
 /// <summary>
-/// One simulated device: a <see cref="ClientWebSocket"/> with the firmware's handshake headers, a hello, one receive
-/// loop (the only writer of this device's latency histograms besides connect) and the scenario loops. Sends are
-/// serialised by a per-device lock (a WebSocket allows one writer).
+/// One simulated device: its <see cref="DeviceSocket"/>, the hello, and the scenarios (<see cref="EchoScenario"/>,
+/// <see cref="TurnScenario"/>). The socket's receive loop is the only writer of this device's latency histograms
+/// besides connect.
 /// </summary>
-public sealed class SimulatedDevice : IAsyncDisposable
+public sealed class SimulatedDevice : IAsyncDisposable, IDeviceFrameHandler
 {
-    private static readonly HttpMessageInvoker SharedInvoker = new(new SocketsHttpHandler
-    {
-        UseProxy = false, // loopback only, never through a proxy from the environment
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-    });
-
     private readonly DeviceSettings _settings;
     private readonly RunCounters _counters;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly byte[] _sendBuffer;
+    private readonly DeviceSocket _socket;
+    private readonly EchoScenario _echo;
+    private readonly TurnScenario _turns;
     private readonly TaskCompletionSource _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ClientWebSocket? _socket;
-    private Task? _receiveLoop;
-    private TaskCompletionSource _turnDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _turnEndIntended;
-    private long _turnEndActual;
-    private int _awaitingReply;
-    private volatile bool _closing;
     private int _open;
-    private uint _sequence;
-    private long _lastEchoSentTicks;
-    private long _lastEchoReceivedTicks;
 
     /// <summary>A device; nothing happens until <see cref="ConnectAsync"/>.</summary>
     public SimulatedDevice(int index, DeviceSettings settings, RunCounters counters)
@@ -56,7 +36,9 @@ public sealed class SimulatedDevice : IAsyncDisposable
             (index >> 16) & 0xff,
             (index >> 8) & 0xff,
             index & 0xff);
-        _sendBuffer = new byte[FrameLayout.HeaderSize(settings.ProtocolVersion) + Math.Max(settings.FrameBytes, 0)];
+        _socket = new DeviceSocket(settings, Stats, counters, this, Error);
+        _echo = new EchoScenario(this, _socket);
+        _turns = new TurnScenario(this, _socket, settings.TurnTimeout, Error);
     }
 
     /// <summary>Index within its fleet.</summary>
@@ -72,54 +54,16 @@ public sealed class SimulatedDevice : IAsyncDisposable
     public bool IsOpen => Volatile.Read(ref _open) == 1;
 
     /// <summary>Stopwatch ticks of the send time of the latest probe whose echo came back (0 = none yet).</summary>
-    public long LastEchoSentTicks => Interlocked.Read(ref _lastEchoSentTicks);
+    public long LastEchoSentTicks => _echo.LastEchoSentTicks;
 
     /// <summary>Stopwatch ticks when the latest probe echo arrived (0 = none yet).</summary>
-    public long LastEchoReceivedTicks => Interlocked.Read(ref _lastEchoReceivedTicks);
+    public long LastEchoReceivedTicks => _echo.LastEchoReceivedTicks;
 
     /// <summary>Connects, sends the hello and waits for the server hello. False (with an error recorded) on failure.</summary>
     public async Task<bool> ConnectAsync(CancellationToken cancellationToken)
     {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.SetRequestHeader("Device-Id", DeviceId);
-        socket.Options.SetRequestHeader("Client-Id", "00000000-0000-4000-8000-" + Index.ToString("x12", CultureInfo.InvariantCulture));
-        socket.Options.SetRequestHeader("Protocol-Version", _settings.ProtocolVersion.ToString(CultureInfo.InvariantCulture));
-        var token = _settings.Token ?? (_settings.Secret is { } secret ? DeviceTokens.Mint(secret, DeviceId, _settings.UserId, TimeSpan.FromHours(12)) : null);
-        if (token is not null)
-        {
-            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
-        }
-
-        _socket = socket;
-        var started = Stopwatch.GetTimestamp();
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            timeout.CancelAfter(_settings.ConnectTimeout);
-            try
-            {
-                await socket.ConnectAsync(_settings.Url, SharedInvoker, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return Fail("connect: timeout");
-            }
-            catch (WebSocketException ex)
-            {
-                return Fail(socket.HttpStatusCode != 0
-                    ? "connect: HTTP " + ((int)socket.HttpStatusCode).ToString(CultureInfo.InvariantCulture)
-                    : "connect: " + ex.WebSocketErrorCode);
-            }
-            catch (HttpRequestException ex)
-            {
-                return Fail("connect: " + (ex.HttpRequestError == HttpRequestError.Unknown ? ex.GetType().Name : ex.HttpRequestError.ToString()));
-            }
-        }
-
-        Stats.Record(LatencyMetric.Connect, Histograms.TicksToMicroseconds(Stopwatch.GetTimestamp() - started));
-        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
-        if (!await SendTextAsync(
+        if (!await _socket.ConnectAsync(DeviceId, Index, cancellationToken).ConfigureAwait(false) ||
+            !await _socket.SendTextAsync(
                 "{\"type\":\"hello\",\"version\":" + _settings.ProtocolVersion.ToString(CultureInfo.InvariantCulture) +
                 ",\"transport\":\"websocket\",\"features\":{\"mcp\":false},\"audio_params\":{\"format\":\"opus\",\"sample_rate\":16000,\"channels\":1,\"frame_duration\":60}}",
                 cancellationToken).ConfigureAwait(false))
@@ -130,7 +74,8 @@ public sealed class SimulatedDevice : IAsyncDisposable
         var finished = await Task.WhenAny(_hello.Task, Task.Delay(_settings.HelloTimeout, cancellationToken)).ConfigureAwait(false);
         if (finished != _hello.Task)
         {
-            return Fail(cancellationToken.IsCancellationRequested ? "connect: cancelled" : "hello: timeout");
+            Error(cancellationToken.IsCancellationRequested ? "connect: cancelled" : "hello: timeout");
+            return false;
         }
 
         if (!_hello.Task.IsCompletedSuccessfully)
@@ -138,15 +83,15 @@ public sealed class SimulatedDevice : IAsyncDisposable
             return false; // closed before the hello: the receive loop recorded why
         }
 
-        Stats.Record(LatencyMetric.ConnectToHello, Histograms.TicksToMicroseconds(Stopwatch.GetTimestamp() - started));
+        Stats.Record(LatencyMetric.ConnectToHello, Histograms.TicksToMicroseconds(Stopwatch.GetTimestamp() - _socket.DialedTicks));
         if (Interlocked.CompareExchange(ref _open, 1, 0) == 0)
         {
             _counters.ConnectedDelta(1);
         }
 
-        if (_receiveLoop.IsCompleted)
+        if (_socket.ReceiveLoop!.IsCompleted)
         {
-            SetClosed();
+            ((IDeviceFrameHandler)this).OnClosed();
             return false;
         }
 
@@ -173,15 +118,15 @@ public sealed class SimulatedDevice : IAsyncDisposable
             switch (scenario)
             {
                 case Scenario.Echo:
-                    await EchoLoopAsync(plan.Rate, endTicks, cancellationToken).ConfigureAwait(false);
+                    await _echo.RunAsync(plan.Rate, endTicks, cancellationToken).ConfigureAwait(false);
                     break;
                 case Scenario.Voice:
                 case Scenario.Chat:
                 case Scenario.Mix:
-                    await TurnLoopAsync(scenario, plan, endTicks, cancellationToken).ConfigureAwait(false);
+                    await _turns.RunAsync(scenario, plan, endTicks, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
-                    await DelayUntilAsync(endTicks, cancellationToken).ConfigureAwait(false);
+                    await StopwatchTime.DelayUntilAsync(endTicks, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -198,304 +143,20 @@ public sealed class SimulatedDevice : IAsyncDisposable
     }
 
     /// <summary>Sends one probe now (intended = actual). False when the socket is gone.</summary>
-    public Task<bool> SendProbeAsync(CancellationToken cancellationToken)
-    {
-        var now = Stopwatch.GetTimestamp();
-        return SendProbeAsync(now, cancellationToken);
-    }
+    public Task<bool> SendProbeAsync(CancellationToken cancellationToken) =>
+        _socket.SendProbeAsync(Index, Stopwatch.GetTimestamp(), cancellationToken);
 
     /// <summary>Closes: a close handshake bounded by <paramref name="timeout"/>, or an abort when it is zero.</summary>
-    public async Task CloseAsync(TimeSpan timeout)
-    {
-        _closing = true;
-        var socket = _socket;
-        if (socket is null)
-        {
-            return;
-        }
-
-        if (timeout > TimeSpan.Zero && socket.State == WebSocketState.Open)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token).ConfigureAwait(false);
-                if (_receiveLoop is { } loop)
-                {
-                    await loop.WaitAsync(cts.Token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or TimeoutException)
-            {
-            }
-        }
-
-        socket.Abort();
-        SetClosed();
-        if (_receiveLoop is { } receive)
-        {
-            try
-            {
-                await receive.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-    }
+    public Task CloseAsync(TimeSpan timeout) => _socket.CloseAsync(timeout);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
-        _socket?.Dispose();
-        _sendLock.Dispose();
+        _socket.Dispose();
     }
 
-    private static async Task DelayUntilAsync(long ticks, CancellationToken cancellationToken)
-    {
-        var remaining = ticks - Stopwatch.GetTimestamp();
-        if (remaining > 0)
-        {
-            await Task.Delay(TimeSpan.FromTicks(remaining * TimeSpan.TicksPerSecond / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task EchoLoopAsync(double rate, long endTicks, CancellationToken cancellationToken)
-    {
-        var interval = (long)(Stopwatch.Frequency / Math.Max(rate, 0.001));
-        // A random phase so that devices do not all send in the same millisecond.
-        var start = Stopwatch.GetTimestamp() + (long)(Random.Shared.NextDouble() * interval);
-        for (long k = 0; IsOpen; k++)
-        {
-            var intended = start + (k * interval);
-            if (intended >= endTicks)
-            {
-                break;
-            }
-
-            await DelayUntilAsync(intended, cancellationToken).ConfigureAwait(false);
-            if (!await SendProbeAsync(intended, cancellationToken).ConfigureAwait(false))
-            {
-                break;
-            }
-        }
-    }
-
-    private async Task TurnLoopAsync(Scenario scenario, ScenarioPlan plan, long endTicks, CancellationToken cancellationToken)
-    {
-        var frameInterval = Stopwatch.Frequency * 60 / 1000;
-        // Spread the first turns over a pause so that devices do not start together.
-        await DelayUntilAsync(Stopwatch.GetTimestamp() + (long)(Random.Shared.NextDouble() * plan.PauseBetweenTurns.TotalSeconds * Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-        while (IsOpen && Stopwatch.GetTimestamp() < endTicks)
-        {
-            var voice = scenario == Scenario.Voice || (scenario == Scenario.Mix && Random.Shared.Next(2) == 0);
-            _turnDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            long intendedEnd;
-            if (voice)
-            {
-                if (!await SendTextAsync("{\"type\":\"listen\",\"state\":\"start\",\"mode\":\"manual\"}", cancellationToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                var start = Stopwatch.GetTimestamp();
-                for (var k = 0; k < plan.UtteranceFrames && IsOpen; k++)
-                {
-                    await DelayUntilAsync(start + (k * frameInterval), cancellationToken).ConfigureAwait(false);
-                    if (!await SendAudioAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                }
-
-                intendedEnd = start + (plan.UtteranceFrames * frameInterval);
-                await DelayUntilAsync(intendedEnd, cancellationToken).ConfigureAwait(false);
-                BeginAwaitingReply(intendedEnd);
-                if (!await SendTextAsync("{\"type\":\"listen\",\"state\":\"stop\"}", cancellationToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-            else
-            {
-                intendedEnd = Stopwatch.GetTimestamp();
-                BeginAwaitingReply(intendedEnd);
-                if (!await SendTextAsync("{\"type\":\"chat\",\"text\":\"what is the weather like\"}", cancellationToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-
-            var finished = await Task.WhenAny(_turnDone.Task, Task.Delay(_settings.TurnTimeout, cancellationToken)).ConfigureAwait(false);
-            if (finished != _turnDone.Task)
-            {
-                Interlocked.Exchange(ref _awaitingReply, 0);
-                Error(voice ? "voice turn: timeout" : "chat turn: timeout");
-            }
-
-            await DelayUntilAsync(Stopwatch.GetTimestamp() + (long)(plan.PauseBetweenTurns.TotalSeconds * Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void BeginAwaitingReply(long intendedEnd)
-    {
-        Interlocked.Exchange(ref _turnEndIntended, intendedEnd);
-        Interlocked.Exchange(ref _turnEndActual, Stopwatch.GetTimestamp());
-        Interlocked.Exchange(ref _awaitingReply, 1);
-    }
-
-    private void OnTurnReply(long now)
-    {
-        if (Interlocked.Exchange(ref _awaitingReply, 0) == 1)
-        {
-            Stats.Record(LatencyMetric.TurnReply, Histograms.TicksToMicroseconds(now - Interlocked.Read(ref _turnEndActual)));
-            Stats.Record(LatencyMetric.TurnReplyIntended, Histograms.TicksToMicroseconds(now - Interlocked.Read(ref _turnEndIntended)));
-        }
-    }
-
-    private async Task<bool> SendProbeAsync(long intendedTicks, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var header = FrameLayout.HeaderSize(_settings.ProtocolVersion);
-            var payloadLength = _sendBuffer.Length - header;
-            var sent = Stopwatch.GetTimestamp();
-            FrameLayout.WriteHeader(_settings.ProtocolVersion, _sendBuffer, payloadLength, (uint)Environment.TickCount);
-            if (payloadLength >= ProbePayload.Size)
-            {
-                ProbePayload.Write(_sendBuffer.AsSpan(header), Index, _sequence++, intendedTicks, sent);
-            }
-
-            return await SendLockedAsync(_sendBuffer, WebSocketMessageType.Binary, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    private async Task<bool> SendAudioAsync(CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var header = FrameLayout.HeaderSize(_settings.ProtocolVersion);
-            FrameLayout.WriteHeader(_settings.ProtocolVersion, _sendBuffer, _sendBuffer.Length - header, (uint)Environment.TickCount);
-            _sendBuffer.AsSpan(header).Fill(0xF8); // not a probe: the stub plays it back in its reply
-            return await SendLockedAsync(_sendBuffer, WebSocketMessageType.Binary, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    private async Task<bool> SendTextAsync(string text, CancellationToken cancellationToken)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await SendLockedAsync(bytes, WebSocketMessageType.Text, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    private async Task<bool> SendLockedAsync(byte[] bytes, WebSocketMessageType type, CancellationToken cancellationToken)
-    {
-        var socket = _socket;
-        if (socket is null || socket.State != WebSocketState.Open)
-        {
-            return false;
-        }
-
-        try
-        {
-            await socket.SendAsync(bytes, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
-            if (type == WebSocketMessageType.Binary)
-            {
-                Stats.CountSent();
-                _counters.Sent();
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
-        {
-            if (!_closing)
-            {
-                Error("send: " + (ex is WebSocketException ws ? ws.WebSocketErrorCode.ToString() : ex.GetType().Name));
-            }
-
-            return false;
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        var socket = _socket!;
-        var buffer = new byte[Math.Max(4096, _sendBuffer.Length * 2)];
-        try
-        {
-            while (true)
-            {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (count == buffer.Length)
-                    {
-                        Array.Resize(ref buffer, buffer.Length * 2);
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
-                    count += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                var now = Stopwatch.GetTimestamp();
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    if (!_closing)
-                    {
-                        Error("closed by server: " + (socket.CloseStatus is { } status ? ((int)status).ToString(CultureInfo.InvariantCulture) : "no status"));
-                        _counters.Disconnected();
-                    }
-
-                    return;
-                }
-
-                _counters.Received();
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    OnBinary(buffer.AsSpan(0, count), now);
-                }
-                else
-                {
-                    OnText(buffer.AsSpan(0, count), now);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException or OperationCanceledException)
-        {
-            if (!_closing)
-            {
-                Error("receive: " + (ex is WebSocketException ws ? ws.WebSocketErrorCode.ToString() : ex.GetType().Name));
-                _counters.Disconnected();
-            }
-        }
-        finally
-        {
-            SetClosed();
-        }
-    }
-
-    private void OnBinary(ReadOnlySpan<byte> frame, long now)
+    void IDeviceFrameHandler.OnBinary(ReadOnlySpan<byte> frame, long now)
     {
         if (!FrameLayout.TryGetPayload(_settings.ProtocolVersion, frame, out var payload))
         {
@@ -503,49 +164,15 @@ public sealed class SimulatedDevice : IAsyncDisposable
             return;
         }
 
-        if (ProbePayload.TryRead(payload, out var stamp) && stamp.DeviceIndex == Index)
+        if (!_echo.TryRecordEcho(payload, now))
         {
-            var roundTrip = Histograms.TicksToMicroseconds(now - stamp.SentTicks);
-            Stats.RecordEcho(roundTrip, Histograms.TicksToMicroseconds(now - stamp.IntendedTicks));
-            EchoTimeline.Current?.Record(stamp.SentTicks, roundTrip);
-            InterlockedMax(ref _lastEchoSentTicks, stamp.SentTicks);
-            Interlocked.Exchange(ref _lastEchoReceivedTicks, now);
-            return;
+            _turns.OnReply(now);
         }
-
-        OnTurnReply(now);
     }
 
-    private void OnText(ReadOnlySpan<byte> utf8, long now)
+    void IDeviceFrameHandler.OnText(ReadOnlySpan<byte> utf8, long now)
     {
-        string? type = null;
-        string? state = null;
-        try
-        {
-            var reader = new Utf8JsonReader(utf8);
-            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-            {
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isType = reader.ValueTextEquals("type"u8);
-                    var isState = reader.ValueTextEquals("state"u8);
-                    reader.Read();
-                    if (isType && reader.TokenType == JsonTokenType.String)
-                    {
-                        type = reader.GetString();
-                    }
-                    else if (isState && reader.TokenType == JsonTokenType.String)
-                    {
-                        state = reader.GetString();
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-            }
-        }
-        catch (JsonException)
+        if (!ServerText.TryRead(utf8, out var type, out var state))
         {
             return; // non-JSON text: an application ping echoed
         }
@@ -557,40 +184,25 @@ public sealed class SimulatedDevice : IAsyncDisposable
                 break;
             case "stt":
             case "llm":
-                OnTurnReply(now);
+                _turns.OnReply(now);
                 break;
             case "tts":
-                OnTurnReply(now);
+                _turns.OnReply(now);
                 if (state == "stop")
                 {
-                    _turnDone.TrySetResult();
+                    _turns.OnTurnOver();
                 }
 
                 break;
             case "alert":
                 Error("alert from server");
-                OnTurnReply(now);
-                _turnDone.TrySetResult();
+                _turns.OnReply(now);
+                _turns.OnTurnOver();
                 break;
         }
     }
 
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
-
-    private void SetClosed()
+    void IDeviceFrameHandler.OnClosed()
     {
         if (Interlocked.Exchange(ref _open, 0) == 1)
         {
@@ -598,13 +210,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
         }
 
         _hello.TrySetCanceled();
-        _turnDone.TrySetResult();
-    }
-
-    private bool Fail(string kind)
-    {
-        Error(kind);
-        return false;
+        _turns.OnTurnOver();
     }
 
     private void Error(string kind)

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace Xiaozhi.EndToEnd.Tests.Harness;
+namespace Xiaozhi.Testing.Devices;
 
 /// <summary>One whole WebSocket message a device received.</summary>
 public sealed record DeviceFrame(WebSocketMessageType Kind, byte[] Data)

@@ -1,4 +1,4 @@
-namespace Xiaozhi.EndToEnd.Tests.Harness;
+namespace Xiaozhi.Testing.Devices;
 
 /// <summary>Random MAC-style device ids.</summary>
 public static class DeviceIds

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 
-namespace Xiaozhi.AiService.Stub.Tests.Media;
+namespace Xiaozhi.Testing.Media;
 
-/// <summary>Minimal images built by hand: just enough structure for signature and dimension checks.</summary>
+/// <summary>Images built by hand: real headers, just enough structure for signature and dimension checks.</summary>
 public static class TestImages
 {
+    /// <summary>A minimal PNG: signature, an RGBA IHDR with the size, IEND.</summary>
     public static byte[] Png(int width, int height)
     {
         var bytes = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
@@ -18,6 +19,22 @@ public static class TestImages
         bytes.AddRange(ihdr);
         bytes.AddRange([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
         return [.. bytes];
+    }
+
+    /// <summary>A PNG whose IHDR says <paramref name="width"/>×<paramref name="height"/>, padded with noise to <paramref name="totalBytes"/>.</summary>
+    public static byte[] Png(int width, int height, int totalBytes)
+    {
+        var image = new byte[Math.Max(totalBytes, 33)];
+        byte[] signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        signature.CopyTo(image, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(image.AsSpan(8), 13);   // IHDR length
+        "IHDR"u8.CopyTo(image.AsSpan(12));
+        BinaryPrimitives.WriteUInt32BigEndian(image.AsSpan(16), (uint)width);
+        BinaryPrimitives.WriteUInt32BigEndian(image.AsSpan(20), (uint)height);
+        image[24] = 8; // bit depth
+        image[25] = 2; // colour type RGB
+        new Random(width * 31 + height).NextBytes(image.AsSpan(33));
+        return image;
     }
 
     /// <summary>SOI, an APP0 (JFIF) segment, a DQT-like filler segment, then SOF0 with the size, then SOS.</summary>

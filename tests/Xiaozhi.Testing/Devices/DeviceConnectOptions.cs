@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Xiaozhi.EndToEnd.Tests.Harness;
+namespace Xiaozhi.Testing.Devices;
 
 /// <summary>How a simulated device dials the gateway.</summary>
 public sealed class DeviceConnectOptions

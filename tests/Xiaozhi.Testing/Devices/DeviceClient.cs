@@ -4,8 +4,9 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Xiaozhi.Testing.Auth;
 
-namespace Xiaozhi.EndToEnd.Tests.Harness;
+namespace Xiaozhi.Testing.Devices;
 
 /// <summary>
 /// A simulated device: a real <see cref="ClientWebSocket"/> with the headers firmware sends. A background reader
@@ -36,8 +37,10 @@ public sealed class DeviceClient : IAsyncDisposable
 
     public string? CloseDescription => _socket.CloseStatusDescription;
 
+    public WebSocketState State => _socket.State;
+
     /// <summary>Dials and expects the upgrade to succeed.</summary>
-    public static async Task<DeviceClient> ConnectAsync(Gateway gateway, DeviceConnectOptions? options = null)
+    public static async Task<DeviceClient> ConnectAsync(IDeviceEndpoint gateway, DeviceConnectOptions? options = null)
     {
         options ??= new DeviceConnectOptions();
         var (socket, refusal) = await DialAsync(gateway, options);
@@ -50,14 +53,14 @@ public sealed class DeviceClient : IAsyncDisposable
     }
 
     /// <summary>Dials a bare socket (nothing reads it unless the test does), e.g. a device that stops reading.</summary>
-    public static async Task<ClientWebSocket> ConnectRawAsync(Gateway gateway, DeviceConnectOptions? options = null)
+    public static async Task<ClientWebSocket> ConnectRawAsync(IDeviceEndpoint gateway, DeviceConnectOptions? options = null)
     {
         var (socket, refusal) = await DialAsync(gateway, options ?? new DeviceConnectOptions());
         return socket ?? throw new AssertionException($"upgrade refused: {(int)refusal!.StatusCode} {refusal.Body}");
     }
 
     /// <summary>Dials and expects the gateway to refuse the upgrade; returns its answer.</summary>
-    public static async Task<HandshakeRefusal> ExpectRefusalAsync(Gateway gateway, DeviceConnectOptions options)
+    public static async Task<HandshakeRefusal> ExpectRefusalAsync(IDeviceEndpoint gateway, DeviceConnectOptions options)
     {
         var (socket, refusal) = await DialAsync(gateway, options);
         if (socket is not null)
@@ -69,7 +72,7 @@ public sealed class DeviceClient : IAsyncDisposable
         return refusal!;
     }
 
-    private static async Task<(ClientWebSocket? Socket, HandshakeRefusal? Refusal)> DialAsync(Gateway gateway, DeviceConnectOptions options)
+    private static async Task<(ClientWebSocket? Socket, HandshakeRefusal? Refusal)> DialAsync(IDeviceEndpoint gateway, DeviceConnectOptions options)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -144,7 +147,7 @@ public sealed class DeviceClient : IAsyncDisposable
         },
     };
 
-    private static async Task<string> ReadRefusalBodyAsync(Uri uri, DeviceConnectOptions options, Gateway gateway)
+    private static async Task<string> ReadRefusalBodyAsync(Uri uri, DeviceConnectOptions options, IDeviceEndpoint gateway)
     {
         using var http = new HttpClient { Timeout = DefaultTimeout };
         using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(uri) { Scheme = uri.Scheme == "wss" ? "https" : "http" }.Uri);
@@ -216,6 +219,13 @@ public sealed class DeviceClient : IAsyncDisposable
         }
 
         throw new AssertionException($"the gateway closed the connection: {CloseStatus} {CloseDescription}");
+    }
+
+    /// <summary>The next frame, which must be text; returns the text.</summary>
+    public async Task<string> ReceiveTextAsync(TimeSpan? timeout = null)
+    {
+        var frame = await ReceiveAsync(timeout);
+        return frame.IsText ? frame.Text : throw new AssertionException($"expected a text frame, got {frame}");
     }
 
     /// <summary>Receives frames until one matches; returns all of them, the match last.</summary>
