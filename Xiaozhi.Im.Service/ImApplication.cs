@@ -5,6 +5,7 @@ using Xiaozhi.Im.Service.Auth;
 using Xiaozhi.Im.Service.Configuration;
 using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Devices;
+using Xiaozhi.Im.Service.Forwarding;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Telemetry;
 using Xiaozhi.Im.Service.Upstream;
@@ -47,6 +48,8 @@ public static class ImApplication
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Before anything reads the remote address (admission, logs): X-Forwarded-For only from ForwardedHeaders:Known*.
+        app.UseForwardedHeaders();
         app.UseWebSockets();
         // Resolved per request (a singleton): building never touches options, start-up validation reports them.
         app.Run(context => context.RequestServices.GetRequiredService<DeviceWebSocketEndpoint>().HandleAsync(context));
@@ -74,6 +77,8 @@ public static class ImApplication
         services.AddImTelemetry(configuration);
         AddValidated<AdmissionOptions, AdmissionOptionsValidator>(services, configuration, AdmissionOptions.SectionName);
         services.AddSingleton<ConnectionAdmission>();
+        AddValidated<ForwardingOptions, ForwardingOptionsValidator>(services, configuration, ForwardingOptions.SectionName);
+        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>, ForwardedHeadersSetup>();
         services.AddHostedService<AuthStartupReport>();
         services.AddHostedService<SessionShutdownService>();
 
