@@ -81,6 +81,11 @@ public sealed partial class AiEndpointHealthMonitor : BackgroundService
             else
             {
                 LogUnhealthy(_logger, endpoint.Address, previous, verdict);
+                if (verdict == AiEndpointHealth.Unreachable)
+                {
+                    // The address may have left its dns:/// name: look it up sooner.
+                    _pool.EndpointSet.RequestRefresh();
+                }
             }
         }
     }
