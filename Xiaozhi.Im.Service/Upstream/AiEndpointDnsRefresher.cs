@@ -23,6 +23,7 @@ internal sealed partial class AiEndpointDnsRefresher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AiEndpointDnsRefresher> _logger;
     private readonly HashSet<AiEndpointTarget> _failing = new(ReferenceEqualityComparer.Instance);
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the refresher of <paramref name="pool"/>'s DNS entries.</summary>
     public AiEndpointDnsRefresher(AiEndpointPool pool, IAiEndpointResolver resolver, IOptions<AiOptions> options, TimeProvider time, ILogger<AiEndpointDnsRefresher> logger)
@@ -32,6 +33,19 @@ internal sealed partial class AiEndpointDnsRefresher : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+    }
+
+    /// <summary>
+    /// Starts the refresher and waits for its first round of lookups, at most <see cref="AiOptions.ConnectTimeout"/>:
+    /// devices arriving at start find the endpoints, and a resolver that does not answer does not hold the start up.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_set.DnsTargets.Count > 0)
+        {
+            await _firstRound.Task.WaitAsync(_options.ConnectTimeout, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     /// <summary>Looks up every DNS entry once (one after the other: the failing-state set is not shared) and applies the answers.</summary>
@@ -58,6 +72,7 @@ internal sealed partial class AiEndpointDnsRefresher : BackgroundService
                 var requested = _set.NextRefreshRequest();
                 var started = _time.GetTimestamp();
                 await RefreshAllAsync(stoppingToken).ConfigureAwait(false);
+                _firstRound.TrySetResult();
                 foreach (var disposed in _set.DisposeIdleRetired(2 * _options.ConnectTimeout))
                 {
                     LogRetiredDisposed(_logger, disposed);

@@ -17,6 +17,7 @@ public sealed class AiEndpointDnsRefresherTests
     private FakeEndpointResolver _resolver = null!;
     private AiEndpointPool _pool = null!;
     private AiEndpointDnsRefresher _refresher = null!;
+    private IOptions<AiOptions> _options = null!;
 
     [SetUp]
     public void SetUp() => Create(["http://fixed.test:1", Name]);
@@ -157,6 +158,23 @@ public sealed class AiEndpointDnsRefresherTests
     }
 
     [Test]
+    public async Task An_endpoint_whose_health_check_finds_nobody_brings_the_next_lookup_forward()
+    {
+        var closed = Host.ImHost.ClosedEndpoint();
+        Create([$"dns:///ai.test:{closed.Port}"]);
+        _resolver.Returns("127.0.0.1");
+        var start = _time.GetUtcNow();
+        await _refresher.StartAsync(CancellationToken.None);
+        await NextLookupAsync();
+        using var monitor = new AiEndpointHealthMonitor(_pool, _options, _time, NullLogger<AiEndpointHealthMonitor>.Instance);
+
+        await monitor.ProbeAllAsync(CancellationToken.None);
+
+        _pool.Endpoints.Single().Health.Should().Be(AiEndpointHealth.Unreachable, "nothing listens there");
+        (await NextLookupAsync() - start).Should().BeCloseTo(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+    }
+
+    [Test]
     public async Task Only_dns_entries_are_looked_up()
     {
         Create(["http://fixed.test:1"]);
@@ -172,7 +190,7 @@ public sealed class AiEndpointDnsRefresherTests
     {
         _refresher?.Dispose();
         _pool?.Dispose();
-        var options = Options.Create(new AiOptions { Endpoints = [.. endpoints] });
+        var options = _options = Options.Create(new AiOptions { Endpoints = [.. endpoints] });
         _resolver = new FakeEndpointResolver(_time);
         _log = new RecordingLogger<AiEndpointDnsRefresher>();
         _pool = new AiEndpointPool(options, _time, NullLoggerFactory.Instance);
