@@ -22,6 +22,7 @@ internal sealed class AiEndpointSet : IDisposable
     private readonly List<(int Target, AiEndpoint Endpoint, long RetiredAt)> _retired = [];
     private AiEndpoint[] _current;
     private TaskCompletionSource _refreshRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Parses the entries and creates the fixed endpoints (no connection yet); DNS entries start empty.</summary>
     public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory)
@@ -87,6 +88,14 @@ internal sealed class AiEndpointSet : IDisposable
         return next.Task;
     }
 
+    /// <summary>Arms and returns a task that completes when an endpoint is next added (the health monitor probes it then).</summary>
+    public Task NextEndpointAdded()
+    {
+        var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _added, next);
+        return next.Task;
+    }
+
     /// <summary>
     /// Makes <paramref name="addresses"/> (a good lookup of <paramref name="target"/>) its endpoints: kept ones stay the
     /// same objects, new ones are added (revived when retired), missing ones retired. Returns what changed.
@@ -138,6 +147,11 @@ internal sealed class AiEndpointSet : IDisposable
 
             _byTarget[index] = next;
             Volatile.Write(ref _current, [.. _byTarget.SelectMany(e => e)]);
+            if (added.Count > 0)
+            {
+                Volatile.Read(ref _added).TrySetResult();
+            }
+
             return (added, removed);
         }
     }

@@ -46,7 +46,8 @@ public sealed class DnsEndpointTests
                 "--Ai:Endpoints:0", $"dns:///ai.test:{port}",
                 "--Ai:DnsRefreshInterval", "00:00:00.2",
                 "--Ai:DnsMinRefreshInterval", "00:00:00.1",
-                "--Ai:HealthCheckInterval", "00:00:00.2",
+                // Long: a new address must be checked when it appears, not at the next round.
+                "--Ai:HealthCheckInterval", "00:05:00",
             ],
             ConfigureIm = builder => builder.Services.AddSingleton<IAiEndpointResolver>(resolver),
         });
@@ -63,7 +64,7 @@ public sealed class DnsEndpointTests
 
         resolver.Answer = ["127.0.0.1", "127.0.0.2"];
         await Eventually.Async(() => pool.Endpoints.Select(e => e.Address).Should().Equal(first, other));
-        // Offered once connectable: the health monitor's next round connects and checks it.
+        // Offered once connectable: the health monitor checks (and so connects) it as soon as it appears.
         await Eventually.Async(() => pool.Endpoints[1].Health.Should().Be(AiEndpointHealth.Serving));
         await using var late = await DeviceClient.ConnectAsync(gateway);
         await late.HelloAsync();
