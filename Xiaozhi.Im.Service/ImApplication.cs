@@ -70,6 +70,8 @@ public static class ImApplication
         services.TryAddSingleton<IAiEndpointPolicy, LeastSessionsEndpointPolicy>();
         services.AddSingleton<AiEndpointPool>();
         services.AddHostedService<AiEndpointHealthMonitor>();
+        services.TryAddSingleton<IAiEndpointResolver, SystemDnsEndpointResolver>();
+        services.AddHostedService<AiEndpointDnsRefresher>();
         services.AddSingleton<SessionDropCounters>();
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();

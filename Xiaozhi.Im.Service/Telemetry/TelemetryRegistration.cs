@@ -9,6 +9,15 @@ namespace Xiaozhi.Im.Service.Telemetry;
 /// <summary>Registers metrics, traces and the management port.</summary>
 public static class TelemetryRegistration
 {
+    /// <summary>The .NET meters exported beside the gateway's own.</summary>
+    internal static readonly string[] PlatformMeters =
+    [
+        "System.Runtime",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "System.Net.Http",
+        "System.Net.NameResolution",
+    ];
+
     /// <summary>OpenTelemetry (meter and source <c>Xiaozhi.Im</c>; Prometheus and/or OTLP exporters) and the management host.</summary>
     public static IServiceCollection AddImTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,6 +39,9 @@ public static class TelemetryRegistration
         otel.WithMetrics(metrics =>
         {
             metrics.AddMeter(ImTelemetry.Name);
+            // The platform's built-in meters (no instrumentation package needed on .NET 9+): GC, heap, thread pool and
+            // exceptions; the device port's connections and upgrades; the AI connections; DNS lookups of dns:/// endpoints.
+            metrics.AddMeter(PlatformMeters);
             if (telemetry.Prometheus)
             {
                 metrics.AddPrometheusExporter();

@@ -39,8 +39,15 @@ public sealed partial class AiEndpointHealthMonitor : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var added = _pool.EndpointSet.NextEndpointAdded();
                 await ProbeAllAsync(stoppingToken).ConfigureAwait(false);
-                await Task.Delay(_options.HealthCheckInterval, _timeProvider, stoppingToken).ConfigureAwait(false);
+
+                // A dns:/// address that just appeared is checked (and so connected) at once, not a whole interval later:
+                // new sessions prefer connected endpoints.
+                using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                await Task.WhenAny(Task.Delay(_options.HealthCheckInterval, _timeProvider, stopWaiting.Token), added).ConfigureAwait(false);
+                await stopWaiting.CancelAsync().ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -81,6 +88,11 @@ public sealed partial class AiEndpointHealthMonitor : BackgroundService
             else
             {
                 LogUnhealthy(_logger, endpoint.Address, previous, verdict);
+                if (verdict == AiEndpointHealth.Unreachable)
+                {
+                    // The address may have left its dns:/// name: look it up sooner.
+                    _pool.EndpointSet.RequestRefresh();
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// </summary>
 public sealed partial class AiEndpointPool : IDisposable
 {
-    private readonly AiEndpoint[] _endpoints;
+    private readonly AiEndpointSet _set;
     private readonly AiOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AiEndpointPool> _logger;
@@ -29,13 +29,17 @@ public sealed partial class AiEndpointPool : IDisposable
         _policy = policy ?? new LeastSessionsEndpointPolicy();
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<AiEndpointPool>();
-        _endpoints = _options.EffectiveEndpoints
-            .Select(e => new AiEndpoint(new Uri(e.Trim()), _options, loggerFactory))
-            .ToArray();
+        _set = new AiEndpointSet(_options, timeProvider, loggerFactory);
     }
 
-    /// <summary>The endpoints, in configuration order.</summary>
-    public IReadOnlyList<AiEndpoint> Endpoints => _endpoints;
+    /// <summary>
+    /// The endpoints new sessions may use now, in configuration order (a <c>dns:///</c> entry contributes the addresses
+    /// of its last good lookup, so the list changes while the IM runs: read it once per use).
+    /// </summary>
+    public IReadOnlyList<AiEndpoint> Endpoints => _set.Current;
+
+    /// <summary>The dynamic endpoint set behind <see cref="Endpoints"/> (the DNS refresher feeds it).</summary>
+    internal AiEndpointSet EndpointSet => _set;
 
     /// <summary>
     /// Completes the next time an endpoint that was not connected becomes connectable again (a connection attempt for a
@@ -138,15 +142,12 @@ public sealed partial class AiEndpointPool : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var endpoint in _endpoints)
-        {
-            endpoint.Dispose();
-        }
+        _set.Dispose();
     }
 
     private async Task<AiEndpoint?> ConnectAnyAsync(TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
-        var ordered = _policy.Order(_endpoints);
+        var ordered = _policy.Order(_set.Current);
         var ready = ordered.FirstOrDefault(e => e.Channel.State == ConnectivityState.Ready);
         if (ready is not null)
         {
@@ -202,11 +203,14 @@ public sealed partial class AiEndpointPool : IDisposable
                 LogConnectionNotConnectable(_logger, connection.Endpoint.Address, connection.Index, connection.State);
             }
 
+            // A dns:/// name may point elsewhere by now: look it up sooner (rate-limited by the refresher).
+            _set.RequestRefresh();
             return false;
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or RpcException or ObjectDisposedException)
         {
             LogEndpointConnectFailed(_logger, connection.Endpoint.Address, ex.GetType().Name);
+            _set.RequestRefresh();
             return false;
         }
     }

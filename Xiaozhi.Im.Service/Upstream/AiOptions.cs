@@ -10,10 +10,21 @@ public sealed class AiOptions
     public const string DefaultEndpoint = "http://localhost:50051";
 
     /// <summary>
-    /// AI service URLs (<c>http://</c> = h2c, <c>https://</c> = TLS), <c>Ai:Endpoints:0..n</c>. Not configured means
-    /// <see cref="DefaultEndpoint"/>. Setting any entry replaces the default.
+    /// AI service URLs (<c>http://</c> = h2c, <c>https://</c> = TLS) and <c>dns:///host:port</c> names (every A/AAAA
+    /// address an h2c endpoint, re-resolved every <see cref="DnsRefreshInterval"/>; e.g. a Kubernetes headless service),
+    /// mixed freely, <c>Ai:Endpoints:0..n</c>. Not configured means <see cref="DefaultEndpoint"/>. Setting any entry
+    /// replaces the default.
     /// </summary>
     public List<string> Endpoints { get; set; } = [];
+
+    /// <summary>How often the <c>dns:///</c> entries are looked up again. Default 30 s.</summary>
+    public TimeSpan DnsRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The least time between two lookups: after a failed connection they come sooner than
+    /// <see cref="DnsRefreshInterval"/>, but not more often than this. Default 5 s.
+    /// </summary>
+    public TimeSpan DnsMinRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Largest gRPC message either way, and the limit a device frame must fit as a ChatRequest. Default 16 MiB

@@ -24,14 +24,21 @@ public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
         {
             for (var i = 0; i < endpoints.Count; i++)
             {
-                var endpoint = endpoints[i];
-                if (!Uri.TryCreate(endpoint?.Trim(), UriKind.Absolute, out var uri)
-                    || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                    || string.IsNullOrEmpty(uri.Host))
+                if (!AiEndpointTarget.TryParse(endpoints[i], out _, out var error))
                 {
-                    failures.Add($"Ai:Endpoints:{i} '{endpoint}' is not an absolute http:// or https:// URL (e.g. http://localhost:50051).");
+                    failures.Add($"Ai:Endpoints:{i} '{endpoints[i]}' {error}.");
                 }
             }
+        }
+
+        if (options.DnsRefreshInterval < MinimumHealthCheckInterval)
+        {
+            failures.Add($"Ai:DnsRefreshInterval must be at least 00:00:00.1 (got {options.DnsRefreshInterval}).");
+        }
+
+        if (options.DnsMinRefreshInterval <= TimeSpan.Zero || options.DnsMinRefreshInterval > options.DnsRefreshInterval)
+        {
+            failures.Add($"Ai:DnsMinRefreshInterval must be greater than 0 and at most Ai:DnsRefreshInterval (got {options.DnsMinRefreshInterval} and {options.DnsRefreshInterval}).");
         }
 
         if (options.MaxMessageBytes < 64 * 1024)

@@ -172,7 +172,15 @@ public sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
                 "--Admission:MessageBurst", "100000",
                 .. options.ImArgs,
             ],
-            options.ImLog is { } log ? builder => builder.Logging.AddProvider(log) : null);
+            builder =>
+            {
+                if (options.ImLog is { } log)
+                {
+                    builder.Logging.AddProvider(log);
+                }
+
+                options.ConfigureIm?.Invoke(builder);
+            });
             await im.StartAsync();
 
             var address = im.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -20,4 +20,7 @@ public sealed class GatewayOptions
 
     /// <summary>Receives what the IM logs (at the level its configuration lets through: Warning by default).</summary>
     public RecordingLoggerProvider? ImLog { get; init; }
+
+    /// <summary>Runs on the IM's builder after its own registrations (e.g. to replace a service).</summary>
+    public Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? ConfigureIm { get; init; }
 }
