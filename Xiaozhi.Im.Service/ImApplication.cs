@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Cluster;
 using Xiaozhi.Im.Service.Configuration;
 using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Devices;
@@ -75,6 +76,7 @@ public static class ImApplication
         services.AddSingleton<SessionDropCounters>();
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
+        services.AddCluster(configuration);
         services.AddSingleton<DeviceWebSocketEndpoint>();
         services.AddImTelemetry(configuration);
         AddValidated<AdmissionOptions, AdmissionOptionsValidator>(services, configuration, AdmissionOptions.SectionName);
@@ -83,6 +85,11 @@ public static class ImApplication
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>, ForwardedHeadersSetup>();
         services.AddHostedService<AuthStartupReport>();
         services.AddHostedService<SessionShutdownService>();
+        if (ClusterRegistration.IsEnabled(configuration))
+        {
+            // After the drain service: the node stops after its sessions were closed, and releases their keys.
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterNodeService>());
+        }
 
         // The host must outlive the drain: turns in progress get Limits:DrainTimeout, then closes and upstream completion.
         services.Configure<HostOptions>(host =>
@@ -104,7 +111,7 @@ public static class ImApplication
             : new LimitsOptions().DrainTimeout;
     }
 
-    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+    internal static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {

@@ -26,7 +26,7 @@ public sealed partial class DeviceWebSocketEndpoint
     private readonly LimitsOptions _limits;
     private readonly UplinkLimits _uplinkLimits;
     private readonly DeviceTokenValidator _tokens;
-    private readonly SessionRegistry _registry;
+    private readonly ISessionRegistry _registry;
     private readonly AiEndpointPool _upstream;
     private readonly ResumeOptions _resume;
     private readonly SessionDropCounters _counters;
@@ -48,7 +48,7 @@ public sealed partial class DeviceWebSocketEndpoint
         IOptions<LimitsOptions> limits,
         IOptions<AiOptions> ai,
         DeviceTokenValidator tokens,
-        SessionRegistry registry,
+        ISessionRegistry registry,
         AiEndpointPool upstream,
         SessionDropCounters counters,
         GatewayDrain drain,
@@ -163,7 +163,9 @@ public sealed partial class DeviceWebSocketEndpoint
         }
 
         var deviceId = identity.DeviceId!;
-        if (_sessions.DuplicateDevicePolicy == DuplicateDevicePolicy.Reject && _registry.IsConnected(deviceId))
+        // Decided before the upgrade (409 must be an HTTP answer); with a cluster this asks Redis, within a short bound.
+        using var claim = await _registry.ClaimAsync(deviceId, sessionId, identity.ClientId, _sessions.DuplicateDevicePolicy, context.RequestAborted).ConfigureAwait(false);
+        if (!claim.Accepted)
         {
             LogRefused(_logger, StatusCodes.Status409Conflict, "device already connected");
             await RefuseAsync(context, StatusCodes.Status409Conflict, "this device already has a live connection").ConfigureAwait(false);
@@ -221,7 +223,7 @@ public sealed partial class DeviceWebSocketEndpoint
             var sessionLogger = _loggerFactory.CreateLogger<Session>();
             var session = new Session(metadata, new MonitoredWebSocket(socket, activity), upstream, _upstream, _uplinkLimits, _limits, _resume, _counters, _timeProvider, sessionLogger, _metrics);
             activity.Attach(session, session.Writer);
-            var registration = _registry.Register(session, _sessions.DuplicateDevicePolicy);
+            var registration = _registry.Register(session, _sessions.DuplicateDevicePolicy, claim);
             if (!registration.Accepted)
             {
                 // Lost a race with another connection of the same device under policy Reject.

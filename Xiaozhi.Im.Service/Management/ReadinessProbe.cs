@@ -5,12 +5,19 @@ namespace Xiaozhi.Im.Service.Management;
 
 /// <summary>
 /// Readiness for load balancers (<c>/readyz</c>): at least one AI endpoint answered its last HealthCheck with SERVING,
-/// and the host is not stopping (draining).
+/// and the host is not stopping (draining). <see cref="IReadinessDetail"/> lines (the cluster state) are appended.
 /// </summary>
-public sealed class ReadinessProbe(AiEndpointPool pool, GatewayDrain drain, IHostApplicationLifetime lifetime)
+public sealed class ReadinessProbe(AiEndpointPool pool, GatewayDrain drain, IHostApplicationLifetime lifetime, IEnumerable<IReadinessDetail> details)
 {
-    /// <summary>Evaluates readiness now.</summary>
+    /// <summary>Evaluates readiness now, with the detail lines.</summary>
     public Readiness Evaluate()
+    {
+        var state = EvaluateCore();
+        var lines = details.Select(d => d.Describe()).ToList();
+        return lines.Count == 0 ? state : state with { Reason = string.Join('\n', [state.Reason, .. lines]) };
+    }
+
+    private Readiness EvaluateCore()
     {
         if (drain.IsDraining || lifetime.ApplicationStopping.IsCancellationRequested)
         {

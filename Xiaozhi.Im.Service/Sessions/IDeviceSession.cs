@@ -2,7 +2,7 @@ using Xiaozhi.Im.Service.Protocol;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-/// <summary>What the <see cref="SessionRegistry"/> needs of a live session.</summary>
+/// <summary>What the <see cref="ISessionRegistry"/> needs of a live session.</summary>
 public interface IDeviceSession
 {
     /// <summary>The device the session belongs to.</summary>

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-/// <summary>The live sessions, at most one per <c>Device-Id</c>.</summary>
-public sealed class SessionRegistry
+/// <summary>The live sessions of this node, at most one per <c>Device-Id</c> (the single-node registry).</summary>
+public sealed class SessionRegistry : ISessionRegistry
 {
     private readonly ConcurrentDictionary<string, IDeviceSession> _byDevice = new(StringComparer.Ordinal);
 
@@ -15,6 +15,13 @@ public sealed class SessionRegistry
 
     /// <summary>The live session of <paramref name="deviceId"/>, if any.</summary>
     public IDeviceSession? Find(string deviceId) => _byDevice.TryGetValue(deviceId, out var session) ? session : null;
+
+    /// <inheritdoc />
+    public ValueTask<DeviceClaim> ClaimAsync(string deviceId, string sessionId, string clientId, DuplicateDevicePolicy policy, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(policy == DuplicateDevicePolicy.Reject && IsConnected(deviceId) ? DeviceClaim.Refused : DeviceClaim.Granted);
+
+    /// <inheritdoc />
+    public SessionRegistration Register(IDeviceSession session, DuplicateDevicePolicy policy, DeviceClaim claim) => Register(session, policy);
 
     /// <summary>
     /// Makes <paramref name="session"/> the device's live session. With <see cref="DuplicateDevicePolicy.Replace"/> an

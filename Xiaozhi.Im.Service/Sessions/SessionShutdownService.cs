@@ -11,7 +11,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <see cref="LimitsOptions.DrainTimeout"/>. Each session then completes its upstream stream as it winds down.
 /// </summary>
 public sealed partial class SessionShutdownService(
-    SessionRegistry registry,
+    ISessionRegistry registry,
     GatewayDrain drain,
     IOptions<LimitsOptions> limits,
     TimeProvider timeProvider,

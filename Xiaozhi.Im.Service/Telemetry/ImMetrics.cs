@@ -29,7 +29,7 @@ public sealed class ImMetrics
     private readonly Counter<long> _closes;
 
     /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
-    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience, SessionRegistry sessions)
+    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience, ISessionRegistry sessions)
     {
         var meter = meterFactory.Create(ImTelemetry.Name);
         _sessionsActive = meter.CreateUpDownCounter<long>("xiaozhi.im.sessions.active", "{session}", "Device sessions open now.");

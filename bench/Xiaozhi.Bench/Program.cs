@@ -18,6 +18,12 @@ if (args is ["serve-im", ..])
     return 0;
 }
 
+// The cluster's figures (docs/cluster.md): a run of its own, with its own redis-server and two cluster nodes.
+if (args is ["cluster", ..])
+{
+    return await ClusterRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, Console.Out);
+}
+
 if (BenchOptions.WantsHelp(args))
 {
     Console.WriteLine(BenchOptions.Help);

@@ -1,0 +1,28 @@
+using Xiaozhi.Im.Service.Sessions;
+
+namespace Xiaozhi.Im.Service.Cluster;
+
+/// <summary>An accepted claim: holds the device's lock until registered; given up when disposed unregistered.</summary>
+internal sealed class ClusterDeviceClaim(ClusterSessionRegistry registry, OwnedSession owned, IDisposable hold) : DeviceClaim(true)
+{
+    private int _state; // 0 pending, 1 registered, 2 given up
+
+    public OwnedSession Owned { get; } = owned;
+
+    public void Registered()
+    {
+        Interlocked.CompareExchange(ref _state, 1, 0);
+        hold.Dispose();
+    }
+
+    public void ReleaseHold() => hold.Dispose();
+
+    protected override void Dispose(bool disposing)
+    {
+        hold.Dispose();
+        if (Interlocked.CompareExchange(ref _state, 2, 0) == 0)
+        {
+            registry.GiveUp(Owned);
+        }
+    }
+}

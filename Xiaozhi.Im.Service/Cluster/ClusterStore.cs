@@ -1,0 +1,272 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Xiaozhi.Im.Service.Sessions;
+
+namespace Xiaozhi.Im.Service.Cluster;
+
+/// <summary>
+/// The node's Redis: one multiplexer that never blocks start-up or an upgrade (AbortOnConnectFail off, fail-fast
+/// backlog, short timeouts), the scripts, and whether Redis answers now (one log line per change, not per call).
+/// </summary>
+internal sealed partial class ClusterStore : IAsyncDisposable
+{
+    private const int BatchSize = 200;
+
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterStore> _logger;
+    private readonly Lock _stateLock = new();
+    private ConnectionMultiplexer? _redis;
+    private bool? _up;
+    private DateTimeOffset _since;
+    private string _lastProblem = "not connected yet";
+
+    public ClusterStore(IOptions<ClusterOptions> options, ClusterIdentity identity, TimeProvider time, ILogger<ClusterStore> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Keys = new ClusterKeys(_options.KeyPrefix);
+        NodeId = identity.NodeId;
+        _since = time.GetUtcNow();
+    }
+
+    public ClusterKeys Keys { get; }
+
+    public string NodeId { get; }
+
+    /// <summary>True while Redis answers; false from the first failure until the next success.</summary>
+    public bool IsUp
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _up == true;
+            }
+        }
+    }
+
+    /// <summary>Raised (off the caller's path) when Redis answers again after being down.</summary>
+    public event Action? Restored;
+
+    /// <summary>Raised when the multiplexer reconnected (the node then probes at once instead of on its next beat).</summary>
+    public event Action? Reconnected;
+
+    public string Describe()
+    {
+        lock (_stateLock)
+        {
+            return _up == true
+                ? $"cluster node {NodeId}: store up since {_since:O}"
+                : $"cluster node {NodeId}: store down since {_since:O} ({_lastProblem}); admitting devices on this node's own knowledge";
+        }
+    }
+
+    public async Task ConnectAsync(Action<ClusterKick> onKick)
+    {
+        var configuration = ConfigurationOptions.Parse(_options.Redis!);
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
+        configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 1000);
+        configuration.ReconnectRetryPolicy ??= new ExponentialRetry(100, 2000);
+        configuration.ClientName ??= $"xiaozhi-im:{NodeId}";
+        _redis = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        _redis.ConnectionFailed += (_, e) => MarkDown($"{e.ConnectionType} connection failed: {e.FailureType}");
+        _redis.ConnectionRestored += (_, _) => Reconnected?.Invoke();
+        var control = RedisChannel.Literal(Keys.Control(NodeId));
+        try
+        {
+            // The multiplexer re-subscribes by itself after every reconnect.
+            await _redis.GetSubscriber().SubscribeAsync(control, (_, message) =>
+            {
+                if (ClusterKick.TryParse(message) is { } kick)
+                {
+                    onKick(kick);
+                }
+                else
+                {
+                    LogBadKick(_logger, message.ToString());
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (RedisException e)
+        {
+            MarkDown(e.Message);
+        }
+    }
+
+    /// <summary>Whether the control channel subscription is live now.</summary>
+    public bool ControlSubscribed => _redis?.GetSubscriber().IsConnected(RedisChannel.Literal(Keys.Control(NodeId))) == true;
+
+    public async Task<ClaimResult> ClaimAsync(OwnedSession owned, DuplicateDevicePolicy policy, string onlineEvent)
+    {
+        var result = (RedisResult[])(await RunAsync(
+            ClusterScripts.Claim,
+            [Keys.Device(owned.DeviceId), Keys.NodeDevices(NodeId)],
+            [NodeId, owned.SessionId, owned.ClientId, owned.ConnectedAtUnixMs, owned.Claim, (long)_options.DeviceKeyTtl.TotalMilliseconds,
+                policy == DuplicateDevicePolicy.Reject ? "reject" : "replace", Keys.Prefix, owned.DeviceId, onlineEvent]).ConfigureAwait(false))!;
+        return new ClaimResult((long)result[0] == 1, result[1].ToString(), result[2].ToString(), (long)result[3]);
+    }
+
+    public async Task<bool> ReleaseAsync(OwnedSession owned, string offlineEvent)
+    {
+        var result = await RunAsync(
+            ClusterScripts.Release,
+            [Keys.Device(owned.DeviceId), Keys.NodeDevices(NodeId)],
+            [owned.Claim, owned.DeviceId, Keys.Presence, offlineEvent]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    /// <summary>Refreshes the claims in batches; one code per claim (see <see cref="ClusterScripts.Refresh"/>).</summary>
+    public async Task<int[]> RefreshAsync(IReadOnlyList<OwnedSession> owned)
+    {
+        var codes = new int[owned.Count];
+        for (var start = 0; start < owned.Count; start += BatchSize)
+        {
+            var count = Math.Min(BatchSize, owned.Count - start);
+            var keys = new RedisKey[count + 1];
+            var args = new RedisValue[3 + (count * 5)];
+            args[0] = NodeId;
+            args[1] = (long)_options.DeviceKeyTtl.TotalMilliseconds;
+            args[2] = Keys.Prefix;
+            for (var i = 0; i < count; i++)
+            {
+                var o = owned[start + i];
+                keys[i] = Keys.Device(o.DeviceId);
+                var b = 3 + (i * 5);
+                args[b] = o.DeviceId;
+                args[b + 1] = o.SessionId;
+                args[b + 2] = o.ClientId;
+                args[b + 3] = o.ConnectedAtUnixMs;
+                args[b + 4] = o.Claim;
+            }
+
+            keys[count] = Keys.NodeDevices(NodeId);
+            var result = (RedisResult[])(await RunAsync(ClusterScripts.Refresh, keys, args).ConfigureAwait(false))!;
+            for (var i = 0; i < count; i++)
+            {
+                codes[start + i] = (int)result[i];
+            }
+        }
+
+        return codes;
+    }
+
+    /// <summary>Deletes the keys this node owned before it (re)started; returns (device, session, client) of each.</summary>
+    public async Task<IReadOnlyList<(string DeviceId, string SessionId, string ClientId)>> CleanupAsync(IEnumerable<string> liveClaims)
+    {
+        var args = new List<RedisValue> { NodeId, Keys.Prefix };
+        args.AddRange(liveClaims.Select(c => (RedisValue)c));
+        var result = (RedisResult[])(await RunAsync(ClusterScripts.Cleanup, [Keys.NodeDevices(NodeId)], [.. args]).ConfigureAwait(false))!;
+        var gone = new List<(string, string, string)>();
+        for (var i = 0; i + 2 < result.Length; i += 3)
+        {
+            gone.Add((result[i].ToString(), result[i + 1].ToString(), result[i + 2].ToString()));
+        }
+
+        return gone;
+    }
+
+    public Task HeartbeatAsync(IReadOnlyList<KeyValuePair<string, string>> fields)
+    {
+        var args = new RedisValue[1 + (fields.Count * 2)];
+        args[0] = (long)_options.NodeKeyTtl.TotalMilliseconds;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            args[1 + (i * 2)] = fields[i].Key;
+            args[2 + (i * 2)] = fields[i].Value;
+        }
+
+        return RunAsync(ClusterScripts.Heartbeat, [Keys.Node(NodeId)], args);
+    }
+
+    public async Task PublishPresenceAsync(string presenceEvent)
+    {
+        await Run(db => db.PublishAsync(RedisChannel.Literal(Keys.Presence), presenceEvent)).ConfigureAwait(false);
+    }
+
+    public async Task DeleteNodeKeyAsync()
+    {
+        await Run(db => db.KeyDeleteAsync(Keys.Node(NodeId))).ConfigureAwait(false);
+    }
+
+    private Task<RedisResult> RunAsync(string script, RedisKey[] keys, RedisValue[] args) =>
+        Run(db => db.ScriptEvaluateAsync(script, keys, args));
+
+    private async Task<T> Run<T>(Func<IDatabase, Task<T>> command)
+    {
+        var redis = _redis ?? throw new InvalidOperationException("the cluster store is used before it connected");
+        try
+        {
+            var result = await command(redis.GetDatabase()).ConfigureAwait(false);
+            MarkUp();
+            return result;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            MarkDown(e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>Redis failed or timed out: warn once per change, not per call.</summary>
+    public void MarkDown(string problem)
+    {
+        lock (_stateLock)
+        {
+            _lastProblem = problem;
+            if (_up == false)
+            {
+                return;
+            }
+
+            _up = false;
+            _since = _time.GetUtcNow();
+        }
+
+        LogStoreDown(_logger, NodeId, problem);
+    }
+
+    private void MarkUp()
+    {
+        bool restored;
+        lock (_stateLock)
+        {
+            if (_up == true)
+            {
+                return;
+            }
+
+            restored = _up == false;
+            _up = true;
+            _since = _time.GetUtcNow();
+        }
+
+        LogStoreUp(_logger, NodeId);
+        if (restored)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => Restored?.Invoke(), null);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            await _redis.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Cluster store down on node {NodeId}: {Problem}; devices are admitted on this node's own knowledge and claimed when Redis answers")]
+    private static partial void LogStoreDown(ILogger logger, string nodeId, string problem);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Cluster store up on node {NodeId}")]
+    private static partial void LogStoreUp(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Ignored a control message that is not a kick: {Message}")]
+    private static partial void LogBadKick(ILogger logger, string message);
+}

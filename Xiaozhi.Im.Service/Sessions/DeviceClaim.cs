@@ -1,0 +1,29 @@
+namespace Xiaozhi.Im.Service.Sessions;
+
+/// <summary>The answer of <see cref="ISessionRegistry.ClaimAsync"/>: may the connection be upgraded.</summary>
+public class DeviceClaim : IDisposable
+{
+    /// <summary>The single-node answer: go ahead.</summary>
+    public static readonly DeviceClaim Granted = new(true);
+
+    /// <summary>The single-node answer: the device is live (policy Reject).</summary>
+    public static readonly DeviceClaim Refused = new(false);
+
+    /// <summary>Creates an answer.</summary>
+    protected DeviceClaim(bool accepted) => Accepted = accepted;
+
+    /// <summary>False: answer 409, the device is live.</summary>
+    public bool Accepted { get; }
+
+    /// <summary>Gives up a claim that was never registered (a no-op once registered).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the claim holds.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
