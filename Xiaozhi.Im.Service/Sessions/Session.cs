@@ -35,7 +35,7 @@ public sealed partial class Session : IDeviceSession
     private readonly CancellationTokenSource _stop;
     private readonly CancellationTokenSource _deviceGone = new();
     private readonly SessionSignal _signal = new();
-    private readonly TurnState _turn = new();
+    private readonly ConversationLedger _ledger;
     private readonly SessionUpstream _link;
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
@@ -48,10 +48,9 @@ public sealed partial class Session : IDeviceSession
     private int _draining;
     private int _turnEndedWhileDraining;
     private bool _drainCloseSent;
-    private readonly Telemetry.ImMetrics? _metrics;
+    private readonly Telemetry.ImMetrics _metrics;
 
-    /// <summary>Creates the session for an accepted WebSocket and its opened ChatStream.</summary>
-    public Session(
+    internal Session(
         SessionMetadata metadata,
         WebSocket socket,
         UpstreamChatStream upstream,
@@ -62,9 +61,10 @@ public sealed partial class Session : IDeviceSession
         SessionDropCounters counters,
         TimeProvider timeProvider,
         ILogger logger,
-        Telemetry.ImMetrics? metrics = null)
+        Telemetry.ImMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
         ArgumentNullException.ThrowIfNull(resume);
         Metadata = metadata;
@@ -79,9 +79,10 @@ public sealed partial class Session : IDeviceSession
         _backoff = new ResumeBackoff(resume.InitialBackoff, resume.MaxBackoff);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, logger, limits.DeviceSendTimeout, timeProvider, counters);
-        _link = new SessionUpstream(upstream, resume, counters, _signal, timeProvider, logger);
-        _uplink = new UplinkPump(socket, Writer, _link, _turn, metadata, uplinkLimits, timeProvider, logger, metrics);
-        _downlink = new DownlinkPump(Writer, metadata, _turn, OnTurnEnd, timeProvider, logger, metrics, _link.OnAiAnswering);
+        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, logger);
+        _link = new SessionUpstream(upstream, _ledger, resume, counters, _signal, timeProvider, logger);
+        _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, logger, metrics);
+        _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, logger, metrics);
     }
 
     /// <summary>Device frames kept while no upstream stream is open (a gauge for operators).</summary>
@@ -98,9 +99,6 @@ public sealed partial class Session : IDeviceSession
 
     /// <summary>The only writer of the device's WebSocket.</summary>
     public DeviceSocketWriter Writer { get; }
-
-    /// <summary>The conversation state resumes rely on.</summary>
-    public TurnState Turn => _turn;
 
     /// <summary>Runs the session to its end. <paramref name="hostStopping"/> only stops it hard (after the drain time); a graceful stop is <see cref="DrainAsync"/> or <see cref="CloseAsync"/>.</summary>
     public async Task RunAsync(CancellationToken hostStopping)
@@ -241,13 +239,13 @@ public sealed partial class Session : IDeviceSession
                 continue;
             }
 
-            if (draining && !_drainCloseSent && (_turn.IsIdle || Volatile.Read(ref _turnEndedWhileDraining) == 1))
+            if (draining && !_drainCloseSent && (_ledger.IsIdle || Volatile.Read(ref _turnEndedWhileDraining) == 1))
             {
                 await CloseForDrainAsync().ConfigureAwait(false);
                 continue;
             }
 
-            if (!draining && Volatile.Read(ref _migrationWanted) == 1 && (_turn.IsIdle || Volatile.Read(ref _migrateNow) == 1))
+            if (!draining && Volatile.Read(ref _migrationWanted) == 1 && (_ledger.IsIdle || Volatile.Read(ref _migrateNow) == 1))
             {
                 downlink = await MigrateAsync(downlink, token).ConfigureAwait(false) ?? downlink;
                 continue;
@@ -276,14 +274,14 @@ public sealed partial class Session : IDeviceSession
         }
 
         LogResuming(_logger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
-        if (_turn.Speaking)
+        if (_ledger.Speaking)
         {
             LogSynthesizedTtsStop(_logger);
             _counters.AddSynthesizedTtsStop();
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
             await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
-            _turn.StopSpeaking();
+            _ledger.StopSpeaking();
         }
 
         var (next, replayedHello) = await OpenAndAttachAsync(immediate: false, afterLostStream: true, token).ConfigureAwait(false);
@@ -295,9 +293,9 @@ public sealed partial class Session : IDeviceSession
         Watch(old, next);
         _stream = next;
         _counters.AddResume();
-        _metrics?.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
+        _metrics.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
         LogResumed(_logger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
-        if (_link.TakeRequestLost() && !Writer.IsClosed)
+        if (_ledger.TakeRequestLost() && !Writer.IsClosed)
         {
             // Before the new stream's responses: the device learns its last request will get no answer.
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
@@ -383,7 +381,7 @@ public sealed partial class Session : IDeviceSession
                     continue;
                 }
 
-                var replay = _link.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), out var replayedHello, afterLostStream);
+                var replay = _ledger.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), afterLostStream, out var replayedHello);
                 var stream = next;
                 var confirmWithin = remaining;
 
@@ -435,7 +433,7 @@ public sealed partial class Session : IDeviceSession
     {
         var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
         _counters.AddResumeFailure();
-        _metrics?.Resume(succeeded: false, TimeSpan.Zero);
+        _metrics.Resume(succeeded: false, TimeSpan.Zero);
         LogResumeFailed(_logger, reason);
         if (!Writer.IsClosed)
         {

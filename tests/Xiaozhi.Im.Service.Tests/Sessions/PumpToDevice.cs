@@ -4,11 +4,12 @@ using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 
 namespace Xiaozhi.Im.Service.Tests.Sessions;
 
 /// <summary>A downlink pump writing through a session's writer to the device end of an in-memory WebSocket pair.</summary>
-public sealed class PumpToDevice : IDisposable
+internal sealed class PumpToDevice : IDisposable
 {
     /// <summary>Creates the pair, the writer (fake clock) and the pump of a protocol 1 session.</summary>
     public PumpToDevice()
@@ -16,8 +17,13 @@ public sealed class PumpToDevice : IDisposable
         var time = new FakeTimeProvider();
         Writer = new DeviceSocketWriter(Pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time);
         var session = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
-        Pump = new DownlinkPump(Writer, session, new TurnState(), _ => { }, time, NullLogger.Instance);
+        Pump = new DownlinkPump(Writer, session, Ledger, _ => { }, time, NullLogger.Instance, _metrics.Metrics);
     }
+
+    private readonly TestMetrics _metrics = new();
+
+    /// <summary>What the pump noted of the conversation.</summary>
+    public ConversationLedger Ledger { get; } = new(256, 1 << 20, NullLogger.Instance);
 
     /// <summary>The WebSocket pair (<see cref="InMemoryWebSocketPair.Device"/> receives what the pump forwards).</summary>
     public InMemoryWebSocketPair Pair { get; } = new();
@@ -36,5 +42,6 @@ public sealed class PumpToDevice : IDisposable
     {
         Writer.Dispose();
         Pair.Dispose();
+        _metrics.Dispose();
     }
 }
