@@ -26,9 +26,7 @@ public sealed partial class Session : IDeviceSession
     private static readonly TimeSpan HardStopMargin = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket _socket;
-    private readonly AiEndpointPool _pool;
     private readonly LimitsOptions _limits;
-    private readonly ResumeOptions _resume;
     private readonly SessionDropCounters _counters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -39,10 +37,9 @@ public sealed partial class Session : IDeviceSession
     private readonly SessionUpstream _link;
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
-    private readonly ResumeBackoff _backoff;
+    private readonly StreamReopener _reopener;
     private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UpstreamChatStream _stream;
-    private long _resumeDeadline;
     private int _migrationWanted;
     private int _migrateNow;
     private int _draining;
@@ -54,7 +51,7 @@ public sealed partial class Session : IDeviceSession
         SessionMetadata metadata,
         WebSocket socket,
         UpstreamChatStream upstream,
-        AiEndpointPool pool,
+        IChatStreamSource streams,
         UplinkLimits uplinkLimits,
         LimitsOptions limits,
         ResumeOptions resume,
@@ -70,13 +67,11 @@ public sealed partial class Session : IDeviceSession
         Metadata = metadata;
         _socket = socket;
         _stream = upstream;
-        _pool = pool;
         _limits = limits;
-        _resume = resume;
         _counters = counters;
         _timeProvider = timeProvider;
         _logger = logger;
-        _backoff = new ResumeBackoff(resume.InitialBackoff, resume.MaxBackoff);
+        _reopener = new StreamReopener(streams, resume, timeProvider, logger);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, logger, limits.DeviceSendTimeout, timeProvider, counters);
         _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, logger);
@@ -266,12 +261,7 @@ public sealed partial class Session : IDeviceSession
         Volatile.Write(ref _migrateNow, 0);
 
         var now = _timeProvider.GetTimestamp();
-        if (end.Responses > 0 || _resumeDeadline == 0)
-        {
-            // A stream that delivered nothing does not restart the clock: a service that accepts streams and ends them
-            // at once cannot keep a session resuming forever.
-            _resumeDeadline = now + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
-        }
+        _reopener.StartDeadline(restart: end.Responses > 0);
 
         LogResuming(_logger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
         if (_ledger.Speaking)
@@ -316,7 +306,7 @@ public sealed partial class Session : IDeviceSession
         _link.Detach();
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
         await old.CompleteRequestsAsync().ConfigureAwait(false);
-        _resumeDeadline = started + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
+        _reopener.StartDeadline(restart: true);
 
         var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, afterLostStream: false, token).ConfigureAwait(false);
         if (next is null)
@@ -345,88 +335,29 @@ public sealed partial class Session : IDeviceSession
         return _downlink.RunAsync(next, replayedHello, token);
     }
 
+    /// <summary>A new stream with the replay and the kept frames written, or null (the upstream failed when it timed out).</summary>
     private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
-        var recovered = _pool.EndpointRecovered;
-        for (var attempt = 0; ; attempt++)
+        var replayedHello = false;
+        var result = await _reopener.ReopenAsync(Metadata, immediate, AttachAsync, linked.Token).ConfigureAwait(false);
+        if (result.IsTimedOut)
         {
-            var remaining = Remaining();
-            if (remaining <= TimeSpan.Zero)
-            {
-                LogResumeTimedOut(_logger, _resume.Timeout, attempt);
-                _link.Fail(ResumeDropReason.ResumeTimeout);
-                return (null, false);
-            }
-
-            UpstreamChatStream? next = null;
-            try
-            {
-                if (!immediate || attempt > 0)
-                {
-                    var delay = _backoff.Delay(immediate ? attempt - 1 : attempt);
-                    await WaitBackoffAsync(recovered, delay < remaining ? delay : remaining, linked.Token).ConfigureAwait(false);
-                    remaining = Remaining();
-                    if (remaining <= TimeSpan.Zero)
-                    {
-                        continue;
-                    }
-                }
-
-                // Taken before the attempt: a recovery seen while it fails still cuts the next wait short.
-                recovered = _pool.EndpointRecovered;
-                next = await _pool.OpenChatStreamAsync(Metadata, linked.Token, remaining).ConfigureAwait(false);
-                if (next is null)
-                {
-                    continue;
-                }
-
-                var replay = _ledger.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), afterLostStream, out var replayedHello);
-                var stream = next;
-                var confirmWithin = remaining;
-
-                // With a replayed hello every AI service answers (headers with its hello): wait for that before flushing.
-                Func<CancellationToken, Task>? confirm = replayedHello
-                    ? ct => stream.ConfirmAcceptedAsync(confirmWithin, _timeProvider, ct)
-                    : null;
-                if (await _link.AttachAsync(next, replay, confirm, linked.Token).ConfigureAwait(false))
-                {
-                    return (next, replayedHello);
-                }
-
-                next.Dispose();
-                return (null, false);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                next?.Dispose();
-                return (null, false);
-            }
-            catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex) || ex is TimeoutException)
-            {
-                next?.Dispose();
-                LogResumeAttemptFailed(_logger, attempt, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
-            }
+            _link.Fail(ResumeDropReason.ResumeTimeout);
         }
-    }
 
-    /// <summary>Sleeps out a resume backoff, or less: until an endpoint recovered (another session got through).</summary>
-    private async Task WaitBackoffAsync(Task recovered, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        // The backoff running out first is the normal case while the AI service is down: its TimeoutException is looked
-        // at, not thrown (a thousand sessions wait out their backoffs during a backend restart).
-        var wait = recovered.WaitAsync(delay, _timeProvider, cancellationToken);
-        await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (wait.IsCanceled || wait.Exception?.InnerException is not (null or TimeoutException))
+        return (result.Stream, result.Stream is not null && replayedHello);
+
+        async Task<bool> AttachAsync(UpstreamChatStream stream, TimeSpan remaining, CancellationToken cancellationToken)
         {
-            await wait.ConfigureAwait(false); // cancellation (or a failure of the recovery signal) propagates as before
-        }
-    }
+            var replay = _ledger.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), afterLostStream, out replayedHello);
 
-    private TimeSpan Remaining()
-    {
-        var left = _resumeDeadline - _timeProvider.GetTimestamp();
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(left / (double)_timeProvider.TimestampFrequency);
+            // With a replayed hello every AI service answers (headers with its hello): wait for that before flushing.
+            Func<CancellationToken, Task>? confirm = replayedHello
+                ? ct => stream.ConfirmAcceptedAsync(remaining, _timeProvider, ct)
+                : null;
+            return await _link.AttachAsync(stream, replay, confirm, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task FailAsync(Task<UplinkEnd> uplink)
