@@ -40,11 +40,7 @@ public sealed partial class Session : IDeviceSession
     private readonly StreamReopener _reopener;
     private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UpstreamChatStream _stream;
-    private int _migrationWanted;
-    private int _migrateNow;
-    private int _draining;
-    private int _turnEndedWhileDraining;
-    private bool _drainCloseSent;
+    private readonly SessionState _state = new();
     private readonly Telemetry.ImMetrics _metrics;
 
     internal Session(
@@ -161,7 +157,7 @@ public sealed partial class Session : IDeviceSession
     /// </summary>
     public void BeginDrain()
     {
-        Volatile.Write(ref _draining, 1);
+        _state.BeginDrain();
         _signal.Set();
     }
 
@@ -214,7 +210,7 @@ public sealed partial class Session : IDeviceSession
                 return downlink;
             }
 
-            var draining = Volatile.Read(ref _draining) == 1;
+            var draining = _state.IsDraining;
             if (downlink.IsCompleted || _link.IsBroken)
             {
                 if (downlink.IsCompleted && (await downlink.ConfigureAwait(false)).Kind == DownlinkEndKind.Cancelled)
@@ -234,13 +230,13 @@ public sealed partial class Session : IDeviceSession
                 continue;
             }
 
-            if (draining && !_drainCloseSent && (_ledger.IsIdle || Volatile.Read(ref _turnEndedWhileDraining) == 1))
+            if (_state.DrainCloseDue(_ledger.IsIdle))
             {
                 await CloseForDrainAsync().ConfigureAwait(false);
                 continue;
             }
 
-            if (!draining && Volatile.Read(ref _migrationWanted) == 1 && (_ledger.IsIdle || Volatile.Read(ref _migrateNow) == 1))
+            if (_state.MoveDue(_ledger.IsIdle))
             {
                 downlink = await MigrateAsync(downlink, token).ConfigureAwait(false) ?? downlink;
                 continue;
@@ -257,8 +253,7 @@ public sealed partial class Session : IDeviceSession
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
         old.Dispose();
         var end = await SettleDownlink(downlink).ConfigureAwait(false);
-        Volatile.Write(ref _migrationWanted, 0);
-        Volatile.Write(ref _migrateNow, 0);
+        _state.MoveStarted();
 
         var now = _timeProvider.GetTimestamp();
         _reopener.StartDeadline(restart: end.Responses > 0);
@@ -298,8 +293,7 @@ public sealed partial class Session : IDeviceSession
 
     private async Task<Task<DownlinkEnd>?> MigrateAsync(Task<DownlinkEnd> oldDownlink, CancellationToken token)
     {
-        Volatile.Write(ref _migrationWanted, 0);
-        Volatile.Write(ref _migrateNow, 0);
+        _state.MoveStarted();
         var old = _stream;
         var started = _timeProvider.GetTimestamp();
         LogMigrating(_logger, old.Endpoint);
@@ -407,13 +401,13 @@ public sealed partial class Session : IDeviceSession
 
     private async Task CloseForDrainAsync()
     {
-        if (_drainCloseSent)
+        var left = _state.Close();
+        if (left == SessionPhase.Closing)
         {
             return;
         }
 
-        _drainCloseSent = true;
-        if (Volatile.Read(ref _draining) == 1)
+        if (left is SessionPhase.Draining or SessionPhase.DrainTurnEnded)
         {
             await CloseAsync(DeviceCloseReasons.Shutdown).ConfigureAwait(false);
         }
@@ -425,19 +419,20 @@ public sealed partial class Session : IDeviceSession
     {
         if (!delivered)
         {
-            if (Volatile.Read(ref _migrationWanted) == 1 && Volatile.Read(ref _draining) == 0)
+            if (_state.Phase == SessionPhase.MoveWanted)
             {
                 _link.Detach();
-                Volatile.Write(ref _migrateNow, 1);
-                _signal.Set();
+                if (_state.TurnEndingDuringMove())
+                {
+                    _signal.Set();
+                }
             }
 
             return;
         }
 
-        if (Volatile.Read(ref _draining) == 1)
+        if (_state.TurnEndedDuringDrain())
         {
-            Volatile.Write(ref _turnEndedWhileDraining, 1);
             _signal.Set();
         }
     }
@@ -458,7 +453,7 @@ public sealed partial class Session : IDeviceSession
     private void OnConnectionGoingAway(AiConnection connection)
     {
         var stream = _stream;
-        if (ReferenceEquals(stream.Connection, connection) && stream.MayBeGoingAway && Interlocked.Exchange(ref _migrationWanted, 1) == 0)
+        if (ReferenceEquals(stream.Connection, connection) && stream.MayBeGoingAway && _state.WantMove())
         {
             _signal.Set();
         }
