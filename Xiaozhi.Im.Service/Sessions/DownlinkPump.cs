@@ -129,23 +129,22 @@ public sealed partial class DownlinkPump
 
     private void CompareResumedHello(ReadOnlySpan<byte> hello)
     {
-        var first = _ledger.ServerHello;
-        var resumed = ServerHelloSummary.Parse(hello);
-        if (first is null || resumed is null)
+        switch (_ledger.CompareResumedHello(hello))
         {
-            LogResumedHelloSwallowed(_logger, "not compared");
-            return;
-        }
-
-        var sessionDiffers = !string.Equals(first.SessionId, resumed.SessionId, StringComparison.Ordinal);
-        var audioDiffers = !string.Equals(first.AudioParams, resumed.AudioParams, StringComparison.Ordinal);
-        if (sessionDiffers || audioDiffers)
-        {
-            LogResumedHelloDiffers(_logger, sessionDiffers, audioDiffers);
-        }
-        else
-        {
-            LogResumedHelloSwallowed(_logger, "same session id and audio params");
+            case ResumedHelloDifference.AudioParams:
+                LogResumedHelloAudioDiffers(_logger);
+                break;
+            case ResumedHelloDifference.SessionIdOnly:
+                // Normal for a backend that labels each stream (the Go service: grpc_<unixnano>): counted, not warned.
+                LogResumedHelloSessionIdChanged(_logger);
+                _metrics.ResumeSessionIdChanged();
+                break;
+            case ResumedHelloDifference.None:
+                LogResumedHelloSwallowed(_logger, "same session id and audio params");
+                break;
+            default:
+                LogResumedHelloSwallowed(_logger, "not compared");
+                break;
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class ImMetrics
     private readonly Histogram<double> _resumeDuration;
     private readonly Counter<long> _drops;
     private readonly Counter<long> _closes;
+    private readonly Counter<long> _resumeSessionIdChanged;
 
     /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
     public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience, SessionRegistry sessions)
@@ -45,6 +46,9 @@ public sealed class ImMetrics
         _resumeDuration = meter.CreateHistogram<double>("xiaozhi.im.resume.duration", "ms", "Upstream stream lost → session resumed.");
         _drops = meter.CreateCounter<long>("xiaozhi.im.drops", "{frame}", "Frames not forwarded, by reason.");
         _closes = meter.CreateCounter<long>("xiaozhi.im.closes", "{close}", "Device WebSockets closed by the gateway, by close code.");
+        _resumeSessionIdChanged = meter.CreateCounter<long>(
+            "xiaozhi.im.resume.session_id_changed", "{stream}",
+            "Resumed or moved streams whose hello had a new session id (same audio params): normal for a backend that labels each stream.");
 
         meter.CreateObservableGauge("xiaozhi.im.upstream.streams", () => pool.Endpoints.Select(
             e => new Measurement<int>(e.ActiveStreams, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
@@ -110,6 +114,9 @@ public sealed class ImMetrics
             _resumeDuration.Record(duration.TotalMilliseconds);
         }
     }
+
+    /// <summary>A resumed stream's hello came with a new session id.</summary>
+    public void ResumeSessionIdChanged() => _resumeSessionIdChanged.Add(1);
 
     /// <summary>Frames the gateway could not forward.</summary>
     public void Dropped(string reason, long count = 1) => _drops.Add(count, new KeyValuePair<string, object?>("reason", reason));

@@ -12,15 +12,16 @@ namespace Xiaozhi.Im.Service.Tests.Sessions;
 internal sealed class PumpToDevice : IDisposable
 {
     /// <summary>Creates the pair, the writer (fake clock) and the pump of a protocol 1 session.</summary>
-    public PumpToDevice()
+    public PumpToDevice(Microsoft.Extensions.Logging.ILogger? pumpLogger = null)
     {
         var time = new FakeTimeProvider();
         Writer = new DeviceSocketWriter(Pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time);
         var session = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
-        Pump = new DownlinkPump(Writer, session, Ledger, _ => { }, time, NullLogger.Instance, _metrics.Metrics);
+        Pump = new DownlinkPump(Writer, session, Ledger, _ => { }, time, pumpLogger ?? NullLogger.Instance, Metrics.Metrics);
     }
 
-    private readonly TestMetrics _metrics = new();
+    /// <summary>The metrics the pump reports to.</summary>
+    public TestMetrics Metrics { get; } = new();
 
     /// <summary>What the pump noted of the conversation.</summary>
     public ConversationLedger Ledger { get; } = new(256, 1 << 20, NullLogger.Instance);
@@ -42,6 +43,6 @@ internal sealed class PumpToDevice : IDisposable
     {
         Writer.Dispose();
         Pair.Dispose();
-        _metrics.Dispose();
+        Metrics.Dispose();
     }
 }
