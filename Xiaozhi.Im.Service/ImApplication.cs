@@ -70,6 +70,7 @@ public static class ImApplication
         services.AddSingleton<SessionDropCounters>();
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionFactory>();
         services.AddSingleton<DeviceWebSocketEndpoint>();
         services.AddImTelemetry(configuration);
         AddValidated<AdmissionOptions, AdmissionOptionsValidator>(services, configuration, AdmissionOptions.SectionName);

@@ -30,6 +30,7 @@ public sealed partial class Session : IDeviceSession
     private readonly SessionDropCounters _counters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ILogger _resumeLogger;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationTokenSource _deviceGone = new();
     private readonly SessionSignal _signal = new();
@@ -53,7 +54,7 @@ public sealed partial class Session : IDeviceSession
         ResumeOptions resume,
         SessionDropCounters counters,
         TimeProvider timeProvider,
-        ILogger logger,
+        SessionLoggers loggers,
         Telemetry.ImMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -66,14 +67,16 @@ public sealed partial class Session : IDeviceSession
         _limits = limits;
         _counters = counters;
         _timeProvider = timeProvider;
-        _logger = logger;
-        _reopener = new StreamReopener(streams, resume, timeProvider, logger);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _logger = loggers.Session;
+        _resumeLogger = loggers.Resume;
+        _reopener = new StreamReopener(streams, resume, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
-        Writer = new DeviceSocketWriter(socket, logger, limits.DeviceSendTimeout, timeProvider, counters);
-        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, logger);
-        _link = new SessionUpstream(upstream, _ledger, resume, counters, _signal, timeProvider, logger);
-        _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, logger, metrics);
-        _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, logger, metrics);
+        Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, counters);
+        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume);
+        _link = new SessionUpstream(upstream, _ledger, resume, counters, _signal, timeProvider, loggers.Resume);
+        _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
+        _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
     }
 
     /// <summary>Device frames kept while no upstream stream is open (a gauge for operators).</summary>
@@ -258,10 +261,10 @@ public sealed partial class Session : IDeviceSession
         var now = _timeProvider.GetTimestamp();
         _reopener.StartDeadline(restart: end.Responses > 0);
 
-        LogResuming(_logger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
+        LogResuming(_resumeLogger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
         if (_ledger.Speaking)
         {
-            LogSynthesizedTtsStop(_logger);
+            LogSynthesizedTtsStop(_resumeLogger);
             _counters.AddSynthesizedTtsStop();
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
@@ -279,7 +282,7 @@ public sealed partial class Session : IDeviceSession
         _stream = next;
         _counters.AddResume();
         _metrics.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
-        LogResumed(_logger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
+        LogResumed(_resumeLogger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
         if (_ledger.TakeRequestLost() && !Writer.IsClosed)
         {
             // Before the new stream's responses: the device learns its last request will get no answer.
@@ -296,7 +299,7 @@ public sealed partial class Session : IDeviceSession
         _state.MoveStarted();
         var old = _stream;
         var started = _timeProvider.GetTimestamp();
-        LogMigrating(_logger, old.Endpoint);
+        LogMigrating(_resumeLogger, old.Endpoint);
         _link.Detach();
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
         await old.CompleteRequestsAsync().ConfigureAwait(false);
@@ -325,7 +328,7 @@ public sealed partial class Session : IDeviceSession
         Watch(old, next);
         _stream = next;
         _counters.AddMigration();
-        LogMigrated(_logger, next.Endpoint, _timeProvider.GetElapsedTime(started));
+        LogMigrated(_resumeLogger, next.Endpoint, _timeProvider.GetElapsedTime(started));
         return _downlink.RunAsync(next, replayedHello, token);
     }
 
@@ -359,7 +362,7 @@ public sealed partial class Session : IDeviceSession
         var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
         _counters.AddResumeFailure();
         _metrics.Resume(succeeded: false, TimeSpan.Zero);
-        LogResumeFailed(_logger, reason);
+        LogResumeFailed(_resumeLogger, reason);
         if (!Writer.IsClosed)
         {
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
