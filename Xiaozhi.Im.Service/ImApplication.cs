@@ -67,7 +67,6 @@ public static class ImApplication
         services.TryAddSingleton<IAiEndpointPolicy, LeastSessionsEndpointPolicy>();
         services.AddSingleton<AiEndpointPool>();
         services.AddHostedService<AiEndpointHealthMonitor>();
-        services.AddSingleton<SessionDropCounters>();
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionFactory>();

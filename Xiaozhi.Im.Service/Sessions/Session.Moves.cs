@@ -24,7 +24,7 @@ public sealed partial class Session
         if (_ledger.Speaking)
         {
             LogSynthesizedTtsStop(_resumeLogger);
-            _counters.AddSynthesizedTtsStop();
+            _metrics.TtsStopSynthesized();
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
             await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
@@ -39,7 +39,6 @@ public sealed partial class Session
 
         Watch(old, next);
         _stream = next;
-        _counters.AddResume();
         _metrics.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
         LogResumed(_resumeLogger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
         if (_ledger.TakeRequestLost() && !Writer.IsClosed)
@@ -86,7 +85,7 @@ public sealed partial class Session
         await SettleDownlink(oldDownlink).ConfigureAwait(false);
         Watch(old, next);
         _stream = next;
-        _counters.AddMigration();
+        _metrics.Migrated();
         LogMigrated(_resumeLogger, next.Endpoint, _timeProvider.GetElapsedTime(started));
         return _downlink.RunAsync(next, replayedHello, token);
     }
@@ -119,7 +118,6 @@ public sealed partial class Session
     private async Task FailAsync(Task<UplinkEnd> uplink)
     {
         var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
-        _counters.AddResumeFailure();
         _metrics.Resume(succeeded: false, TimeSpan.Zero);
         LogResumeFailed(_resumeLogger, reason);
         if (!Writer.IsClosed)

@@ -30,7 +30,6 @@ public sealed partial class Session : IDeviceSession
 
     private readonly WebSocket _socket;
     private readonly LimitsOptions _limits;
-    private readonly SessionDropCounters _counters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ILogger _resumeLogger;
@@ -55,7 +54,6 @@ public sealed partial class Session : IDeviceSession
         UplinkLimits uplinkLimits,
         LimitsOptions limits,
         ResumeOptions resume,
-        SessionDropCounters counters,
         TimeProvider timeProvider,
         SessionLoggers loggers,
         Telemetry.ImMetrics metrics)
@@ -68,16 +66,15 @@ public sealed partial class Session : IDeviceSession
         _socket = socket;
         _stream = upstream;
         _limits = limits;
-        _counters = counters;
         _timeProvider = timeProvider;
         ArgumentNullException.ThrowIfNull(loggers);
         _logger = loggers.Session;
         _resumeLogger = loggers.Resume;
         _reopener = new StreamReopener(streams, resume, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
-        Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, counters);
+        Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
         _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume);
-        _link = new SessionUpstream(upstream, _ledger, resume, counters, _signal, timeProvider, loggers.Resume);
+        _link = new SessionUpstream(upstream, _ledger, resume, metrics, _signal, timeProvider, loggers.Resume);
         _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
     }

@@ -14,7 +14,6 @@ internal sealed class SessionFactory
     private readonly UplinkLimits _uplinkLimits;
     private readonly LimitsOptions _limits;
     private readonly ResumeOptions _resume;
-    private readonly SessionDropCounters _counters;
     private readonly ImMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly SessionLoggers _loggers;
@@ -24,7 +23,6 @@ internal sealed class SessionFactory
         IOptions<LimitsOptions> limits,
         IOptions<AiOptions> ai,
         AiEndpointPool streams,
-        SessionDropCounters counters,
         ImMetrics metrics,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory)
@@ -34,12 +32,11 @@ internal sealed class SessionFactory
         _uplinkLimits = new UplinkLimits(socket.MaxTextFrameBytes, socket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout);
         _resume = ai.Value.Resume;
         _streams = streams;
-        _counters = counters;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _loggers = SessionLoggers.From(loggerFactory);
     }
 
     public Session Create(SessionMetadata metadata, WebSocket socket, UpstreamChatStream upstream) =>
-        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _counters, _timeProvider, _loggers, _metrics);
+        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics);
 }

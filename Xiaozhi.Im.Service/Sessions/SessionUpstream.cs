@@ -16,7 +16,7 @@ public sealed partial class SessionUpstream : IDisposable
 {
     private readonly object _gate = new();
     private readonly ResumeBuffer _buffer;
-    private readonly SessionDropCounters _counters;
+    private readonly Telemetry.ImMetrics _metrics;
     private readonly SessionSignal _signal;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -29,14 +29,15 @@ public sealed partial class SessionUpstream : IDisposable
     private readonly ConversationLedger _ledger;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
-    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumeOptions options, SessionDropCounters counters, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
+    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumeOptions options, Telemetry.ImMetrics metrics, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ledger);
         _current = initial;
         _ledger = ledger;
         _buffer = new ResumeBuffer(options.MaxBufferedFrames, options.MaxBufferedBytes, options.MaxBufferAge, timeProvider);
-        _counters = counters;
+        ArgumentNullException.ThrowIfNull(metrics);
+        _metrics = metrics;
         _signal = signal;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -96,7 +97,7 @@ public sealed partial class SessionUpstream : IDisposable
             {
                 if (_failure is { } failed)
                 {
-                    _counters.AddDropped(failed, 1);
+                    _metrics.ResumeDropped(failed, 1);
                     return false;
                 }
 
@@ -279,7 +280,7 @@ public sealed partial class SessionUpstream : IDisposable
             var dropped = _buffer.Clear();
             if (dropped > 0)
             {
-                _counters.AddDropped(ResumeDropReason.SessionEnded, dropped);
+                _metrics.ResumeDropped(ResumeDropReason.SessionEnded, dropped);
                 LogDropped(_logger, dropped, ResumeDropReason.SessionEnded);
             }
 
@@ -308,7 +309,7 @@ public sealed partial class SessionUpstream : IDisposable
         var dropped = _buffer.Clear() + extra;
         _failure = reason;
         _current = null;
-        _counters.AddDropped(reason, dropped);
+        _metrics.ResumeDropped(reason, dropped);
         LogDropped(_logger, dropped, reason);
         _signal.Set();
     }

@@ -31,6 +31,8 @@ public class SessionSupervisionTests
 
         next.Written.Single().MessageData.ToStringUtf8().Should().Be(Hello);
         s.First.Call.Disposed.Should().BeTrue();
+        await s.UntilAsync(() => s.Metrics.Figures.Resumes == 1);
+        s.Metrics.Figures.Migrations.Should().Be(0);
         await s.Pair.Device.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, s.Timeout);
         await s.UntilAsync(() => running.IsCompleted, step: TimeSpan.FromMilliseconds(100));
     }
@@ -55,6 +57,8 @@ public class SessionSupervisionTests
         s.First.End();
         await s.UntilAsync(() => s.First.Call.Disposed);
         s.Source.Calls.Should().Be(1, "a move, not a resume");
+        await s.UntilAsync(() => s.Metrics.Figures.Migrations == 1);
+        s.Metrics.Figures.Resumes.Should().Be(0);
 
         await s.DeviceSendsAsync("""{"type":"listen","state":"detect","text":"hi"}""");
         await s.UntilAsync(() => next.Call.Written.Count == 2);

@@ -28,7 +28,7 @@ internal sealed class SessionUnderTest : IDisposable
         var limits = new LimitsOptions();
         var webSocket = new DeviceWebSocketOptions();
         var uplinkLimits = new UplinkLimits(webSocket.MaxTextFrameBytes, webSocket.MaxBinaryFrameBytes, new AiOptions().MaxMessageBytes, limits.InitialReceiveBufferBytes, limits.CloseTimeout);
-        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), new SessionDropCounters(), Time, SessionLoggers.Null, Metrics.Metrics);
+        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), Time, SessionLoggers.Null, Metrics.Metrics);
     }
 
     public FakeTimeProvider Time { get; } = new();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 using Xiaozhi.Im.Service.Tests.Upstream;
 using Xiaozhi.Im.Service.Upstream;
 
@@ -13,14 +14,22 @@ public class SessionUpstreamTests
 {
     private static readonly ChatSessionIdentity Identity = new("s-1", "aa:bb", "c-1");
     private readonly FakeTimeProvider _time = new();
-    private readonly SessionDropCounters _counters = new();
+    private TestMetrics _metrics = null!;
     private AiEndpoint _endpoint = null!;
 
     [SetUp]
-    public void SetUp() => _endpoint = FakeChatCall.Endpoint();
+    public void SetUp()
+    {
+        _endpoint = FakeChatCall.Endpoint();
+        _metrics = new TestMetrics();
+    }
 
     [TearDown]
-    public void TearDown() => _endpoint.Dispose();
+    public void TearDown()
+    {
+        _endpoint.Dispose();
+        _metrics.Dispose();
+    }
 
     private static ChatRequest Text(string json) =>
         ChatRequests.Create(Identity, ChatFrameKind.Text, ByteString.CopyFromUtf8(json), 1);
@@ -38,7 +47,7 @@ public class SessionUpstreamTests
     {
         options ??= new ResumeOptions();
         _ledger = new ConversationLedger(options.MaxBufferedFrames, options.MaxBufferedBytes, NullLogger.Instance);
-        return new(first.Stream, _ledger, options, _counters, new SessionSignal(), _time, NullLogger.Instance);
+        return new(first.Stream, _ledger, options, _metrics.Metrics, new SessionSignal(), _time, NullLogger.Instance);
     }
 
     [Test]
@@ -68,7 +77,7 @@ public class SessionUpstreamTests
         replaysHello.Should().BeTrue();
         Shape(next.Written).Should().Equal(Hello, Start, "audio 2", "audio 3", Stop, "audio 4");
         next.Written.Take(2).Should().OnlyContain(r => r.Timestamp == 4242 && r.DeviceId == "aa:bb" && r.SessionId == "s-1" && r.ClientId == "c-1");
-        _counters.TotalDropped.Should().Be(0);
+        _metrics.Figures.TotalDropped.Should().Be(0);
     }
 
     [Test]
@@ -301,7 +310,7 @@ public class SessionUpstreamTests
         (await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None)).Should().BeFalse();
 
         upstream.Failure.Should().Be(ResumeDropReason.BufferFrames);
-        _counters.Dropped(ResumeDropReason.BufferFrames).Should().Be(4);
+        _metrics.Figures.Dropped(ResumeDropReason.BufferFrames).Should().Be(4);
         (await upstream.AttachAsync(FakeChatCall.On(_endpoint).Stream, [], null, CancellationToken.None)).Should().BeFalse();
     }
 
@@ -319,7 +328,7 @@ public class SessionUpstreamTests
 
         next.Written.Should().BeEmpty();
         upstream.Failure.Should().Be(ResumeDropReason.BufferAge);
-        _counters.Dropped(ResumeDropReason.BufferAge).Should().Be(1);
+        _metrics.Figures.Dropped(ResumeDropReason.BufferAge).Should().Be(1);
     }
 
     [Test]
@@ -330,7 +339,7 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         upstream.Fail(ResumeDropReason.ResumeTimeout);
         upstream.FailedToken.IsCancellationRequested.Should().BeTrue();
-        _counters.Dropped(ResumeDropReason.ResumeTimeout).Should().Be(1);
+        _metrics.Figures.Dropped(ResumeDropReason.ResumeTimeout).Should().Be(1);
         upstream.Dispose();
 
         using var other = Upstream(FakeChatCall.On(_endpoint));
@@ -338,6 +347,6 @@ public class SessionUpstreamTests
         await other.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await other.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
         other.Close();
-        _counters.Dropped(ResumeDropReason.SessionEnded).Should().Be(2);
+        _metrics.Figures.Dropped(ResumeDropReason.SessionEnded).Should().Be(2);
     }
 }

@@ -17,15 +17,20 @@ internal sealed class TestMetrics : IDisposable
     public TestMetrics()
     {
         MeterFactory = _services.GetRequiredService<IMeterFactory>();
-        Metrics = new ImMetrics(MeterFactory, _pool, new SessionDropCounters(), new SessionRegistry());
+        Metrics = new ImMetrics(MeterFactory, _pool, new SessionRegistry());
+        Figures = new ResilienceFigures(MeterFactory);
     }
 
     public IMeterFactory MeterFactory { get; }
 
     public ImMetrics Metrics { get; }
 
+    /// <summary>The resilience figures these metrics recorded since they were made.</summary>
+    public ResilienceFigures Figures { get; }
+
     public void Dispose()
     {
+        Figures.Dispose();
         _pool.Dispose();
         _services.Dispose();
     }
