@@ -73,10 +73,10 @@ public static class ImApplication
         services.AddHostedService<AiEndpointHealthMonitor>();
         services.TryAddSingleton<IAiEndpointResolver, SystemDnsEndpointResolver>();
         services.AddHostedService<AiEndpointDnsRefresher>();
-        services.AddSingleton<SessionDropCounters>();
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
         services.AddCluster(configuration);
+        services.AddSingleton<SessionFactory>();
         services.AddSingleton<DeviceWebSocketEndpoint>();
         services.AddImTelemetry(configuration);
         AddValidated<AdmissionOptions, AdmissionOptionsValidator>(services, configuration, AdmissionOptions.SectionName);

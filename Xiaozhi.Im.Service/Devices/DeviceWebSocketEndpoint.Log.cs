@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Xiaozhi.Im.Service.Devices;
 
-public sealed partial class DeviceWebSocketEndpoint
+internal sealed partial class DeviceWebSocketEndpoint
 {
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Device request refused with {StatusCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, int statusCode, string reason);

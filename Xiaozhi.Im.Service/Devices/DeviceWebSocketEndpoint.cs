@@ -17,19 +17,17 @@ namespace Xiaozhi.Im.Service.Devices;
 /// authentication (401) → one live session per device (409 with policy Reject) → the session's ChatStream (503 when no
 /// AI endpoint is connectable) → upgrade → <see cref="Session"/>. Every refusal is a short plain-text reason, before any upgrade.
 /// </summary>
-public sealed partial class DeviceWebSocketEndpoint
+internal sealed partial class DeviceWebSocketEndpoint
 {
     private readonly WebSocketPathMatcher _paths;
     private readonly DeviceWebSocketOptions _webSocket;
     private readonly AuthOptions _auth;
     private readonly DeviceSessionOptions _sessions;
     private readonly LimitsOptions _limits;
-    private readonly UplinkLimits _uplinkLimits;
     private readonly DeviceTokenValidator _tokens;
     private readonly ISessionRegistry _registry;
     private readonly AiEndpointPool _upstream;
-    private readonly ResumeOptions _resume;
-    private readonly SessionDropCounters _counters;
+    private readonly SessionFactory _sessionFactory;
     private readonly GatewayDrain _drain;
     private readonly ConnectionAdmission _admission;
     private readonly AdmissionOptions _admissionOptions;
@@ -37,20 +35,17 @@ public sealed partial class DeviceWebSocketEndpoint
     private readonly TelemetryOptions _telemetry;
     private readonly TimeProvider _timeProvider;
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<DeviceWebSocketEndpoint> _logger;
 
-    /// <summary>Creates the endpoint.</summary>
     public DeviceWebSocketEndpoint(
         IOptions<DeviceWebSocketOptions> webSocket,
         IOptions<AuthOptions> auth,
         IOptions<DeviceSessionOptions> sessions,
         IOptions<LimitsOptions> limits,
-        IOptions<AiOptions> ai,
         DeviceTokenValidator tokens,
         ISessionRegistry registry,
         AiEndpointPool upstream,
-        SessionDropCounters counters,
+        SessionFactory sessionFactory,
         GatewayDrain drain,
         ConnectionAdmission admission,
         IOptions<AdmissionOptions> admissionOptions,
@@ -65,12 +60,10 @@ public sealed partial class DeviceWebSocketEndpoint
         _auth = auth.Value;
         _sessions = sessions.Value;
         _limits = limits.Value;
-        _uplinkLimits = new UplinkLimits(_webSocket.MaxTextFrameBytes, _webSocket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout);
         _tokens = tokens;
         _registry = registry;
         _upstream = upstream;
-        _resume = ai.Value.Resume;
-        _counters = counters;
+        _sessionFactory = sessionFactory;
         _drain = drain;
         _admission = admission;
         _admissionOptions = admissionOptions.Value;
@@ -78,7 +71,6 @@ public sealed partial class DeviceWebSocketEndpoint
         _telemetry = telemetry.Value;
         _timeProvider = timeProvider;
         _lifetime = lifetime;
-        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<DeviceWebSocketEndpoint>();
     }
 
@@ -220,8 +212,7 @@ public sealed partial class DeviceWebSocketEndpoint
         using var activity = new DeviceActivityMonitor(_admissionOptions, _limits.CloseTimeout, _timeProvider, _logger, _metrics);
         using (socket)
         {
-            var sessionLogger = _loggerFactory.CreateLogger<Session>();
-            var session = new Session(metadata, new MonitoredWebSocket(socket, activity), upstream, _upstream, _uplinkLimits, _limits, _resume, _counters, _timeProvider, sessionLogger, _metrics);
+            var session = _sessionFactory.Create(metadata, new MonitoredWebSocket(socket, activity), upstream);
             activity.Attach(session, session.Writer);
             var registration = _registry.Register(session, _sessions.DuplicateDevicePolicy, claim);
             if (!registration.Accepted)

@@ -18,20 +18,20 @@ public sealed partial class DeviceSocketWriter : IDisposable
     private readonly ILogger _logger;
     private readonly TimeSpan _sendTimeout;
     private readonly TimeProvider _timeProvider;
-    private readonly SessionDropCounters? _counters;
+    private readonly Telemetry.ImMetrics? _metrics;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CancellationTokenSource? _sendTimer;
     private volatile bool _closeSent;
     private volatile bool _broken;
 
     /// <summary>Creates the writer for <paramref name="socket"/>.</summary>
-    public DeviceSocketWriter(WebSocket socket, ILogger logger, TimeSpan? sendTimeout = null, TimeProvider? timeProvider = null, SessionDropCounters? counters = null)
+    public DeviceSocketWriter(WebSocket socket, ILogger logger, TimeSpan? sendTimeout = null, TimeProvider? timeProvider = null, Telemetry.ImMetrics? metrics = null)
     {
         _socket = socket;
         _logger = logger;
         _sendTimeout = sendTimeout ?? Timeout.InfiniteTimeSpan;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _counters = counters;
+        _metrics = metrics;
     }
 
     /// <summary>True when the device was cut off for not reading.</summary>
@@ -179,7 +179,7 @@ public sealed partial class DeviceSocketWriter : IDisposable
                 _broken = true;
                 StoppedReading = true;
                 SentClose = Protocol.DeviceCloseReasons.SlowConsumer;
-                _counters?.AddSlowConsumerClose();
+                _metrics?.SlowConsumerClosed();
                 LogStoppedReading(_logger, _sendTimeout, data.Length);
                 _socket.Abort();
                 return false;

@@ -39,6 +39,9 @@ public sealed partial class DownlinkPump
     [LoggerMessage(EventId = 4309, Level = LogLevel.Information, Message = "Reply to the replayed hello not forwarded ({Comparison})")]
     private static partial void LogResumedHelloSwallowed(ILogger logger, string comparison);
 
-    [LoggerMessage(EventId = 4310, Level = LogLevel.Warning, Message = "The resumed stream's hello differs from the first (session id differs: {SessionIdDiffers}, audio params differ: {AudioParamsDiffer}); not forwarded, the device keeps its session")]
-    private static partial void LogResumedHelloDiffers(ILogger logger, bool sessionIdDiffers, bool audioParamsDiffer);
+    [LoggerMessage(EventId = 4310, Level = LogLevel.Warning, Message = "The resumed stream's hello has other audio params than the first; not forwarded, the device keeps the first")]
+    private static partial void LogResumedHelloAudioDiffers(ILogger logger);
+
+    [LoggerMessage(EventId = 4311, Level = LogLevel.Debug, Message = "The resumed stream's hello has a new session id (same audio params); not forwarded, the device keeps its session")]
+    private static partial void LogResumedHelloSessionIdChanged(ILogger logger);
 }

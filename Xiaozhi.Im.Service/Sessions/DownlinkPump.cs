@@ -13,34 +13,33 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// corrected when it is not <c>"websocket"</c>), 2 → binary (wrapped for protocol 2/3 devices; the v2 timestamp is
 /// milliseconds since the session started, low 32 bits), 999 → an error <c>alert</c>. Unknown types are logged and
 /// skipped. Each send is awaited before the next response is read. Runs once per ChatStream of the session: on a
-/// resumed stream the reply to the replayed <c>hello</c> is not forwarded (differences are logged). <c>tts</c> states
-/// are tracked in the <see cref="TurnState"/>; the end-of-turn hook runs before <c>tts stop</c> reaches the device.
+/// resumed stream the reply to the replayed <c>hello</c> is not forwarded (differences are logged). What the AI says
+/// is noted in the <see cref="ConversationLedger"/>; the end-of-turn hook runs before <c>tts stop</c> reaches the device.
 /// </summary>
 public sealed partial class DownlinkPump
 {
     private readonly DeviceSocketWriter _writer;
-    private readonly TurnState _turn;
+    private readonly ConversationLedger _ledger;
     private readonly Action<bool> _onTurnEnd;
-    private readonly Action? _onAiAnswering;
     private readonly SessionMetadata _session;
     private readonly TimeProvider _timeProvider;
     private readonly long _startTimestamp;
     private readonly ILogger _logger;
-    private readonly Telemetry.ImMetrics? _metrics;
+    private readonly Telemetry.ImMetrics _metrics;
     private long _receivedAt;
     private System.Diagnostics.Activity? _turnSpan;
     private readonly Telemetry.SpanEvents _spanEvents = new();
 
-    /// <summary>
-    /// Creates the pump; the session's clock for v2 timestamps starts now. <paramref name="onAiAnswering"/> runs when the
-    /// AI service starts answering a turn (its <c>stt</c>, or a <c>tts start</c>).
-    /// </summary>
-    public DownlinkPump(DeviceSocketWriter writer, SessionMetadata session, TurnState turn, Action<bool> onTurnEnd, TimeProvider timeProvider, ILogger logger, Telemetry.ImMetrics? metrics = null, Action? onAiAnswering = null)
+    /// <summary>Creates the pump; the session's clock for v2 timestamps starts now.</summary>
+    internal DownlinkPump(DeviceSocketWriter writer, SessionMetadata session, ConversationLedger ledger, Action<bool> onTurnEnd, TimeProvider timeProvider, ILogger logger, Telemetry.ImMetrics metrics)
     {
-        _onAiAnswering = onAiAnswering;
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(onTurnEnd);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
         _writer = writer;
-        _turn = turn;
+        _ledger = ledger;
         _onTurnEnd = onTurnEnd;
         _session = session;
         _timeProvider = timeProvider;
@@ -130,23 +129,22 @@ public sealed partial class DownlinkPump
 
     private void CompareResumedHello(ReadOnlySpan<byte> hello)
     {
-        var first = _turn.ServerHello;
-        var resumed = ServerHelloSummary.Parse(hello);
-        if (first is null || resumed is null)
+        switch (_ledger.CompareResumedHello(hello))
         {
-            LogResumedHelloSwallowed(_logger, "not compared");
-            return;
-        }
-
-        var sessionDiffers = !string.Equals(first.SessionId, resumed.SessionId, StringComparison.Ordinal);
-        var audioDiffers = !string.Equals(first.AudioParams, resumed.AudioParams, StringComparison.Ordinal);
-        if (sessionDiffers || audioDiffers)
-        {
-            LogResumedHelloDiffers(_logger, sessionDiffers, audioDiffers);
-        }
-        else
-        {
-            LogResumedHelloSwallowed(_logger, "same session id and audio params");
+            case ResumedHelloDifference.AudioParams:
+                LogResumedHelloAudioDiffers(_logger);
+                break;
+            case ResumedHelloDifference.SessionIdOnly:
+                // Normal for a backend that labels each stream (the Go service: grpc_<unixnano>): counted, not warned.
+                LogResumedHelloSessionIdChanged(_logger);
+                _metrics.ResumeSessionIdChanged();
+                break;
+            case ResumedHelloDifference.None:
+                LogResumedHelloSwallowed(_logger, "same session id and audio params");
+                break;
+            default:
+                LogResumedHelloSwallowed(_logger, "not compared");
+                break;
         }
     }
 
@@ -160,7 +158,7 @@ public sealed partial class DownlinkPump
             {
                 var type = JsonMessageTypeSniffer.Sniff(data.Span);
                 LogTextFrame(_logger, type.ForLog(), data.Length);
-                var wasSpeaking = _turn.Speaking;
+                var effect = ServerTextEffect.None;
                 if (type.Is("hello"))
                 {
                     if (swallowHello)
@@ -169,18 +167,14 @@ public sealed partial class DownlinkPump
                         return false;
                     }
 
-                    _turn.OnServerHello(ServerHelloSummary.Parse(data.Span));
+                    _ledger.NoteServerHello(ServerHelloSummary.Parse(data.Span));
                     if (ServerHelloTransportFix.Apply(data.Span) is { } corrected)
                     {
                         LogHelloTransportCorrected(_logger);
                         data = corrected;
                     }
                 }
-                else if (type.Is("stt"))
-                {
-                    _onAiAnswering?.Invoke();
-                }
-                else if (_turn.OnServerText(type, data.Span))
+                else if ((effect = _ledger.NoteServerText(type, data.Span)) == ServerTextEffect.TurnEnding)
                 {
                     // Before the device sees the end of the turn (false), a session moving off a closing connection
                     // starts keeping frames, so the device's next frame already goes to the new stream; after it (true),
@@ -189,17 +183,15 @@ public sealed partial class DownlinkPump
                     await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
                     Observe("text", type.Type, data.Length);
                     EndTurnSpan(null);
-                    _turn.StopSpeaking();
+                    _ledger.StopSpeaking();
                     _onTurnEnd(true);
                     break;
                 }
 
                 await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
                 Observe("text", type.Type, data.Length);
-                if (!wasSpeaking && _turn.Speaking)
+                if (effect == ServerTextEffect.SpeakingStarted)
                 {
-                    _onAiAnswering?.Invoke();
-
                     // A span per turn: tts start → tts stop (or the stream's end).
                     _turnSpan = Telemetry.ImTelemetry.Source.StartActivity("xiaozhi.turn");
                 }
@@ -224,7 +216,7 @@ public sealed partial class DownlinkPump
 
             default:
                 LogUnknownResponseType(_logger, response.ResponseType, data.Length);
-                _metrics?.Dropped("unknown_response_type");
+                _metrics.Dropped("unknown_response_type");
                 break;
         }
 
@@ -250,11 +242,6 @@ public sealed partial class DownlinkPump
     /// <summary>Counts a frame delivered to the device and its time inside the gateway (upstream receive → device send).</summary>
     private void Observe(string kind, string? messageType, int bytes)
     {
-        if (_metrics is null)
-        {
-            return;
-        }
-
         _metrics.Frame(Telemetry.FrameDirection.Downlink, kind, messageType, bytes);
         _metrics.HopLatency(Telemetry.FrameDirection.Downlink, Telemetry.ImMetrics.Since(_receivedAt));
     }
@@ -273,7 +260,7 @@ public sealed partial class DownlinkPump
         if (!BinaryFrameCodec.CanWrap(version, audio.Length))
         {
             LogAudioTooLargeForVersion(_logger, audio.Length, (int)version);
-            _metrics?.Dropped("audio_too_large_for_v3");
+            _metrics.Dropped("audio_too_large_for_v3");
             return;
         }
 

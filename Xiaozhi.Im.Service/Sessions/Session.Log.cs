@@ -21,12 +21,6 @@ public sealed partial class Session
     [LoggerMessage(EventId = 4005, Message = "Session resumed on {Endpoint} after {Elapsed}")]
     private static partial void LogResumed(ILogger logger, LogLevel level, Uri endpoint, TimeSpan elapsed);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "Resume attempt {Attempt} failed: {Reason}")]
-    private static partial void LogResumeAttemptFailed(ILogger logger, int attempt, string reason);
-
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "No AI stream resumed within {Timeout} ({Attempts} attempts)")]
-    private static partial void LogResumeTimedOut(ILogger logger, TimeSpan timeout, int attempts);
-
     [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Resume failed ({Reason}): alert and close 1011")]
     private static partial void LogResumeFailed(ILogger logger, ResumeDropReason reason);
 

@@ -20,68 +20,63 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// the turn ends, opening the new stream before the old one is completed and drained;</item>
 /// <item>host draining → close 1001 when idle or right after the turn in progress ends.</item>
 /// </list>
+/// What the AI was told and answered is the <see cref="ConversationLedger"/>'s, re-opening a stream the
+/// <see cref="StreamReopener"/>'s, the move / drain phase the <see cref="SessionState"/>'s; the moves themselves are in
+/// Session.Moves.cs.
 /// </summary>
 public sealed partial class Session : IDeviceSession
 {
     private static readonly TimeSpan HardStopMargin = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket _socket;
-    private readonly AiEndpointPool _pool;
     private readonly LimitsOptions _limits;
-    private readonly ResumeOptions _resume;
-    private readonly SessionDropCounters _counters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ILogger _resumeLogger;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationTokenSource _deviceGone = new();
     private readonly SessionSignal _signal = new();
-    private readonly TurnState _turn = new();
+    private readonly ConversationLedger _ledger;
     private readonly SessionUpstream _link;
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
-    private readonly ResumeBackoff _backoff;
+    private readonly StreamReopener _reopener;
     private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UpstreamChatStream _stream;
-    private long _resumeDeadline;
-    private int _migrationWanted;
-    private int _migrateNow;
-    private int _draining;
-    private int _turnEndedWhileDraining;
-    private bool _drainCloseSent;
-    private readonly Telemetry.ImMetrics? _metrics;
+    private readonly SessionState _state = new();
+    private readonly Telemetry.ImMetrics _metrics;
 
-    /// <summary>Creates the session for an accepted WebSocket and its opened ChatStream.</summary>
-    public Session(
+    internal Session(
         SessionMetadata metadata,
         WebSocket socket,
         UpstreamChatStream upstream,
-        AiEndpointPool pool,
+        IChatStreamSource streams,
         UplinkLimits uplinkLimits,
         LimitsOptions limits,
         ResumeOptions resume,
-        SessionDropCounters counters,
         TimeProvider timeProvider,
-        ILogger logger,
-        Telemetry.ImMetrics? metrics = null)
+        SessionLoggers loggers,
+        Telemetry.ImMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
         ArgumentNullException.ThrowIfNull(resume);
         Metadata = metadata;
         _socket = socket;
         _stream = upstream;
-        _pool = pool;
         _limits = limits;
-        _resume = resume;
-        _counters = counters;
         _timeProvider = timeProvider;
-        _logger = logger;
-        _backoff = new ResumeBackoff(resume.InitialBackoff, resume.MaxBackoff);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _logger = loggers.Session;
+        _resumeLogger = loggers.Resume;
+        _reopener = new StreamReopener(streams, resume, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
-        Writer = new DeviceSocketWriter(socket, logger, limits.DeviceSendTimeout, timeProvider, counters);
-        _link = new SessionUpstream(upstream, resume, counters, _signal, timeProvider, logger);
-        _uplink = new UplinkPump(socket, Writer, _link, _turn, metadata, uplinkLimits, timeProvider, logger, metrics);
-        _downlink = new DownlinkPump(Writer, metadata, _turn, OnTurnEnd, timeProvider, logger, metrics, _link.OnAiAnswering);
+        Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
+        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume);
+        _link = new SessionUpstream(upstream, _ledger, resume, metrics, _signal, timeProvider, loggers.Resume);
+        _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
+        _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
     }
 
     /// <summary>Device frames kept while no upstream stream is open (a gauge for operators).</summary>
@@ -98,9 +93,6 @@ public sealed partial class Session : IDeviceSession
 
     /// <summary>The only writer of the device's WebSocket.</summary>
     public DeviceSocketWriter Writer { get; }
-
-    /// <summary>The conversation state resumes rely on.</summary>
-    public TurnState Turn => _turn;
 
     /// <summary>Runs the session to its end. <paramref name="hostStopping"/> only stops it hard (after the drain time); a graceful stop is <see cref="DrainAsync"/> or <see cref="CloseAsync"/>.</summary>
     public async Task RunAsync(CancellationToken hostStopping)
@@ -168,7 +160,7 @@ public sealed partial class Session : IDeviceSession
     /// </summary>
     public void BeginDrain()
     {
-        Volatile.Write(ref _draining, 1);
+        _state.BeginDrain();
         _signal.Set();
     }
 
@@ -221,7 +213,7 @@ public sealed partial class Session : IDeviceSession
                 return downlink;
             }
 
-            var draining = Volatile.Read(ref _draining) == 1;
+            var draining = _state.IsDraining;
             if (downlink.IsCompleted || _link.IsBroken)
             {
                 if (downlink.IsCompleted && (await downlink.ConfigureAwait(false)).Kind == DownlinkEndKind.Cancelled)
@@ -241,13 +233,13 @@ public sealed partial class Session : IDeviceSession
                 continue;
             }
 
-            if (draining && !_drainCloseSent && (_turn.IsIdle || Volatile.Read(ref _turnEndedWhileDraining) == 1))
+            if (_state.DrainCloseDue(_ledger.IsIdle))
             {
                 await CloseForDrainAsync().ConfigureAwait(false);
                 continue;
             }
 
-            if (!draining && Volatile.Read(ref _migrationWanted) == 1 && (_turn.IsIdle || Volatile.Read(ref _migrateNow) == 1))
+            if (_state.MoveDue(_ledger.IsIdle))
             {
                 downlink = await MigrateAsync(downlink, token).ConfigureAwait(false) ?? downlink;
                 continue;
@@ -256,204 +248,6 @@ public sealed partial class Session : IDeviceSession
             await Task.WhenAny(uplink, downlink, wake).ConfigureAwait(false);
         }
     }
-
-    private async Task<Task<DownlinkEnd>?> ResumeAsync(Task<DownlinkEnd> downlink, CancellationToken token)
-    {
-        var old = _stream;
-        _link.Detach();
-        await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
-        old.Dispose();
-        var end = await SettleDownlink(downlink).ConfigureAwait(false);
-        Volatile.Write(ref _migrationWanted, 0);
-        Volatile.Write(ref _migrateNow, 0);
-
-        var now = _timeProvider.GetTimestamp();
-        if (end.Responses > 0 || _resumeDeadline == 0)
-        {
-            // A stream that delivered nothing does not restart the clock: a service that accepts streams and ends them
-            // at once cannot keep a session resuming forever.
-            _resumeDeadline = now + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
-        }
-
-        LogResuming(_logger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
-        if (_turn.Speaking)
-        {
-            LogSynthesizedTtsStop(_logger);
-            _counters.AddSynthesizedTtsStop();
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
-            await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
-            _turn.StopSpeaking();
-        }
-
-        var (next, replayedHello) = await OpenAndAttachAsync(immediate: false, afterLostStream: true, token).ConfigureAwait(false);
-        if (next is null)
-        {
-            return null;
-        }
-
-        Watch(old, next);
-        _stream = next;
-        _counters.AddResume();
-        _metrics?.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
-        LogResumed(_logger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
-        if (_link.TakeRequestLost() && !Writer.IsClosed)
-        {
-            // Before the new stream's responses: the device learns its last request will get no answer.
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
-            await Writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
-        }
-
-        return _downlink.RunAsync(next, replayedHello, token);
-    }
-
-    private async Task<Task<DownlinkEnd>?> MigrateAsync(Task<DownlinkEnd> oldDownlink, CancellationToken token)
-    {
-        Volatile.Write(ref _migrationWanted, 0);
-        Volatile.Write(ref _migrateNow, 0);
-        var old = _stream;
-        var started = _timeProvider.GetTimestamp();
-        LogMigrating(_logger, old.Endpoint);
-        _link.Detach();
-        await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
-        await old.CompleteRequestsAsync().ConfigureAwait(false);
-        _resumeDeadline = started + (long)(_resume.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
-
-        var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, afterLostStream: false, token).ConfigureAwait(false);
-        if (next is null)
-        {
-            old.Dispose();
-            await SettleDownlink(oldDownlink).ConfigureAwait(false);
-            return null;
-        }
-
-        // The old stream's last responses reach the device first, in order; the new stream's wait in flow control.
-        try
-        {
-            await oldDownlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            LogDrainTimedOut(_logger, _limits.UpstreamDrainTimeout);
-        }
-
-        old.Dispose();
-        await SettleDownlink(oldDownlink).ConfigureAwait(false);
-        Watch(old, next);
-        _stream = next;
-        _counters.AddMigration();
-        LogMigrated(_logger, next.Endpoint, _timeProvider.GetElapsedTime(started));
-        return _downlink.RunAsync(next, replayedHello, token);
-    }
-
-    private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
-        var recovered = _pool.EndpointRecovered;
-        for (var attempt = 0; ; attempt++)
-        {
-            var remaining = Remaining();
-            if (remaining <= TimeSpan.Zero)
-            {
-                LogResumeTimedOut(_logger, _resume.Timeout, attempt);
-                _link.Fail(ResumeDropReason.ResumeTimeout);
-                return (null, false);
-            }
-
-            UpstreamChatStream? next = null;
-            try
-            {
-                if (!immediate || attempt > 0)
-                {
-                    var delay = _backoff.Delay(immediate ? attempt - 1 : attempt);
-                    await WaitBackoffAsync(recovered, delay < remaining ? delay : remaining, linked.Token).ConfigureAwait(false);
-                    remaining = Remaining();
-                    if (remaining <= TimeSpan.Zero)
-                    {
-                        continue;
-                    }
-                }
-
-                // Taken before the attempt: a recovery seen while it fails still cuts the next wait short.
-                recovered = _pool.EndpointRecovered;
-                next = await _pool.OpenChatStreamAsync(Metadata, linked.Token, remaining).ConfigureAwait(false);
-                if (next is null)
-                {
-                    continue;
-                }
-
-                var replay = _link.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), out var replayedHello, afterLostStream);
-                var stream = next;
-                var confirmWithin = remaining;
-
-                // With a replayed hello every AI service answers (headers with its hello): wait for that before flushing.
-                Func<CancellationToken, Task>? confirm = replayedHello
-                    ? ct => stream.ConfirmAcceptedAsync(confirmWithin, _timeProvider, ct)
-                    : null;
-                if (await _link.AttachAsync(next, replay, confirm, linked.Token).ConfigureAwait(false))
-                {
-                    return (next, replayedHello);
-                }
-
-                next.Dispose();
-                return (null, false);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                next?.Dispose();
-                return (null, false);
-            }
-            catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex) || ex is TimeoutException)
-            {
-                next?.Dispose();
-                LogResumeAttemptFailed(_logger, attempt, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
-            }
-        }
-    }
-
-    /// <summary>Sleeps out a resume backoff, or less: until an endpoint recovered (another session got through).</summary>
-    private async Task WaitBackoffAsync(Task recovered, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        // The backoff running out first is the normal case while the AI service is down: its TimeoutException is looked
-        // at, not thrown (a thousand sessions wait out their backoffs during a backend restart).
-        var wait = recovered.WaitAsync(delay, _timeProvider, cancellationToken);
-        await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (wait.IsCanceled || wait.Exception?.InnerException is not (null or TimeoutException))
-        {
-            await wait.ConfigureAwait(false); // cancellation (or a failure of the recovery signal) propagates as before
-        }
-    }
-
-    private TimeSpan Remaining()
-    {
-        var left = _resumeDeadline - _timeProvider.GetTimestamp();
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(left / (double)_timeProvider.TimestampFrequency);
-    }
-
-    private async Task FailAsync(Task<UplinkEnd> uplink)
-    {
-        var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
-        _counters.AddResumeFailure();
-        _metrics?.Resume(succeeded: false, TimeSpan.Zero);
-        LogResumeFailed(_logger, reason);
-        if (!Writer.IsClosed)
-        {
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-            await Writer.SendAlertAsync(DeviceAlertMessages.UpstreamFailed, timeout.Token).ConfigureAwait(false);
-            await Writer.CloseAsync(DeviceCloseReasons.ResumeFailed(Describe(reason)), timeout.Token).ConfigureAwait(false);
-        }
-
-        await WaitQuietlyAsync(uplink, _limits.CloseTimeout).ConfigureAwait(false);
-    }
-
-    private static string Describe(ResumeDropReason reason) => reason switch
-    {
-        ResumeDropReason.BufferFrames => "too many frames while reconnecting",
-        ResumeDropReason.BufferBytes => "too many bytes while reconnecting",
-        ResumeDropReason.BufferAge => "frames waited too long while reconnecting",
-        _ => "reconnect timed out",
-    };
 
     private async Task FinishAfterDeviceLeftAsync(UplinkEnd end, Task<DownlinkEnd> downlink)
     {
@@ -478,13 +272,13 @@ public sealed partial class Session : IDeviceSession
 
     private async Task CloseForDrainAsync()
     {
-        if (_drainCloseSent)
+        var left = _state.Close();
+        if (left == SessionPhase.Closing)
         {
             return;
         }
 
-        _drainCloseSent = true;
-        if (Volatile.Read(ref _draining) == 1)
+        if (left is SessionPhase.Draining or SessionPhase.DrainTurnEnded)
         {
             await CloseAsync(DeviceCloseReasons.Shutdown).ConfigureAwait(false);
         }
@@ -496,19 +290,20 @@ public sealed partial class Session : IDeviceSession
     {
         if (!delivered)
         {
-            if (Volatile.Read(ref _migrationWanted) == 1 && Volatile.Read(ref _draining) == 0)
+            if (_state.Phase == SessionPhase.MoveWanted)
             {
                 _link.Detach();
-                Volatile.Write(ref _migrateNow, 1);
-                _signal.Set();
+                if (_state.TurnEndingDuringMove())
+                {
+                    _signal.Set();
+                }
             }
 
             return;
         }
 
-        if (Volatile.Read(ref _draining) == 1)
+        if (_state.TurnEndedDuringDrain())
         {
-            Volatile.Write(ref _turnEndedWhileDraining, 1);
             _signal.Set();
         }
     }
@@ -529,7 +324,7 @@ public sealed partial class Session : IDeviceSession
     private void OnConnectionGoingAway(AiConnection connection)
     {
         var stream = _stream;
-        if (ReferenceEquals(stream.Connection, connection) && stream.MayBeGoingAway && Interlocked.Exchange(ref _migrationWanted, 1) == 0)
+        if (ReferenceEquals(stream.Connection, connection) && stream.MayBeGoingAway && _state.WantMove())
         {
             _signal.Set();
         }

@@ -16,7 +16,7 @@ public sealed partial class SessionUpstream : IDisposable
 {
     private readonly object _gate = new();
     private readonly ResumeBuffer _buffer;
-    private readonly SessionDropCounters _counters;
+    private readonly Telemetry.ImMetrics _metrics;
     private readonly SessionSignal _signal;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -26,26 +26,18 @@ public sealed partial class SessionUpstream : IDisposable
     private TaskCompletionSource? _inFlightWaiter;
     private ResumeDropReason? _failure;
     private bool _broken;
-    private ChatRequest? _deliveredHello;
-    private ChatRequest? _deliveredListenStart;
-    private readonly List<ChatRequest> _utterance = [];
-    private readonly int _maxUtteranceFrames;
-    private readonly long _maxUtteranceBytes;
-    private long _utteranceBytes;
-    private bool _utteranceClosed;
-    private bool _requestLost; // an unanswered chat/image/vision that a lost stream would lose for good
-    private bool _utteranceHoldsRequest; // the kept utterance holds an unanswered chat/image/vision
-    private long _answers; // OnAiAnswering calls: one seen during a request's write answered it (the reply can overtake the write's completion)
+    private readonly ConversationLedger _ledger;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
-    public SessionUpstream(UpstreamChatStream? initial, ResumeOptions options, SessionDropCounters counters, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
+    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumeOptions options, Telemetry.ImMetrics metrics, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ledger);
         _current = initial;
+        _ledger = ledger;
         _buffer = new ResumeBuffer(options.MaxBufferedFrames, options.MaxBufferedBytes, options.MaxBufferAge, timeProvider);
-        _maxUtteranceFrames = options.MaxBufferedFrames;
-        _maxUtteranceBytes = options.MaxBufferedBytes;
-        _counters = counters;
+        ArgumentNullException.ThrowIfNull(metrics);
+        _metrics = metrics;
         _signal = signal;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -105,7 +97,7 @@ public sealed partial class SessionUpstream : IDisposable
             {
                 if (_failure is { } failed)
                 {
-                    _counters.AddDropped(failed, 1);
+                    _metrics.ResumeDropped(failed, 1);
                     return false;
                 }
 
@@ -116,7 +108,7 @@ public sealed partial class SessionUpstream : IDisposable
 
                 stream = _current;
                 _writing = true;
-                answersBefore = _answers;
+                answersBefore = _ledger.AnswerMark;
             }
 
             try
@@ -125,7 +117,7 @@ public sealed partial class SessionUpstream : IDisposable
                 lock (_gate)
                 {
                     // Before the in-flight write is reported done: a supervisor that waited for it replays from this.
-                    NoteDeliveredLocked(request, tag, answeredMeanwhile: _answers != answersBefore);
+                    _ledger.NoteDelivered(request, tag, answersBefore);
                 }
 
                 return true;
@@ -205,49 +197,6 @@ public sealed partial class SessionUpstream : IDisposable
     }
 
     /// <summary>
-    /// What a new stream needs before the kept frames so the AI service is where the device thinks it is: the last
-    /// <c>hello</c> and, when a voice turn was open, its <c>listen start</c> — as of the frames that reached the previous
-    /// stream (the device may be further on: a <c>listen stop</c> kept while resuming still needs the turn's start
-    /// replayed first). Copies with a fresh <paramref name="unixTimeMilliseconds"/>; the payload bytes are the
-    /// request's own (immutable, never a receive buffer).
-    /// </summary>
-    /// <remarks>
-    /// With <paramref name="afterLostStream"/> (the previous stream died; not a move off a closing but working
-    /// connection) and a voice turn the AI service has not answered yet (no <c>stt</c> / <c>tts start</c> since its
-    /// <c>listen start</c>), the whole utterance the previous stream had received is replayed instead: its
-    /// <c>listen start</c>, its audio and, if sent, its <c>listen stop</c> — a crash mid-turn loses no audio. A typed
-    /// utterance (<c>chat</c>) not answered yet is replayed the same way, after the <c>listen start</c> of a turn that was
-    /// open. The utterance is kept within <see cref="ResumeOptions.MaxBufferedFrames"/> / <see cref="ResumeOptions.MaxBufferedBytes"/>;
-    /// a longer one falls back to the <c>listen start</c> alone.
-    /// </remarks>
-    public IReadOnlyList<ChatRequest> BuildReplay(long unixTimeMilliseconds, out bool replaysHello, bool afterLostStream = false)
-    {
-        ChatRequest? hello;
-        ChatRequest[] turn;
-        lock (_gate)
-        {
-            hello = _deliveredHello;
-            turn = afterLostStream && _utterance.Count > 0
-                ? [.. _utterance]
-                : _deliveredListenStart is { } start ? [start] : [];
-        }
-
-        var replay = new List<ChatRequest>(1 + turn.Length);
-        replaysHello = hello is not null;
-        foreach (var request in turn.Prepend(hello))
-        {
-            if (request is not null)
-            {
-                var copy = request.Clone();
-                copy.Timestamp = unixTimeMilliseconds;
-                replay.Add(copy);
-            }
-        }
-
-        return replay;
-    }
-
-    /// <summary>
     /// Writes <paramref name="replay"/>, waits for <paramref name="confirm"/> (the AI service accepted the stream: a
     /// write is not an acknowledgement, and frames flushed into a refused stream would be lost unseen), then writes the
     /// kept frames in order and attaches the stream. False when the upstream failed meanwhile. Throws when a write or
@@ -274,7 +223,7 @@ public sealed partial class SessionUpstream : IDisposable
             long answersBefore;
             lock (_gate)
             {
-                answersBefore = _answers;
+                answersBefore = _ledger.AnswerMark;
                 if (_failure is null && _buffer.CheckAge() is { } age)
                 {
                     FailLocked(age, 0);
@@ -302,7 +251,7 @@ public sealed partial class SessionUpstream : IDisposable
             lock (_gate)
             {
                 _buffer.RemoveOldest();
-                NoteDeliveredLocked(next.Request, next.Tag, answeredMeanwhile: _answers != answersBefore);
+                _ledger.NoteDelivered(next.Request, next.Tag, answersBefore);
             }
 
             flushed++;
@@ -331,7 +280,7 @@ public sealed partial class SessionUpstream : IDisposable
             var dropped = _buffer.Clear();
             if (dropped > 0)
             {
-                _counters.AddDropped(ResumeDropReason.SessionEnded, dropped);
+                _metrics.ResumeDropped(ResumeDropReason.SessionEnded, dropped);
                 LogDropped(_logger, dropped, ResumeDropReason.SessionEnded);
             }
 
@@ -341,111 +290,6 @@ public sealed partial class SessionUpstream : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _failed.Dispose();
-
-    /// <summary>The AI service started answering (<c>stt</c> or <c>tts start</c>): the utterance is no longer replayed after a lost stream.</summary>
-    public void OnAiAnswering()
-    {
-        lock (_gate)
-        {
-            ClearUtteranceLocked();
-            _requestLost = false;
-            _answers++;
-        }
-    }
-
-    /// <summary>
-    /// After a resume from a lost stream: true (once) when the device's last request was still unanswered and not kept
-    /// for the replay (too large itself, or it went with an open utterance that grew past the resume limits), so the
-    /// device has to be told it will get no answer.
-    /// </summary>
-    public bool TakeRequestLost()
-    {
-        lock (_gate)
-        {
-            var lost = _requestLost;
-            _requestLost = false;
-            return lost;
-        }
-    }
-
-    /// <summary>
-    /// Learns from a request the stream accepted. <paramref name="answeredMeanwhile"/>: the AI service started answering
-    /// while it was being written, so a request (chat, image, vision) is taken as answered, not kept for a replay.
-    /// </summary>
-    private void NoteDeliveredLocked(ChatRequest request, UplinkFrameTag tag, bool answeredMeanwhile)
-    {
-        switch (tag)
-        {
-            case UplinkFrameTag.Hello:
-                _deliveredHello = request;
-                break;
-            case UplinkFrameTag.ListenStart:
-                _deliveredListenStart = request;
-                _requestLost = false; // the device moved on to a new turn
-                ClearUtteranceLocked();
-                _utteranceClosed = false;
-                KeepForUtteranceLocked(request);
-                break;
-            case UplinkFrameTag.ListenStop:
-                _deliveredListenStart = null;
-                if (_utterance.Count > 0 && !_utteranceClosed)
-                {
-                    KeepForUtteranceLocked(request);
-                    _utteranceClosed = true;
-                }
-
-                break;
-            case UplinkFrameTag.Request when answeredMeanwhile:
-                break;
-            case UplinkFrameTag.Request:
-                // A chat, image or vision request: kept until the AI service answers, after what is still unanswered,
-                // and in the listening state it came in (a realtime listen start goes first, so the resumed stream
-                // listens too). One larger than the kept utterance may be is not replayed: after a lost stream the
-                // session tells the device instead (TakeRequestLost).
-                if (_utterance.Count == 0 && _deliveredListenStart is { } listening)
-                {
-                    KeepForUtteranceLocked(listening);
-                }
-
-                _requestLost = !KeepForUtteranceLocked(request);
-                _utteranceHoldsRequest = !_requestLost;
-                break;
-            default:
-                if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)
-                {
-                    KeepForUtteranceLocked(request);
-                }
-
-                break;
-        }
-    }
-
-    /// <summary>Keeps <paramref name="request"/> for a replay; false when the utterance became too long to keep (then none of it is).</summary>
-    private bool KeepForUtteranceLocked(ChatRequest request)
-    {
-        var bytes = request.MessageData.Length;
-        if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes)
-        {
-            // Too long to replay whole: after a lost stream only its listen start is replayed (the audio so far is lost).
-            // A request it held goes with it, and the device is told after a lost stream instead of waiting for an answer.
-            LogUtteranceTooLong(_logger, _utterance.Count + 1, _utteranceBytes + bytes);
-            _requestLost |= _utteranceHoldsRequest;
-            ClearUtteranceLocked();
-            _utteranceClosed = true;
-            return false;
-        }
-
-        _utterance.Add(request);
-        _utteranceBytes += bytes;
-        return true;
-    }
-
-    private void ClearUtteranceLocked()
-    {
-        _utterance.Clear();
-        _utteranceBytes = 0;
-        _utteranceHoldsRequest = false;
-    }
 
     private bool Keep(BufferedUplinkFrame frame)
     {
@@ -465,7 +309,7 @@ public sealed partial class SessionUpstream : IDisposable
         var dropped = _buffer.Clear() + extra;
         _failure = reason;
         _current = null;
-        _counters.AddDropped(reason, dropped);
+        _metrics.ResumeDropped(reason, dropped);
         LogDropped(_logger, dropped, reason);
         _signal.Set();
     }
@@ -486,9 +330,6 @@ public sealed partial class SessionUpstream : IDisposable
 
     [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Dropped {Frames} device frame(s) kept for resume: {Reason}")]
     private static partial void LogDropped(ILogger logger, int frames, ResumeDropReason reason);
-
-    [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "The open utterance passed {Frames} frames / {Bytes} bytes: after a lost stream only its listen start will be replayed")]
-    private static partial void LogUtteranceTooLong(ILogger logger, int frames, long bytes);
 
     [LoggerMessage(EventId = 4403, Level = LogLevel.Debug, Message = "Flushed {Frames} kept device frame(s) to the new stream")]
     private static partial void LogFlushed(ILogger logger, int frames);

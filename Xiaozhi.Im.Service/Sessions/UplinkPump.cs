@@ -13,7 +13,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <see cref="ChatRequest"/> (all three ids, text bytes exactly as received, v2/v3 audio unwrapped, Unix ms timestamp)
 /// and awaits the write before reading the next: a device faster than the AI service is slowed by TCP. Writes go
 /// through <see cref="SessionUpstream"/> (straight to the attached stream, or kept within limits while the session
-/// resumes); <c>hello</c> and <c>listen</c> are noted in the <see cref="TurnState"/> for replay.
+/// resumes); each text frame is noted in the <see cref="ConversationLedger"/> (its tag says what a replay needs of it).
 /// </summary>
 public sealed partial class UplinkPump
 {
@@ -21,31 +21,31 @@ public sealed partial class UplinkPump
     private readonly DeviceSocketWriter _writer;
     private readonly SessionUpstream _upstream;
     private readonly Telemetry.SpanEvents _spanEvents = new();
-    private readonly TurnState _turn;
+    private readonly ConversationLedger _ledger;
     private readonly SessionMetadata _session;
     private readonly UplinkLimits _limits;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Telemetry.ImMetrics? _metrics;
+    private readonly Telemetry.ImMetrics _metrics;
     private long _receivedAt;
 
-    /// <summary>Creates the pump.</summary>
-    public UplinkPump(
+    internal UplinkPump(
         WebSocket socket,
         DeviceSocketWriter writer,
         SessionUpstream upstream,
-        TurnState turn,
+        ConversationLedger ledger,
         SessionMetadata session,
         UplinkLimits limits,
         TimeProvider timeProvider,
         ILogger logger,
-        Telemetry.ImMetrics? metrics = null)
+        Telemetry.ImMetrics metrics)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
         _socket = socket;
         _writer = writer;
         _upstream = upstream;
-        _turn = turn;
+        _ledger = ledger;
         _session = session;
         _limits = limits;
         _timeProvider = timeProvider;
@@ -212,7 +212,7 @@ public sealed partial class UplinkPump
         var type = JsonMessageTypeSniffer.Sniff(utf8);
         LogTextFrame(_logger, type.ForLog(), utf8.Length);
         _spanEvents.Add("device", type);
-        var tag = _turn.OnDeviceText(type, utf8);
+        var tag = _ledger.NoteDeviceText(type, utf8);
         return PrepareRequest(ChatFrameKind.Text, utf8, tag, type.Type);
     }
 
@@ -223,7 +223,7 @@ public sealed partial class UplinkPump
         if (!unwrapped.IsValid)
         {
             LogMalformedBinary(_logger, unwrapped.Error, frame.Length, unwrapped.Problem);
-            _metrics?.Dropped("malformed_binary_frame");
+            _metrics.Dropped("malformed_binary_frame");
             return UplinkFrame.Refused(DeviceAlertMessages.InvalidBinaryFrame(unwrapped.Problem));
         }
 
@@ -246,7 +246,7 @@ public sealed partial class UplinkPump
         if (size > _limits.MaxMessageBytes)
         {
             LogTooLargeForUpstream(_logger, kind, size, _limits.MaxMessageBytes);
-            _metrics?.Dropped("too_large_for_ai_service");
+            _metrics.Dropped("too_large_for_ai_service");
             return UplinkFrame.Refused(DeviceAlertMessages.TooLargeForAiService(size, _limits.MaxMessageBytes));
         }
 
@@ -277,8 +277,8 @@ public sealed partial class UplinkPump
                 return null;
             }
 
-            _metrics?.Frame(Telemetry.FrameDirection.Uplink, frame.Kind == ChatFrameKind.Text ? "text" : "binary", frame.MessageType, frame.PayloadLength);
-            _metrics?.HopLatency(Telemetry.FrameDirection.Uplink, Telemetry.ImMetrics.Since(_receivedAt));
+            _metrics.Frame(Telemetry.FrameDirection.Uplink, frame.Kind == ChatFrameKind.Text ? "text" : "binary", frame.MessageType, frame.PayloadLength);
+            _metrics.HopLatency(Telemetry.FrameDirection.Uplink, Telemetry.ImMetrics.Since(_receivedAt));
             return null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

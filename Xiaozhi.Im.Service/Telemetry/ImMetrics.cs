@@ -27,9 +27,12 @@ public sealed class ImMetrics
     private readonly Histogram<double> _resumeDuration;
     private readonly Counter<long> _drops;
     private readonly Counter<long> _closes;
+    private readonly Counter<long> _resumeSessionIdChanged;
+    private readonly Counter<long> _resumeEvents;
+    private readonly Counter<long> _resumeDropped;
 
     /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
-    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, SessionDropCounters resilience, ISessionRegistry sessions)
+    public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, ISessionRegistry sessions)
     {
         var meter = meterFactory.Create(ImTelemetry.Name);
         _sessionsActive = meter.CreateUpDownCounter<long>("xiaozhi.im.sessions.active", "{session}", "Device sessions open now.");
@@ -45,6 +48,9 @@ public sealed class ImMetrics
         _resumeDuration = meter.CreateHistogram<double>("xiaozhi.im.resume.duration", "ms", "Upstream stream lost → session resumed.");
         _drops = meter.CreateCounter<long>("xiaozhi.im.drops", "{frame}", "Frames not forwarded, by reason.");
         _closes = meter.CreateCounter<long>("xiaozhi.im.closes", "{close}", "Device WebSockets closed by the gateway, by close code.");
+        _resumeSessionIdChanged = meter.CreateCounter<long>(
+            "xiaozhi.im.resume.session_id_changed", "{stream}",
+            "Resumed or moved streams whose hello had a new session id (same audio params): normal for a backend that labels each stream.");
 
         meter.CreateObservableGauge("xiaozhi.im.upstream.streams", () => pool.Endpoints.Select(
             e => new Measurement<int>(e.ActiveStreams, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
@@ -60,18 +66,20 @@ public sealed class ImMetrics
                 new KeyValuePair<string, object?>("state", e.Health.ToString()))),
             "1", "1 when the endpoint's last HealthCheck answered SERVING.");
 
-        // Resilience counters kept by the sessions (resume, GOAWAY migration, slow consumers, frames dropped while resuming).
-        meter.CreateObservableCounter("xiaozhi.im.resume.events", () => new[]
+        // The resilience paths (resume, GOAWAY migration, slow consumers, frames dropped while resuming): tests read these too.
+        _resumeEvents = meter.CreateCounter<long>("xiaozhi.im.resume.events", "{event}", "Upstream resumes and related session events since start.");
+        _resumeDropped = meter.CreateCounter<long>("xiaozhi.im.resume.dropped", "{frame}", "Device frames dropped while no upstream stream was open, by reason.");
+
+        // Every series exists from the start at 0 (a scrape shows "no resume yet", not "unknown").
+        foreach (var name in (string[])["resumed", "failed", "migrated", "slow_consumer_closed", "tts_stop_synthesized"])
         {
-            new Measurement<long>(resilience.Resumes, new KeyValuePair<string, object?>("event", "resumed")),
-            new Measurement<long>(resilience.ResumeFailures, new KeyValuePair<string, object?>("event", "failed")),
-            new Measurement<long>(resilience.Migrations, new KeyValuePair<string, object?>("event", "migrated")),
-            new Measurement<long>(resilience.SlowConsumerCloses, new KeyValuePair<string, object?>("event", "slow_consumer_closed")),
-            new Measurement<long>(resilience.SynthesizedTtsStops, new KeyValuePair<string, object?>("event", "tts_stop_synthesized")),
-        }, "{event}", "Upstream resumes and related session events since start.");
-        meter.CreateObservableCounter("xiaozhi.im.resume.dropped", () => Enum.GetValues<ResumeDropReason>().Select(
-            reason => new Measurement<long>(resilience.Dropped(reason), new KeyValuePair<string, object?>("reason", reason.ToString()))),
-            "{frame}", "Device frames dropped while no upstream stream was open, by reason.");
+            _resumeEvents.Add(0, new KeyValuePair<string, object?>("event", name));
+        }
+
+        foreach (var reason in Enum.GetValues<ResumeDropReason>())
+        {
+            ResumeDropped(reason, 0);
+        }
     }
 
     /// <summary>A session was accepted.</summary>
@@ -105,17 +113,36 @@ public sealed class ImMetrics
     public void Resume(bool succeeded, TimeSpan duration)
     {
         _resumes.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "resumed" : "failed"));
+        ResumeEvent(succeeded ? "resumed" : "failed");
         if (succeeded)
         {
             _resumeDuration.Record(duration.TotalMilliseconds);
         }
     }
 
+    /// <summary>A session moved off a connection that received GOAWAY.</summary>
+    public void Migrated() => ResumeEvent("migrated");
+
+    /// <summary>A device was cut off for not reading.</summary>
+    public void SlowConsumerClosed() => ResumeEvent("slow_consumer_closed");
+
+    /// <summary>The IM sent a <c>tts stop</c> itself (the stream ended while the AI was speaking).</summary>
+    public void TtsStopSynthesized() => ResumeEvent("tts_stop_synthesized");
+
+    /// <summary>Device frames kept for a resume that were dropped.</summary>
+    public void ResumeDropped(ResumeDropReason reason, long count) =>
+        _resumeDropped.Add(count, new KeyValuePair<string, object?>("reason", reason.ToString()));
+
+    /// <summary>A resumed stream's hello came with a new session id.</summary>
+    public void ResumeSessionIdChanged() => _resumeSessionIdChanged.Add(1);
+
     /// <summary>Frames the gateway could not forward.</summary>
     public void Dropped(string reason, long count = 1) => _drops.Add(count, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>The gateway closed a device's WebSocket.</summary>
     public void Closed(int code) => _closes.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    private void ResumeEvent(string name) => _resumeEvents.Add(1, new KeyValuePair<string, object?>("event", name));
 
     /// <summary>Elapsed time since a <see cref="Stopwatch.GetTimestamp"/> value (hop latency).</summary>
     public static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);

@@ -21,6 +21,7 @@ public sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
     private readonly DirectoryInfo? _contentRoot;
     private readonly GatewayOptions _options;
     private readonly Uri[] _stubAddresses;
+    private readonly ImFigures? _figures;
     private bool _imStopped;
 
     private Gateway(Uri deviceUrl, string secret, WebApplication?[] stubs, Uri[] stubAddresses, WebApplication? im, DirectoryInfo? contentRoot, GatewayOptions options)
@@ -30,6 +31,7 @@ public sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
         _stubs = stubs;
         _stubAddresses = stubAddresses;
         _im = im;
+        _figures = im is null ? null : new ImFigures(im.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         _contentRoot = contentRoot;
         _options = options;
     }
@@ -43,9 +45,8 @@ public sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
     public StubSessionRegistry StubSessionsAt(int index) =>
         _stubs[index]?.Services.GetRequiredService<StubSessionRegistry>() ?? throw new InvalidOperationException("stub stopped");
 
-    /// <summary>The IM's resilience counters (in-process only).</summary>
-    public Xiaozhi.Im.Service.Sessions.SessionDropCounters Counters =>
-        Im.Services.GetRequiredService<Xiaozhi.Im.Service.Sessions.SessionDropCounters>();
+    /// <summary>The IM's resilience figures, read from its metrics since the gateway started (in-process only).</summary>
+    public ImFigures Counters => _figures ?? throw new InvalidOperationException("no in-process IM");
 
     /// <summary>Stops stub number <paramref name="index"/> hard (its streams are cut, like a crashed or redeployed backend).</summary>
     public async Task StopStubAsync(int index = 0)
@@ -218,6 +219,7 @@ public sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
             await _im.DisposeAsync();
         }
 
+        _figures?.Dispose();
         foreach (var stub in _stubs.Where(s => s is not null))
         {
             await stub!.StopAsync(timeout.Token);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 
 namespace Xiaozhi.Im.Service.Tests.Sessions;
 
@@ -18,7 +19,7 @@ public class DeviceSocketWriterSendTimeoutTests
     private static readonly byte[] LargeFrame = new byte[200_000];
     private InMemoryWebSocketPair _pair = null!;
     private FakeTimeProvider _clock = null!;
-    private SessionDropCounters _counters = null!;
+    private TestMetrics _metrics = null!;
     private DeviceSocketWriter _writer = null!;
 
     [SetUp]
@@ -26,8 +27,8 @@ public class DeviceSocketWriterSendTimeoutTests
     {
         _pair = new InMemoryWebSocketPair();
         _clock = new FakeTimeProvider();
-        _counters = new SessionDropCounters();
-        _writer = new DeviceSocketWriter(_pair.Server, NullLogger.Instance, SendTimeout, _clock, _counters);
+        _metrics = new TestMetrics();
+        _writer = new DeviceSocketWriter(_pair.Server, NullLogger.Instance, SendTimeout, _clock, _metrics.Metrics);
     }
 
     [TearDown]
@@ -35,6 +36,7 @@ public class DeviceSocketWriterSendTimeoutTests
     {
         _writer.Dispose();
         _pair.Dispose();
+        _metrics.Dispose();
     }
 
     [Test]
@@ -50,7 +52,7 @@ public class DeviceSocketWriterSendTimeoutTests
         (await send.WaitAsync(TimeSpan.FromSeconds(5))).Should().BeFalse();
         _writer.StoppedReading.Should().BeTrue();
         _writer.SentClose.Should().Be(DeviceCloseReasons.SlowConsumer);
-        _counters.SlowConsumerCloses.Should().Be(1);
+        _metrics.Figures.SlowConsumerCloses.Should().Be(1);
         _pair.Server.State.Should().Be(WebSocketState.Aborted);
         (await _writer.SendBinaryAsync(new byte[16], CancellationToken.None)).Should().BeFalse("nothing is written after the cut");
     }
@@ -67,7 +69,7 @@ public class DeviceSocketWriterSendTimeoutTests
         _clock.Advance(SendTimeout * 2);
 
         _writer.StoppedReading.Should().BeFalse();
-        _counters.SlowConsumerCloses.Should().Be(0);
+        _metrics.Figures.SlowConsumerCloses.Should().Be(0);
         _pair.Server.State.Should().Be(WebSocketState.Open);
         (await _writer.SendBinaryAsync(new byte[16], CancellationToken.None)).Should().BeTrue();
         (await ReadMessageAsync(_pair.Device)).Should().Be(16);
@@ -84,7 +86,7 @@ public class DeviceSocketWriterSendTimeoutTests
 
         (await send.WaitAsync(TimeSpan.FromSeconds(5))).Should().BeFalse();
         _writer.StoppedReading.Should().BeFalse();
-        _counters.SlowConsumerCloses.Should().Be(0);
+        _metrics.Figures.SlowConsumerCloses.Should().Be(0);
         _writer.IsClosed.Should().BeTrue();
     }
 

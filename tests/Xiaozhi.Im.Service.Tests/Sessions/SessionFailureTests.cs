@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 using Xiaozhi.Im.Service.Tests.Upstream;
 using Xiaozhi.Im.Service.Upstream;
 
@@ -15,6 +16,7 @@ public class SessionFailureTests
     public async Task An_unexpected_exception_closes_the_device_with_1011_instead_of_dropping_the_connection()
     {
         using var pair = new InMemoryWebSocketPair();
+        using var metrics = new TestMetrics();
         using var pool = new AiEndpointPool(Options.Create(new AiOptions()), TimeProvider.System, NullLoggerFactory.Instance);
         var endpoint = pool.Endpoints[0];
         var call = FakeChatCall.On(endpoint);
@@ -23,7 +25,7 @@ public class SessionFailureTests
         var webSocket = new Xiaozhi.Im.Service.Devices.DeviceWebSocketOptions();
         var uplinkLimits = new UplinkLimits(webSocket.MaxTextFrameBytes, webSocket.MaxBinaryFrameBytes, new AiOptions().MaxMessageBytes, limits.InitialReceiveBufferBytes, limits.CloseTimeout);
         var metadata = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
-        var session = new Session(metadata, pair.Server, call.Stream, pool, uplinkLimits, limits, new ResumeOptions(), new SessionDropCounters(), TimeProvider.System, NullLogger.Instance);
+        var session = new Session(metadata, pair.Server, call.Stream, pool, uplinkLimits, limits, new ResumeOptions(), TimeProvider.System, SessionLoggers.Null, metrics.Metrics);
 
         var running = session.RunAsync(CancellationToken.None);
         var buffer = new byte[256];

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 using Xiaozhi.Im.Service.Tests.Upstream;
 using Xiaozhi.Im.Service.Upstream;
 
@@ -13,14 +14,22 @@ public class SessionUpstreamTests
 {
     private static readonly ChatSessionIdentity Identity = new("s-1", "aa:bb", "c-1");
     private readonly FakeTimeProvider _time = new();
-    private readonly SessionDropCounters _counters = new();
+    private TestMetrics _metrics = null!;
     private AiEndpoint _endpoint = null!;
 
     [SetUp]
-    public void SetUp() => _endpoint = FakeChatCall.Endpoint();
+    public void SetUp()
+    {
+        _endpoint = FakeChatCall.Endpoint();
+        _metrics = new TestMetrics();
+    }
 
     [TearDown]
-    public void TearDown() => _endpoint.Dispose();
+    public void TearDown()
+    {
+        _endpoint.Dispose();
+        _metrics.Dispose();
+    }
 
     private static ChatRequest Text(string json) =>
         ChatRequests.Create(Identity, ChatFrameKind.Text, ByteString.CopyFromUtf8(json), 1);
@@ -31,8 +40,15 @@ public class SessionUpstreamTests
     private static IEnumerable<string> Shape(IEnumerable<ChatRequest> requests) =>
         requests.Select(r => r.GetKind() == ChatFrameKind.Text ? r.MessageData.ToStringUtf8() : "audio " + r.MessageData[0]);
 
-    private SessionUpstream Upstream(FakeChatCall first, ResumeOptions? options = null) =>
-        new(first.Stream, options ?? new ResumeOptions(), _counters, new SessionSignal(), _time, NullLogger.Instance);
+    // What the upstream noted of the conversation (the latest Upstream(...) made).
+    private ConversationLedger _ledger = null!;
+
+    private SessionUpstream Upstream(FakeChatCall first, ResumeOptions? options = null)
+    {
+        options ??= new ResumeOptions();
+        _ledger = new ConversationLedger(options.MaxBufferedFrames, options.MaxBufferedBytes, NullLogger.Instance);
+        return new(first.Stream, _ledger, options, _metrics.Metrics, new SessionSignal(), _time, NullLogger.Instance);
+    }
 
     [Test]
     public async Task A_listen_stop_kept_while_resuming_still_gets_the_turns_listen_start_replayed_before_it()
@@ -53,7 +69,7 @@ public class SessionUpstreamTests
         upstream.IsBroken.Should().BeTrue();
         upstream.BufferedFrames.Should().Be(3);
 
-        var replay = upstream.BuildReplay(4242, out var replaysHello);
+        var replay = _ledger.BuildReplay(4242, afterLostStream: false, out var replaysHello);
         var next = FakeChatCall.On(_endpoint);
         (await upstream.AttachAsync(next.Stream, replay, null, CancellationToken.None)).Should().BeTrue();
         await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None);
@@ -61,7 +77,7 @@ public class SessionUpstreamTests
         replaysHello.Should().BeTrue();
         Shape(next.Written).Should().Equal(Hello, Start, "audio 2", "audio 3", Stop, "audio 4");
         next.Written.Take(2).Should().OnlyContain(r => r.Timestamp == 4242 && r.DeviceId == "aa:bb" && r.SessionId == "s-1" && r.ClientId == "c-1");
-        _counters.TotalDropped.Should().Be(0);
+        _metrics.Figures.TotalDropped.Should().Be(0);
     }
 
     [Test]
@@ -77,20 +93,20 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
 
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 1", "audio 2");
-        Shape(upstream.BuildReplay(7, out _)).Should().Equal(new[] { Hello, Start }, "the old stream still has the audio when the session only moves");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello, Start, "audio 1", "audio 2");
+        Shape(_ledger.BuildReplay(7, afterLostStream: false, out _)).Should().Equal(new[] { Hello, Start }, "the old stream still has the audio when the session only moves");
 
         await upstream.WriteAsync(Text(Stop), UplinkFrameTag.ListenStop, CancellationToken.None);
         await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(
             new[] { Hello, Start, "audio 1", "audio 2", Stop }, "a stopped utterance not yet answered is replayed with its stop, and nothing after it");
 
-        upstream.OnAiAnswering();
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(new[] { Hello }, "the AI service had the utterance: it answered");
+        _ledger.NoteAiAnswer();
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(new[] { Hello }, "the AI service had the utterance: it answered");
 
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None);
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 4");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello, Start, "audio 4");
     }
 
     [Test]
@@ -104,25 +120,25 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
         await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
 
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Chat);
-        Shape(upstream.BuildReplay(7, out _)).Should().Equal(new[] { Hello }, "a move leaves the chat to the old stream, which has it");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello, Chat);
+        Shape(_ledger.BuildReplay(7, afterLostStream: false, out _)).Should().Equal(new[] { Hello }, "a move leaves the chat to the old stream, which has it");
 
-        upstream.OnAiAnswering();
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(new[] { Hello }, "the AI service answered it");
+        _ledger.NoteAiAnswer();
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(new[] { Hello }, "the AI service answered it");
 
         // Typed while listening in realtime mode, after the previous utterance was answered: the listen start goes
         // first, so the resumed stream is listening too.
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
-        upstream.OnAiAnswering();
+        _ledger.NoteAiAnswer();
         await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, Chat);
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello, Start, Chat);
 
         // Typed in the middle of a spoken utterance nobody answered yet: both, in order.
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, "audio 1", Chat, "audio 2");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello, Start, "audio 1", Chat, "audio 2");
     }
 
     [Test]
@@ -139,11 +155,11 @@ public class SessionUpstreamTests
         first.WriteCompletion = () => sent.Task;
 
         var write = upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None).AsTask();
-        upstream.OnAiAnswering(); // its stt
+        _ledger.NoteAiAnswer(); // its stt
         sent.SetResult();
         (await write).Should().BeTrue();
 
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(new[] { Hello }, "the chat was answered: replaying it would answer it twice");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(new[] { Hello }, "the chat was answered: replaying it would answer it twice");
     }
 
     [Test]
@@ -157,21 +173,21 @@ public class SessionUpstreamTests
         using var upstream = Upstream(first, new ResumeOptions { MaxBufferedBytes = 1_024 });
         await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
         await upstream.WriteAsync(Text(Small), UplinkFrameTag.Request, CancellationToken.None);
-        upstream.TakeRequestLost().Should().BeFalse("a request that fits is replayed instead");
+        _ledger.TakeRequestLost().Should().BeFalse("a request that fits is replayed instead");
 
-        upstream.OnAiAnswering();
+        _ledger.NoteAiAnswer();
         await upstream.WriteAsync(Text(large), UplinkFrameTag.Request, CancellationToken.None);
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello);
-        upstream.TakeRequestLost().Should().BeTrue();
-        upstream.TakeRequestLost().Should().BeFalse("the device is told once");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello);
+        _ledger.TakeRequestLost().Should().BeTrue();
+        _ledger.TakeRequestLost().Should().BeFalse("the device is told once");
 
         await upstream.WriteAsync(Text(large), UplinkFrameTag.Request, CancellationToken.None);
-        upstream.OnAiAnswering();
-        upstream.TakeRequestLost().Should().BeFalse("the AI service answered it");
+        _ledger.NoteAiAnswer();
+        _ledger.TakeRequestLost().Should().BeFalse("the AI service answered it");
 
         await upstream.WriteAsync(Text(large), UplinkFrameTag.Request, CancellationToken.None);
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
-        upstream.TakeRequestLost().Should().BeFalse("the device moved on to a new turn");
+        _ledger.TakeRequestLost().Should().BeFalse("the device moved on to a new turn");
     }
 
     [Test]
@@ -188,15 +204,15 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
-        upstream.TakeRequestLost().Should().BeFalse("the chat still fits and would be replayed");
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().Equal(Hello, Start, Chat, "audio 1");
+        _ledger.TakeRequestLost().Should().BeFalse("the chat still fits and would be replayed");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().Equal(Hello, Start, Chat, "audio 1");
 
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
 
-        Shape(upstream.BuildReplay(7, out _, afterLostStream: true)).Should().NotContain(Chat);
-        upstream.TakeRequestLost().Should().BeTrue("the chat went with the utterance that grew too long");
-        upstream.TakeRequestLost().Should().BeFalse("the device is told once");
+        Shape(_ledger.BuildReplay(7, afterLostStream: true, out _)).Should().NotContain(Chat);
+        _ledger.TakeRequestLost().Should().BeTrue("the chat went with the utterance that grew too long");
+        _ledger.TakeRequestLost().Should().BeFalse("the device is told once");
     }
 
     [Test]
@@ -213,7 +229,7 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
 
-        upstream.TakeRequestLost().Should().BeFalse("only audio of the turn was not kept; the earlier turn's chat was left behind by the new turn");
+        _ledger.TakeRequestLost().Should().BeFalse("only audio of the turn was not kept; the earlier turn's chat was left behind by the new turn");
     }
 
     [Test]
@@ -240,12 +256,12 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
-        Shape(upstream.BuildReplay(1, out _, afterLostStream: true)).Should().Equal(Start, "audio 1", "audio 2");
+        Shape(_ledger.BuildReplay(1, afterLostStream: true, out _)).Should().Equal(Start, "audio 1", "audio 2");
 
         await upstream.WriteAsync(Audio(3), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None);
 
-        Shape(upstream.BuildReplay(1, out _, afterLostStream: true)).Should().Equal(Start);
+        Shape(_ledger.BuildReplay(1, afterLostStream: true, out _)).Should().Equal(Start);
     }
 
     [Test]
@@ -253,14 +269,14 @@ public class SessionUpstreamTests
     {
         var first = FakeChatCall.On(_endpoint);
         using var upstream = Upstream(first);
-        upstream.BuildReplay(1, out var replaysHello).Should().BeEmpty();
+        _ledger.BuildReplay(1, afterLostStream: false, out var replaysHello).Should().BeEmpty();
         replaysHello.Should().BeFalse();
 
         await upstream.WriteAsync(Text("""{"type":"hello"}"""), UplinkFrameTag.Hello, CancellationToken.None);
         await upstream.WriteAsync(Text("""{"type":"listen","state":"start"}"""), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Text("""{"type":"listen","state":"stop"}"""), UplinkFrameTag.ListenStop, CancellationToken.None);
 
-        Shape(upstream.BuildReplay(1, out replaysHello)).Should().Equal("""{"type":"hello"}""");
+        Shape(_ledger.BuildReplay(1, afterLostStream: false, out replaysHello)).Should().Equal("""{"type":"hello"}""");
         replaysHello.Should().BeTrue();
     }
 
@@ -278,7 +294,7 @@ public class SessionUpstreamTests
         (await upstream.AttachAsync(next.Stream, [], null, CancellationToken.None)).Should().BeTrue();
 
         Shape(next.Written).Should().Equal("""{"type":"listen","state":"start"}""");
-        Shape(upstream.BuildReplay(1, out _)).Should().Equal("""{"type":"listen","state":"start"}""");
+        Shape(_ledger.BuildReplay(1, afterLostStream: false, out _)).Should().Equal("""{"type":"listen","state":"start"}""");
     }
 
     [Test]
@@ -294,7 +310,7 @@ public class SessionUpstreamTests
         (await upstream.WriteAsync(Audio(4), UplinkFrameTag.Other, CancellationToken.None)).Should().BeFalse();
 
         upstream.Failure.Should().Be(ResumeDropReason.BufferFrames);
-        _counters.Dropped(ResumeDropReason.BufferFrames).Should().Be(4);
+        _metrics.Figures.Dropped(ResumeDropReason.BufferFrames).Should().Be(4);
         (await upstream.AttachAsync(FakeChatCall.On(_endpoint).Stream, [], null, CancellationToken.None)).Should().BeFalse();
     }
 
@@ -312,7 +328,7 @@ public class SessionUpstreamTests
 
         next.Written.Should().BeEmpty();
         upstream.Failure.Should().Be(ResumeDropReason.BufferAge);
-        _counters.Dropped(ResumeDropReason.BufferAge).Should().Be(1);
+        _metrics.Figures.Dropped(ResumeDropReason.BufferAge).Should().Be(1);
     }
 
     [Test]
@@ -323,7 +339,7 @@ public class SessionUpstreamTests
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         upstream.Fail(ResumeDropReason.ResumeTimeout);
         upstream.FailedToken.IsCancellationRequested.Should().BeTrue();
-        _counters.Dropped(ResumeDropReason.ResumeTimeout).Should().Be(1);
+        _metrics.Figures.Dropped(ResumeDropReason.ResumeTimeout).Should().Be(1);
         upstream.Dispose();
 
         using var other = Upstream(FakeChatCall.On(_endpoint));
@@ -331,6 +347,6 @@ public class SessionUpstreamTests
         await other.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await other.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
         other.Close();
-        _counters.Dropped(ResumeDropReason.SessionEnded).Should().Be(2);
+        _metrics.Figures.Dropped(ResumeDropReason.SessionEnded).Should().Be(2);
     }
 }

@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Telemetry;
+
+namespace Xiaozhi.EndToEnd.Tests.Harness;
+
+/// <summary>The in-process IM's resilience figures as it exports them (xiaozhi.im.resume.events / .dropped), read with MetricCollector.</summary>
+public sealed class ImFigures : IDisposable
+{
+    private readonly MetricCollector<long> _events;
+    private readonly MetricCollector<long> _dropped;
+
+    public ImFigures(IMeterFactory meterFactory)
+    {
+        _events = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.resume.events");
+        _dropped = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.resume.dropped");
+    }
+
+    public long Resumes => Event("resumed");
+
+    public long Migrations => Event("migrated");
+
+    public long ResumeFailures => Event("failed");
+
+    public long SlowConsumerCloses => Event("slow_consumer_closed");
+
+    public long SynthesizedTtsStops => Event("tts_stop_synthesized");
+
+    public long TotalDropped => _dropped.GetMeasurementSnapshot().Sum(m => m.Value);
+
+    public long Dropped(ResumeDropReason reason) =>
+        _dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason.ToString())).Sum(m => m.Value);
+
+    public void Dispose()
+    {
+        _events.Dispose();
+        _dropped.Dispose();
+    }
+
+    private long Event(string name) => _events.GetMeasurementSnapshot().Where(m => Equals(m.Tags["event"], name)).Sum(m => m.Value);
+}
