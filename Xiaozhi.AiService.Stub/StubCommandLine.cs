@@ -17,6 +17,7 @@ internal static class StubCommandLine
                                                settings). Also ASPNETCORE_URLS. Default http://localhost:50051
           --Ota:Urls <url;url>                 OTA stand-in + /stub/faults API, HTTP/1.1. Default http://localhost:8003
           --Ota:WebSocketUrl <ws-url>          URL the OTA answer hands out. Default ws://localhost:8000/xiaozhi/v1/
+          --Ota:CorsOrigins <origin;origin>    Browser origins allowed to call the OTA (CORS). Default * (any)
           --Ota:UserId <n>                     user_id claim of issued tokens. Default 1
           --Ota:TokenLifetimeDays <n>          Default 7
           --Auth:JwtSecret <secret>            HS256 secret (same setting as the IM service; env Auth__JwtSecret).
