@@ -71,6 +71,8 @@ function Assert-TestTools {
 
 function Test-All {
     Assert-TestTools
+    # PowerShell 7 for the tests that run this script (tool manifest .config/dotnet-tools.json).
+    Invoke-Dotnet tool restore | Out-Null
     $log = New-TemporaryFile
     & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log
     $status = $LASTEXITCODE
@@ -200,5 +202,6 @@ switch ($Verb) {
         Get-ChildItem -Path $PackagesDir -Exclude .gitkeep | Remove-Item -Recurse -Force
     }
     { $_ -in 'help', '-h', '--help' } { Show-Usage }
-    default { Write-Error "unknown verb: $Verb"; Show-Usage; exit 2 }
+    # To stderr like build.sh (Write-Error would stop the script with exit 1 under ErrorActionPreference Stop).
+    default { [Console]::Error.WriteLine("unknown verb: $Verb"); [Console]::Error.WriteLine((Show-Usage)); exit 2 }
 }

@@ -67,6 +67,8 @@ require_test_tools() {
 
 test_all() {
   require_test_tools || return 1
+  # PowerShell 7 for the tests that run build.ps1 (tool manifest .config/dotnet-tools.json).
+  dotnet tool restore >/dev/null
   local log
   log="$(mktemp)"
   local status=0

@@ -7,8 +7,9 @@ using Xiaozhi.EndToEnd.Tests.Harness;
 namespace Xiaozhi.EndToEnd.Tests;
 
 /// <summary>
-/// What a newcomer runs first: build.sh. The builds it starts are incremental over the suite's own (same
-/// configuration): nothing is rewritten under the running tests.
+/// What a newcomer runs first: build.sh and its twin build.ps1 (PowerShell 7 from the repository's tool manifest).
+/// The builds they start are incremental over the suite's own (same configuration): nothing is rewritten, so the
+/// assemblies of the running tests stay as they are (checked).
 /// </summary>
 [NonParallelizable]
 public sealed class BuildScriptTests
@@ -27,6 +28,50 @@ public sealed class BuildScriptTests
         var output = await RunVerbStartUpAsync("bash", ["build.sh", "run"]);
         output.Should().Contain("XIAOZHI_PUBLIC_HOST=<address> ./build.sh run hands one out");
     }
+
+    [Test]
+    public async Task Build_ps1_run_starts_both_and_prints_the_urls_a_token_and_the_lan_addresses()
+    {
+        var output = await RunVerbStartUpAsync(ChildProgram.Dotnet, [.. Pwsh, "run"]);
+        output.Should().Contain("XIAOZHI_PUBLIC_HOST=<address> ./build.ps1 run hands one out");
+    }
+
+    [Test]
+    public async Task Build_ps1_help_is_build_sh_help_word_for_word()
+    {
+        using var sh = await ChildProgram.RunAsync("bash", ["build.sh", "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
+        using var ps = await ChildProgram.RunAsync(ChildProgram.Dotnet, [.. Pwsh, "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(2), ScriptEnvironment());
+        sh.ExitCode.Should().Be(0, sh.Output);
+        ps.ExitCode.Should().Be(0, ps.Output);
+        ps.Output.Should().Contain("Usage: ./build.ps1 <verb>");
+        ps.Output.Replace("build.ps1", "build.sh", StringComparison.Ordinal).Trim().Should().Be(sh.Output.Trim(), "the twins have the same verbs and settings");
+    }
+
+    [Test]
+    public async Task Build_ps1_build_builds_the_solution()
+    {
+        var inUse = typeof(BuildScriptTests).Assembly.Location;
+        var before = File.GetLastWriteTimeUtc(inUse);
+        using var ps = await ChildProgram.RunAsync(ChildProgram.Dotnet, [.. Pwsh, "build"], RepositoryRoot.Path, StartWithin, ScriptEnvironment());
+        ps.ExitCode.Should().Be(0, ps.Output);
+        ps.Output.Should().Contain("Build succeeded").And.Contain("0 Error(s)");
+        File.GetLastWriteTimeUtc(inUse).Should().Be(before, "an up-to-date build rewrites nothing (output:\n{0})", ps.Output);
+    }
+
+    [Test]
+    public async Task An_unknown_verb_is_exit_2_with_the_usage_in_both_twins()
+    {
+        using var sh = await ChildProgram.RunAsync("bash", ["build.sh", "nonsense"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
+        using var ps = await ChildProgram.RunAsync(ChildProgram.Dotnet, [.. Pwsh, "nonsense"], RepositoryRoot.Path, TimeSpan.FromMinutes(2), ScriptEnvironment());
+        foreach (var twin in new[] { sh, ps })
+        {
+            twin.ExitCode.Should().Be(2, twin.Output);
+            twin.Output.Should().Contain("unknown verb: nonsense").And.Contain("Verbs:");
+        }
+    }
+
+    /// <summary>pwsh from the tool manifest (.config/dotnet-tools.json), restored by ./build.sh test.</summary>
+    internal static string[] Pwsh => ["tool", "run", "pwsh", "--", "-NoProfile", "-NonInteractive", "-File", "build.ps1"];
 
     /// <summary>The machine's non-loopback IPv4 addresses, as the scripts find them.</summary>
     private static List<string> LanAddresses() =>
