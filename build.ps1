@@ -46,7 +46,8 @@ Verbs:
   help      this text
 
 Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_MANAGEMENT_PORT (9090), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
-XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
+XIAOZHI_PUBLIC_HOST (127.0.0.1: the host in the OTA's WebSocket URL, which boards dial; set a LAN address for real
+boards, 'run' lists them), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
 "@
 }
 
@@ -70,6 +71,8 @@ function Assert-TestTools {
 
 function Test-All {
     Assert-TestTools
+    # PowerShell 7 for the tests that run this script (tool manifest .config/dotnet-tools.json).
+    Invoke-Dotnet tool restore | Out-Null
     $log = New-TemporaryFile
     & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log
     $status = $LASTEXITCODE
@@ -92,8 +95,19 @@ function Wait-ForPort([int]$Port, [string]$Name) {
     throw "$Name did not start listening on port $Port"
 }
 
+# The machine's non-loopback IPv4 addresses (what a board on the LAN can dial).
+function Get-LanAddresses {
+    [System.Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces() |
+        Where-Object { $_.OperationalStatus -eq 'Up' -and $_.NetworkInterfaceType -ne 'Loopback' } |
+        ForEach-Object { $_.GetIPProperties().UnicastAddresses } |
+        Where-Object { $_.Address.AddressFamily -eq 'InterNetwork' -and -not [System.Net.IPAddress]::IsLoopback($_.Address) -and -not $_.Address.ToString().StartsWith('169.254.') } |
+        ForEach-Object { $_.Address.ToString() }
+}
+
 function Start-Gateway {
-    Invoke-Dotnet build $Solution -c $Configuration --nologo -v q
+    # Only what runs: the stub and the IM (the solution's tests and benchmarks are not needed to try it).
+    Invoke-Dotnet build Xiaozhi.AiService.Stub -c $Configuration --nologo -v q
+    Invoke-Dotnet build Xiaozhi.Im.Service -c $Configuration --nologo -v q
     $stub = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
         'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.AiService.Stub', '--',
         '--urls', "http://127.0.0.1:$AiPort", '--Ota:Urls', "http://0.0.0.0:$OtaPort",
@@ -107,15 +121,25 @@ function Start-Gateway {
             Wait-ForPort $ImPort 'The IM gateway'
             Wait-ForPort $OtaPort "The stub's OTA endpoint"
             $ota = "http://${PublicHost}:$OtaPort/xiaozhi/ota/"
+            # Fetched over loopback whatever the public host is (the same stub answers on every address).
             try {
-                $token = (Invoke-RestMethod -Method Post -Uri $ota -Headers @{ 'Device-Id' = $SampleDeviceId } -ContentType 'application/json' -Body '{}').websocket.token
+                $token = (Invoke-RestMethod -Method Post -Uri "http://127.0.0.1:$OtaPort/xiaozhi/ota/" -Headers @{ 'Device-Id' = $SampleDeviceId } -ContentType 'application/json' -Body '{}').websocket.token
             } catch { $token = "(could not fetch; POST $ota with a Device-Id header)" }
+            # The OTA hands boards ws://$PublicHost:..., and a board dials exactly that: 127.0.0.1 is the board itself.
+            # Loopback stays the default (a guessed address may be a container bridge or VPN); the LAN addresses are shown.
+            $lan = @(Get-LanAddresses) -join ' '
+            $lanLine = if ($env:XIAOZHI_PUBLIC_HOST) {
+                "LAN address(es)              $(if ($lan) { $lan } else { 'none found' })   (the OTA hands out $PublicHost, from XIAOZHI_PUBLIC_HOST)"
+            } else {
+                "LAN address(es)              $(if ($lan) { $lan } else { 'none found' })   (boards cannot reach 127.0.0.1: XIAOZHI_PUBLIC_HOST=<address> ./build.ps1 run hands one out)"
+            }
             @"
 
   Stub AI service (gRPC, h2c)  http://127.0.0.1:$AiPort
   OTA (stock clients)          $ota
   IM gateway (devices)         ws://${PublicHost}:$ImPort/xiaozhi/v1/   (also / and /ws)
   IM management (local only)   http://127.0.0.1:$ManagementPort/healthz  /readyz  /metrics
+  $lanLine
   Sample Device-Id             $SampleDeviceId
   Dev token (7 days)           $token
 
@@ -178,5 +202,6 @@ switch ($Verb) {
         Get-ChildItem -Path $PackagesDir -Exclude .gitkeep | Remove-Item -Recurse -Force
     }
     { $_ -in 'help', '-h', '--help' } { Show-Usage }
-    default { Write-Error "unknown verb: $Verb"; Show-Usage; exit 2 }
+    # To stderr like build.sh (Write-Error would stop the script with exit 1 under ErrorActionPreference Stop).
+    default { [Console]::Error.WriteLine("unknown verb: $Verb"); [Console]::Error.WriteLine((Show-Usage)); exit 2 }
 }

@@ -37,7 +37,8 @@ Verbs:
   help      this text
 
 Environment for 'run': XIAOZHI_IM_PORT (8000), XIAOZHI_MANAGEMENT_PORT (9090), XIAOZHI_AI_PORT (50051), XIAOZHI_OTA_PORT (8003),
-XIAOZHI_PUBLIC_HOST (127.0.0.1), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
+XIAOZHI_PUBLIC_HOST (127.0.0.1: the host in the OTA's WebSocket URL, which boards dial; set a LAN address for real
+boards, 'run' lists them), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SAMPLE_DEVICE_ID.
 USAGE
 }
 
@@ -66,6 +67,8 @@ require_test_tools() {
 
 test_all() {
   require_test_tools || return 1
+  # PowerShell 7 for the tests that run build.ps1 (tool manifest .config/dotnet-tools.json).
+  dotnet tool restore >/dev/null
   local log
   log="$(mktemp)"
   local status=0
@@ -146,8 +149,19 @@ wait_for_port() {
   return 1
 }
 
+# The machine's non-loopback IPv4 addresses, one a line (what a board on the LAN can dial).
+lan_addresses() {
+  if command -v ip >/dev/null 2>&1; then
+    ip -o -4 addr show scope global 2>/dev/null | awk '{ split($4, a, "/"); print a[1] }'
+  elif command -v hostname >/dev/null 2>&1; then
+    hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.'
+  fi
+}
+
 run() {
-  dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo -v q
+  # Only what runs: the stub and the IM (the solution's tests and benchmarks are not needed to try it).
+  dotnet build Xiaozhi.AiService.Stub -c "$CONFIGURATION" --nologo -v q
+  dotnet build Xiaozhi.Im.Service -c "$CONFIGURATION" --nologo -v q
   local pids=()
   trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
@@ -170,8 +184,21 @@ run() {
 
   local ota="http://$PUBLIC_HOST:$OTA_PORT/xiaozhi/ota/"
   local token
-  token="$(curl -fsS -X POST -H "Device-Id: $SAMPLE_DEVICE_ID" -H 'Content-Type: application/json' -d '{}' "$ota" \
+  # Fetched over loopback whatever the public host is (the same stub answers on every address).
+  token="$(curl -fsS -X POST -H "Device-Id: $SAMPLE_DEVICE_ID" -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$OTA_PORT/xiaozhi/ota/" \
     | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')" || token="(could not fetch; POST $ota with a Device-Id header)"
+
+  # The OTA hands boards ws://$PUBLIC_HOST:…, and a board dials exactly that: 127.0.0.1 is the board itself. Loopback
+  # stays the default (a guessed address may be a container bridge or VPN); the LAN addresses are shown to pick from.
+  local lan lan_line
+  lan="$(lan_addresses | paste -sd ' ' -)"
+  if [ -n "${XIAOZHI_PUBLIC_HOST:-}" ]; then
+    lan_line="LAN address(es)              ${lan:-none found}   (the OTA hands out $PUBLIC_HOST, from XIAOZHI_PUBLIC_HOST)"
+  elif [ -n "$lan" ]; then
+    lan_line="LAN address(es)              $lan   (boards cannot reach 127.0.0.1: XIAOZHI_PUBLIC_HOST=<address> ./build.sh run hands one out)"
+  else
+    lan_line="LAN address(es)              none found   (boards cannot reach 127.0.0.1: XIAOZHI_PUBLIC_HOST=<address> ./build.sh run hands one out)"
+  fi
 
   cat <<INFO
 
@@ -179,6 +206,7 @@ run() {
   OTA (stock clients)          $ota
   IM gateway (devices)         ws://$PUBLIC_HOST:$IM_PORT/xiaozhi/v1/   (also / and /ws)
   IM management (local only)   http://127.0.0.1:$MANAGEMENT_PORT/healthz  /readyz  /metrics
+  $lan_line
   Sample Device-Id             $SAMPLE_DEVICE_ID
   Dev token (7 days)           $token
 

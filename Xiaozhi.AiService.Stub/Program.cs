@@ -1,4 +1,5 @@
 using Xiaozhi.AiService.Stub;
+using Xiaozhi.Im.Service.Runtime;
 
 if (StubCommandLine.WantsHelp(args))
 {
@@ -6,8 +7,8 @@ if (StubCommandLine.WantsHelp(args))
     return 0;
 }
 
-var app = StubApplication.Build(args);
-await app.StartAsync();
-Console.WriteLine($"Xiaozhi AI service stub: gRPC on {app.GetGrpcAddress()}, OTA on {app.GetOtaAddress()}");
-await app.WaitForShutdownAsync();
-return 0;
+// A bad setting: one message naming it and exit 2 (the IM's StartupFailure, linked in), no stack trace.
+return await new StartupFailure().RunAsync(
+    quiet => StubApplication.Build(args, quiet),
+    app => Console.WriteLine($"Xiaozhi AI service stub: gRPC on {app.GetGrpcAddress()}, OTA on {app.GetOtaAddress()}"),
+    Console.Error);

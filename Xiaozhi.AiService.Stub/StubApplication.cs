@@ -1,5 +1,6 @@
 using Xiaozhi.Im.Service.Configuration;
 using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Xiaozhi.AiService.Stub.Configuration;
@@ -33,6 +34,8 @@ public static class StubApplication
         services.AddSingleton<IValidateOptions<StubFaultOptions>, StubFaultOptionsValidator>();
         services.AddOptions<OtaOptions>().Bind(configuration.GetSection(OtaOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OtaOptions>, OtaOptionsValidator>();
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<OtaOptions>>((cors, ota) => OtaCors.Configure(cors, ota.Value));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
 
         services.AddSingleton<StubSessionRegistry>();
@@ -72,6 +75,7 @@ public static class StubApplication
         });
 
         var app = builder.Build();
+        app.UseCors();
         app.MapGrpcService<StubChatService>();
         app.MapGrpcHealthChecksService();
 

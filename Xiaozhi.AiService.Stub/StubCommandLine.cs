@@ -21,6 +21,7 @@ internal static class StubCommandLine
                                                settings). Also ASPNETCORE_URLS. Default http://localhost:50051
           --Ota:Urls <url;url>                 OTA stand-in + /stub/faults API, HTTP/1.1. Default http://localhost:8003
           --Ota:WebSocketUrl <ws-url>          URL the OTA answer hands out. Default ws://localhost:8000/xiaozhi/v1/
+          --Ota:CorsOrigins <origin;origin>    Browser origins allowed to call the OTA (CORS). Default * (any)
           --Ota:UserId <n>                     user_id claim of issued tokens. Default 1
           --Ota:TokenLifetimeDays <n>          lifetime of issued tokens. Default 7
           --Ota:DefaultFirmwareVersion <v>     answered when the request has no application.version. Default 1.0.0

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service;
 using Xiaozhi.Im.Service.Runtime;
 
@@ -11,20 +10,8 @@ if (CommandLineHelp.IsRequested(args))
     return 0;
 }
 
-try
-{
-    var app = ImApplication.Build(args);
-    LogSharedBufferPool(app.Logger, sharedBufferPool);
-    await app.RunAsync();
-    return 0;
-}
-catch (OptionsValidationException ex)
-{
-    await Console.Error.WriteLineAsync("Invalid configuration, not starting:");
-    foreach (var failure in ex.Failures)
-    {
-        await Console.Error.WriteLineAsync("  - " + failure);
-    }
-
-    return 2;
-}
+// A bad setting: one message naming it and exit 2 (StartupFailure), no stack trace.
+return await new StartupFailure().RunAsync(
+    quiet => ImApplication.Build(args, quiet),
+    app => LogSharedBufferPool(app.Logger, sharedBufferPool),
+    Console.Error);

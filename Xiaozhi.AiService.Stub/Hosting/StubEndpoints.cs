@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace Xiaozhi.AiService.Stub.Hosting;
 
@@ -93,7 +94,7 @@ internal sealed class StubEndpoints
             if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ||
                 (uri.AbsolutePath != "/" && uri.AbsolutePath.Length > 0))
             {
-                throw new InvalidOperationException($"{setting}: '{raw}' is not a listen URL like http://localhost:50051 (http or https, host, port, no path).");
+                throw new OptionsValidationException(setting, typeof(StubEndpoints), [$"{setting}: '{raw}' is not a listen URL like http://localhost:50051 (http or https, host, port, no path)."]);
             }
 
             yield return new StubEndpoint(kind, uri);

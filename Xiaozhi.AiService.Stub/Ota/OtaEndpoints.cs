@@ -11,7 +11,7 @@ internal static partial class OtaEndpoints
 {
     private const int MaxBodyBytes = 64 * 1024;
 
-    public static void Map(IEndpointRouteBuilder routes) => routes.MapPost("/xiaozhi/ota/", HandleAsync);
+    public static void Map(IEndpointRouteBuilder routes) => routes.MapPost("/xiaozhi/ota/", HandleAsync).RequireCors(OtaCors.PolicyName);
 
     private static async Task<IResult> HandleAsync(HttpContext http, DeviceTokenIssuer tokens, IOptions<OtaOptions> ota, TimeProvider time, ILoggerFactory loggers)
     {

@@ -18,6 +18,12 @@ public sealed class OtaOptions
     /// <summary>Lifetime of issued tokens.</summary>
     public int TokenLifetimeDays { get; set; } = 7;
 
+    /// <summary>
+    /// Origins whose browser pages may call the OTA (CORS), <c>;</c>-separated, e.g. <c>http://localhost:8006</c>; <c>*</c>
+    /// (the default, as the Python server's OTA) allows any: the stub is a development stand-in.
+    /// </summary>
+    public string CorsOrigins { get; set; } = "*";
+
     /// <summary>The firmware version answered when the request body has no <c>application.version</c>.</summary>
     public string DefaultFirmwareVersion { get; set; } = "1.0.0";
 }

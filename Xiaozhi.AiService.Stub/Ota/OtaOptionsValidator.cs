@@ -23,6 +23,7 @@ internal sealed class OtaOptionsValidator : IValidateOptions<OtaOptions>
             failures.Add("Ota:DefaultFirmwareVersion must not be empty.");
         }
 
+        failures.AddRange(OtaCors.Validate(options.CorsOrigins));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -31,8 +31,6 @@ internal sealed partial class StubChatService(
         }
 
         var dropToken = faults.DropToken;
-        await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
-
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in SessionMetadataHeaders.All.Append(SessionMetadataHeaders.TraceParent))
         {
@@ -59,6 +57,8 @@ internal sealed partial class StubChatService(
         var received = 0;
         try
         {
+            // After the record: a client that saw the headers (the IM confirms a resumed stream by them) finds it there.
+            await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
             conversation.OnOpened();
             while (await requestStream.MoveNext(streamCts.Token).ConfigureAwait(false))
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -25,12 +26,12 @@ public static class TelemetryRegistration
         if (!string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint)
             && (!Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")))
         {
-            throw new InvalidOperationException($"Telemetry:OtlpEndpoint '{telemetry.OtlpEndpoint}' is not an http(s) URL (e.g. http://localhost:4317).");
+            throw new OptionsValidationException(TelemetryOptions.SectionName, typeof(TelemetryOptions), [$"Telemetry:OtlpEndpoint '{telemetry.OtlpEndpoint}' is not an http(s) URL (e.g. http://localhost:4317)."]);
         }
 
         if (telemetry.OtlpProtocol is not ("grpc" or "http/protobuf"))
         {
-            throw new InvalidOperationException($"Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf' (got '{telemetry.OtlpProtocol}').");
+            throw new OptionsValidationException(TelemetryOptions.SectionName, typeof(TelemetryOptions), [$"Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf' (got '{telemetry.OtlpProtocol}')."]);
         }
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.SectionName));
         services.AddSingleton<ImMetrics>();

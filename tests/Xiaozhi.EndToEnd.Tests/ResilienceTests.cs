@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Xiaozhi.AiService.Stub.Sessions;
 using Xiaozhi.EndToEnd.Tests.Harness;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Protocol;
@@ -172,14 +173,24 @@ public sealed class ResilienceTests
         var alert = (await device.ReceiveUntilTypeAsync("alert")).Last();
         alert.Get("message").Should().Be(DeviceAlertMessages.RequestLost, "the device would otherwise wait for an answer that never comes");
         alert.Get("status").Should().Be("error");
+        // The alert follows the resumed stream's headers, and the stub records a stream before it sends them.
+        var (resumed, seen) = DeviceStreams(gateway, device);
+        resumed.Requests.Select(r => r.JsonType).Should().NotContain("image", "larger than Ai:Resume:MaxBufferedBytes: not kept for a replay (streams: {0})", seen);
+        seen.Should().MatchRegex("^ended: hello,image \\| open: (hello)?$", "the first stream failed at the image and the resumed one is the last (it may not have read the replayed hello yet)");
+
         (await device.ChatAsync("and now")).SttText.Should().Be("and now");
-        // Read after the next answer, from the stream that gave it. This once failed (1 of 6 suite runs) with the last
-        // stream holding {hello, image}, cause not established: the message lists every stream the stub saw.
-        var streams = gateway.StubSessions.Sessions.Where(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId).ToList();
-        var seen = string.Join(" | ", streams.Select(s => (s.Completed ? "ended: " : "open: ") + string.Join(",", s.Requests.Select(r => r.JsonType ?? r.Kind.ToString()))));
-        streams[^1].Requests.Select(r => r.JsonType).Should().Contain("chat", "the last stream answered (streams: {0})", seen)
+        (resumed, seen) = DeviceStreams(gateway, device);
+        resumed.Requests.Select(r => r.JsonType).Should().Contain("chat", "the last stream answered (streams: {0})", seen)
             .And.NotContain("image", "larger than Ai:Resume:MaxBufferedBytes: not kept for a replay (streams: {0})", seen);
         device.CloseStatus.Should().BeNull();
+    }
+
+    /// <summary>The device's last stream as the stub recorded it, and every stream of the device as "ended: hello,image | open: …".</summary>
+    private static (StubSession Last, string Seen) DeviceStreams(Gateway gateway, DeviceClient device)
+    {
+        var streams = gateway.StubSessions.Sessions.Where(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId).ToList();
+        var seen = string.Join(" | ", streams.Select(s => (s.Completed ? "ended: " : "open: ") + string.Join(",", s.Requests.Select(r => r.JsonType ?? r.Kind.ToString()))));
+        return (streams[^1], seen);
     }
 
     /// <summary>

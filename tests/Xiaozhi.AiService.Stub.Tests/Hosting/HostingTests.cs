@@ -46,7 +46,7 @@ public sealed class HostingTests
     public void A_bad_listen_url_fails_the_build_with_a_message()
     {
         var build = () => StubApplication.Build(["--urls", "grpc://nowhere", "--contentRoot", Path.GetTempPath()]);
-        build.Should().Throw<InvalidOperationException>().WithMessage("*--urls*grpc://nowhere*");
+        build.Should().Throw<OptionsValidationException>().WithMessage("*--urls*grpc://nowhere*");
     }
 
     [Test]

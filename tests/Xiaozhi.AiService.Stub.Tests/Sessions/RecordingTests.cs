@@ -16,6 +16,19 @@ public sealed class RecordingTests
     public async Task StopAsync() => await _host.DisposeAsync();
 
     [Test]
+    public async Task A_stream_is_recorded_before_its_response_headers_reach_the_client()
+    {
+        // A client that saw the headers (the IM's resume confirmation) may read the record at once: it must be there.
+        // The window was microseconds wide, so many streams are opened to see it.
+        for (var i = 0; i < 300; i++)
+        {
+            await using var stream = _host.Open();
+            await stream.ResponseHeadersAsync;
+            _host.Sessions.TryGet(stream.SessionId, out _).Should().BeTrue("stream {0} answered with its headers", i);
+        }
+    }
+
+    [Test]
     public async Task Metadata_headers_and_every_request_are_recorded()
     {
         var extra = new Metadata { { SessionMetadataHeaders.UserId, "42" }, { SessionMetadataHeaders.TransportType, "websocket" }, { "x-unrelated", "no" } };

@@ -11,7 +11,7 @@ public sealed class TelemetryOptionsTests
         {
             var act = () => ImApplication.Build(["--contentRoot", dir.FullName, key, value]);
 
-            act.Should().Throw<InvalidOperationException>().WithMessage(message + "*");
+            act.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage(message + "*");
         }
         finally
         {
