@@ -14,7 +14,7 @@ using Xiaozhi.AiService.Stub.Sessions;
 namespace Xiaozhi.AiService.Stub;
 
 /// <summary>Builds the stub AI service host (also used in-process by tests).</summary>
-public static class StubApplication
+internal static class StubApplication
 {
     /// <summary>
     /// Builds the host from command-line arguments; <paramref name="configure"/> lets tests adjust services (e.g. a

@@ -4,7 +4,7 @@ using Xiaozhi.AiService.Stub.Hosting;
 namespace Xiaozhi.AiService.Stub;
 
 /// <summary>Where a started stub listens (after <c>StartAsync</c>, port 0 resolves to the bound port).</summary>
-public static class StubApplicationExtensions
+internal static class StubApplicationExtensions
 {
     /// <summary>The first gRPC endpoint, e.g. <c>http://127.0.0.1:50051/</c>.</summary>
     public static Uri GetGrpcAddress(this WebApplication app) => First(app, StubEndpointKind.Grpc);

@@ -14,7 +14,7 @@ using Xiaozhi.Im.Service.Upstream;
 namespace Xiaozhi.Im.Service;
 
 /// <summary>Builds the IM gateway host (also used in-process by tests).</summary>
-public static class ImApplication
+internal static class ImApplication
 {
     /// <summary>The device listen address when neither <c>--urls</c>, <c>ASPNETCORE_URLS</c> nor Kestrel endpoints are configured.</summary>
     public const string DefaultUrls = "http://0.0.0.0:8000";

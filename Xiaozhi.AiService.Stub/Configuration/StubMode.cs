@@ -1,7 +1,7 @@
 namespace Xiaozhi.AiService.Stub.Configuration;
 
 /// <summary>How the stub answers audio (<c>Stub:Mode</c>).</summary>
-public enum StubMode
+internal enum StubMode
 {
     /// <summary>Behaves like the AI service: listen turns, stt/llm/tts replies, loopback audio.</summary>
     Assistant = 0,

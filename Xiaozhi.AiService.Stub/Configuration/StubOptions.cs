@@ -4,7 +4,7 @@ namespace Xiaozhi.AiService.Stub.Configuration;
 /// The stub's behaviour, bound from the <c>Stub</c> configuration section. Every default the stub needs lives
 /// here (tests run with an empty content root, so nothing may depend on appsettings.json).
 /// </summary>
-public sealed class StubOptions
+internal sealed class StubOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Stub";

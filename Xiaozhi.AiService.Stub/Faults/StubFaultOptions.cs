@@ -1,7 +1,7 @@
 namespace Xiaozhi.AiService.Stub.Faults;
 
 /// <summary>Initial fault settings, bound from <c>Stub:Faults</c>. Tests change them at run time through <see cref="StubFaults"/>.</summary>
-public sealed class StubFaultOptions
+internal sealed class StubFaultOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Stub:Faults";

@@ -8,7 +8,7 @@ namespace Xiaozhi.AiService.Stub.Faults;
 /// Fault injection, in process (tests) and over HTTP on the OTA port (<c>/stub/faults/...</c>, demos).
 /// Initial values come from <c>Stub:Faults:*</c>.
 /// </summary>
-public sealed class StubFaults
+internal sealed class StubFaults
 {
     private readonly StubSessionRegistry _sessions;
     private readonly ConnectionTracker _connections;

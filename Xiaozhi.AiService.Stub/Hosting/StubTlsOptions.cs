@@ -5,7 +5,7 @@ namespace Xiaozhi.AiService.Stub.Hosting;
 /// can be exercised. The server certificate itself comes from the standard Kestrel settings
 /// (<c>Kestrel:Certificates:Default:Path</c> / <c>Password</c>).
 /// </summary>
-public sealed class StubTlsOptions
+internal sealed class StubTlsOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Stub:Tls";

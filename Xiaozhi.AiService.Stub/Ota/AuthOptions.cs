@@ -1,7 +1,7 @@
 namespace Xiaozhi.AiService.Stub.Ota;
 
 /// <summary>The shared JWT secret (<c>Auth:JwtSecret</c>, env <c>Auth__JwtSecret</c>), the same setting the IM service uses.</summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Auth";

@@ -1,7 +1,7 @@
 namespace Xiaozhi.AiService.Stub.Ota;
 
 /// <summary>The OTA stand-in, bound from the <c>Ota</c> configuration section.</summary>
-public sealed class OtaOptions
+internal sealed class OtaOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Ota";

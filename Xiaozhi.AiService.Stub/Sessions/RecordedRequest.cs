@@ -11,7 +11,7 @@ namespace Xiaozhi.AiService.Stub.Sessions;
 /// <param name="Timestamp">The request's <c>timestamp</c> field, as sent.</param>
 /// <param name="JsonType">For a text frame that is a JSON object with a string <c>type</c>: that type; otherwise null.</param>
 /// <param name="Data">The bytes of <c>message_data</c>.</param>
-public sealed record RecordedRequest(
+internal sealed record RecordedRequest(
     ChatFrameKind Kind,
     int Size,
     string SessionId,

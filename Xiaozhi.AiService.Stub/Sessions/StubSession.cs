@@ -5,7 +5,7 @@ namespace Xiaozhi.AiService.Stub.Sessions;
 /// <summary>
 /// One <c>ChatStream</c> = one device session, as the stub saw it. All members are thread-safe snapshots.
 /// </summary>
-public sealed class StubSession
+internal sealed class StubSession
 {
     private readonly object _gate = new();
     private readonly Queue<RecordedRequest> _requests = new();

@@ -5,7 +5,7 @@ using Xiaozhi.AiService.Stub.Configuration;
 namespace Xiaozhi.AiService.Stub.Sessions;
 
 /// <summary>Every session the stub has seen (bounded by <c>Stub:MaxRecordedSessions</c>), for tests and demos.</summary>
-public sealed class StubSessionRegistry
+internal sealed class StubSessionRegistry
 {
     private readonly object _gate = new();
     private readonly List<StubSession> _sessions = [];

@@ -5,7 +5,7 @@ using Xiaozhi.Im.Service.Protocol;
 namespace Xiaozhi.Im.Service.Admission;
 
 /// <summary>The closes (and the alert) the admission policies send.</summary>
-public static class AdmissionCloseReasons
+internal static class AdmissionCloseReasons
 {
     /// <summary>The alert before a flood close.</summary>
     public const string FloodAlert = "Too many messages: this connection is being closed.";

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Admission;
 
 /// <summary>Whether an upgrade may proceed; when not, the HTTP status, a plain-text reason and a metrics category.</summary>
-public readonly record struct AdmissionDecision(bool Admitted, int StatusCode, string Reason, string Category)
+internal readonly record struct AdmissionDecision(bool Admitted, int StatusCode, string Reason, string Category)
 {
     /// <summary>Go ahead.</summary>
     public static AdmissionDecision Admit { get; } = new(true, 0, string.Empty, string.Empty);

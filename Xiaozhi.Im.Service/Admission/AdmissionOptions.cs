@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Admission;
 
 /// <summary>Who gets in and how long they may stay quiet or loud (section <c>Admission</c>). Safe defaults; each is tested.</summary>
-public sealed class AdmissionOptions
+internal sealed class AdmissionOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Admission";

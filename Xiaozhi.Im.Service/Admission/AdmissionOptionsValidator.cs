@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Admission;
 
 /// <summary>Start-up checks of <see cref="AdmissionOptions"/>, each failure naming its setting.</summary>
-public sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>
+internal sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AdmissionOptions options)

@@ -10,7 +10,7 @@ namespace Xiaozhi.Im.Service.Admission;
 /// <see cref="Release"/> when the connection ends, so a burst of simultaneous upgrades cannot overshoot the limit.
 /// Per-IP buckets are bounded: full (idle) buckets are forgotten when many accumulate.
 /// </summary>
-public sealed class ConnectionAdmission
+internal sealed class ConnectionAdmission
 {
     private const int SweepAbove = 10_000;
 

@@ -12,7 +12,7 @@ namespace Xiaozhi.Im.Service.Admission;
 /// <see cref="AdmissionOptions.MessagesPerSecond"/> (else an alert and close 1008). Timers run on the injected
 /// <see cref="TimeProvider"/>. Each policy acts once; the session's own close path does the rest.
 /// </summary>
-public sealed partial class DeviceActivityMonitor : IDisposable
+internal sealed partial class DeviceActivityMonitor : IDisposable
 {
     private const int HelloSniffBytes = 4096;
 

@@ -6,7 +6,7 @@ namespace Xiaozhi.Im.Service.Admission;
 /// The device's WebSocket, unchanged, except that every completed receive is shown to the session's
 /// <see cref="DeviceActivityMonitor"/> (hello, idle and flood policies) before the reader sees it.
 /// </summary>
-public sealed class MonitoredWebSocket(WebSocket inner, DeviceActivityMonitor monitor) : WebSocket
+internal sealed class MonitoredWebSocket(WebSocket inner, DeviceActivityMonitor monitor) : WebSocket
 {
     /// <inheritdoc />
     public override WebSocketCloseStatus? CloseStatus => inner.CloseStatus;

@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Admission;
 /// A token bucket on <see cref="TimeProvider"/> time: <see cref="Capacity"/> tokens at most, refilled at
 /// <see cref="RatePerSecond"/>. Thread-safe. Tests drive it with a fake clock.
 /// </summary>
-public sealed class TokenBucket
+internal sealed class TokenBucket
 {
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Auth;
 
 /// <summary>Device authentication (section <c>Auth</c>): the existing HMAC JWT scheme of the AI service.</summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Auth";

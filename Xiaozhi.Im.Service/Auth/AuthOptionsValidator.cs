@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Auth;
 
 /// <summary>Refuses to start with an unusable <see cref="AuthOptions"/>.</summary>
-public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AuthOptions options)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Xiaozhi.Im.Service.Auth;
 
-public sealed partial class AuthStartupReport
+internal sealed partial class AuthStartupReport
 {
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
         Message = "!!! Auth:Enabled=false: devices are NOT authenticated, any client that sends a Device-Id can connect. Development only. !!!")]

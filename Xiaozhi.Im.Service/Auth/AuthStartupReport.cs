@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Auth;
 
 /// <summary>Warns at start-up about a weak authentication set-up (auth disabled, short secret).</summary>
-public sealed partial class AuthStartupReport(IOptions<AuthOptions> options, ILogger<AuthStartupReport> logger) : IHostedService
+internal sealed partial class AuthStartupReport(IOptions<AuthOptions> options, ILogger<AuthStartupReport> logger) : IHostedService
 {
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Auth;
 /// <param name="Succeeded">True when the device may connect.</param>
 /// <param name="UserId">The <c>user_id</c> claim as decimal text, null when unknown (auth disabled).</param>
 /// <param name="FailureReason">A short plain-text reason for the 401 body, null on success. Never contains the token.</param>
-public sealed record DeviceTokenResult(bool Succeeded, string? UserId, string? FailureReason)
+internal sealed record DeviceTokenResult(bool Succeeded, string? UserId, string? FailureReason)
 {
     /// <summary>A success.</summary>
     public static DeviceTokenResult Success(string? userId) => new(true, userId, null);

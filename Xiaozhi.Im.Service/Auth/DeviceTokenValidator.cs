@@ -10,7 +10,7 @@ namespace Xiaozhi.Im.Service.Auth;
 /// Validates a device's JWT with Microsoft.IdentityModel: HMAC only (HS256/384/512), <c>exp</c> when present with
 /// <see cref="AuthOptions.ClockSkew"/>, string <c>device_id</c> equal to the <c>Device-Id</c>, numeric <c>user_id</c>.
 /// </summary>
-public sealed partial class DeviceTokenValidator
+internal sealed partial class DeviceTokenValidator
 {
     /// <summary>The only algorithms accepted.</summary>
     public static IReadOnlyList<string> AllowedAlgorithms { get; } =

@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Auth;
 /// very same signatures as the raw secret for HS256, HS384 and HS512 — this keeps the Go sample's 3-byte secret working
 /// although IdentityModel refuses HMAC keys shorter than the hash (256 bits for HS256, 512 for HS512).
 /// </summary>
-public static class HmacSecretKey
+internal static class HmacSecretKey
 {
     /// <summary>True when the secret is shorter than <see cref="AuthOptions.MinimumKeyBytes"/> (start-up warning).</summary>
     public static bool IsShort(string secret) => Encoding.UTF8.GetByteCount(secret) < AuthOptions.MinimumKeyBytes;

@@ -10,7 +10,7 @@ namespace Xiaozhi.Im.Service.Devices;
 /// <c>authorization</c> (<c>Bearer &lt;jwt&gt;</c>, form-encoded: <c>+</c> is a space). A non-empty query value overrides
 /// the header; the <c>token</c> query wins over the <c>authorization</c> query.
 /// </summary>
-public static class DeviceHandshake
+internal static class DeviceHandshake
 {
     /// <summary>The longest id value accepted (ids travel as gRPC metadata).</summary>
     public const int MaxIdLength = 256;

@@ -3,7 +3,7 @@ namespace Xiaozhi.Im.Service.Devices;
 /// <summary>The parsed handshake, or the reason it is unusable (HTTP 400).</summary>
 /// <param name="Identity">The identity when parsing succeeded.</param>
 /// <param name="Error">A short plain-text reason otherwise.</param>
-public sealed record DeviceHandshakeResult(DeviceIdentity? Identity, string? Error)
+internal sealed record DeviceHandshakeResult(DeviceIdentity? Identity, string? Error)
 {
     /// <summary>A usable handshake.</summary>
     public static DeviceHandshakeResult Ok(DeviceIdentity identity) => new(identity, null);

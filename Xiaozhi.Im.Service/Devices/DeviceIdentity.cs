@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Devices;
 /// <param name="TransportType">The informational <c>Transport-Type</c>.</param>
 /// <param name="ProtocolVersion">The binary frame layout, version 1 when not given.</param>
 /// <param name="Token">The bare JWT (without <c>Bearer </c>); null when none was sent. Never log it.</param>
-public sealed record DeviceIdentity(
+internal sealed record DeviceIdentity(
     string? DeviceId,
     string ClientId,
     string? SessionId,

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Devices;
 
 /// <summary>The device WebSocket (section <c>WebSocket</c>).</summary>
-public sealed class DeviceWebSocketOptions
+internal sealed class DeviceWebSocketOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "WebSocket";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Devices;
 
 /// <summary>Refuses to start with unusable <see cref="DeviceWebSocketOptions"/>.</summary>
-public sealed class DeviceWebSocketOptionsValidator : IValidateOptions<DeviceWebSocketOptions>
+internal sealed class DeviceWebSocketOptionsValidator : IValidateOptions<DeviceWebSocketOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, DeviceWebSocketOptions options)

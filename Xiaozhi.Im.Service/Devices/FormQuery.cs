@@ -5,7 +5,7 @@ namespace Xiaozhi.Im.Service.Devices;
 /// (ASP.NET's <c>Request.Query</c> leaves <c>+</c> alone, which breaks <c>authorization=Bearer+eyJ…</c>.)
 /// Names are case-insensitive; the first non-empty value of a name wins.
 /// </summary>
-public static class FormQuery
+internal static class FormQuery
 {
     /// <summary>Parses <paramref name="queryString"/> (with or without the leading <c>?</c>).</summary>
     public static IReadOnlyDictionary<string, string> Parse(string? queryString)

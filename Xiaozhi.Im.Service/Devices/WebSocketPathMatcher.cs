@@ -5,7 +5,7 @@ namespace Xiaozhi.Im.Service.Devices;
 /// <c>/xiaozhi/v1</c> and <c>/xiaozhi/v1/</c> are the same; <c>/</c> matches only the root. A configured <c>*</c>
 /// accepts every path.
 /// </summary>
-public sealed class WebSocketPathMatcher
+internal sealed class WebSocketPathMatcher
 {
     private readonly HashSet<string> _paths;
     private readonly bool _any;

@@ -8,7 +8,7 @@ namespace Xiaozhi.Im.Service.Logging;
 /// buffered without bound; levels are filtered by the usual <c>Logging:LogLevel</c> settings. Each line carries the
 /// scopes it was written in (the session's <c>{SessionId=…, DeviceId=…}</c>), so one session's lines can be found.
 /// </summary>
-public sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScope
+internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
     /// <summary>The setting that turns the file log on.</summary>
     public const string PathKey = "Logging:File:Path";

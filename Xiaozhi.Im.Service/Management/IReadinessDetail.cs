@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Management;
 
 /// <summary>An extra line for the <c>/readyz</c> body that does not change readiness (e.g. the cluster's state).</summary>
-public interface IReadinessDetail
+internal interface IReadinessDetail
 {
     /// <summary>One short line.</summary>
     string Describe();

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Management;
 
 /// <summary>The management port: health, readiness and metrics, separate from the device port (section <c>Management</c>).</summary>
-public sealed class ManagementOptions
+internal sealed class ManagementOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Management";

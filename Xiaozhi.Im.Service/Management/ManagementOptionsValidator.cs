@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Management;
 
 /// <summary>Start-up checks of <see cref="ManagementOptions"/>.</summary>
-public sealed class ManagementOptionsValidator : IValidateOptions<ManagementOptions>
+internal sealed class ManagementOptionsValidator : IValidateOptions<ManagementOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ManagementOptions options)

@@ -10,7 +10,7 @@ namespace Xiaozhi.Im.Service.Management;
 /// and metrics never share the device port: <c>/healthz</c> (the process is alive), <c>/readyz</c> (see
 /// <see cref="ReadinessProbe"/>), <c>/metrics</c> (Prometheus text, when enabled).
 /// </summary>
-public sealed partial class ManagementServer(
+internal sealed partial class ManagementServer(
     IOptions<ManagementOptions> options,
     ReadinessProbe readiness,
     IServiceProvider services,

@@ -7,7 +7,7 @@ namespace Xiaozhi.Im.Service.Management;
 /// Readiness for load balancers (<c>/readyz</c>): at least one AI endpoint answered its last HealthCheck with SERVING,
 /// and the host is not stopping (draining). <see cref="IReadinessDetail"/> lines (the cluster state) are appended.
 /// </summary>
-public sealed class ReadinessProbe(AiEndpointPool pool, GatewayDrain drain, IHostApplicationLifetime lifetime, IEnumerable<IReadinessDetail> details)
+internal sealed class ReadinessProbe(AiEndpointPool pool, GatewayDrain drain, IHostApplicationLifetime lifetime, IEnumerable<IReadinessDetail> details)
 {
     /// <summary>Evaluates readiness now, with the detail lines.</summary>
     public Readiness Evaluate()

@@ -7,7 +7,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// Terminates protocol versions 2 and 3 (protocol.md §4): unwraps device frames to the raw payload the AI
 /// service understands (version 1), and wraps raw downlink audio in the device's version. Big-endian headers.
 /// </summary>
-public static class BinaryFrameCodec
+internal static class BinaryFrameCodec
 {
     /// <summary>Header size of a version 2 frame.</summary>
     public const int V2HeaderSize = 16;

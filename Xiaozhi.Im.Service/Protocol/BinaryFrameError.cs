@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Protocol;
 
 /// <summary>Why a device's binary frame could not be unwrapped.</summary>
-public enum BinaryFrameError
+internal enum BinaryFrameError
 {
     /// <summary>The frame is fine.</summary>
     None = 0,

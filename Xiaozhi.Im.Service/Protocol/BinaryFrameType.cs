@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Protocol;
 
 /// <summary>The <c>type</c> field of a version 2 or 3 binary frame header.</summary>
-public enum BinaryFrameType
+internal enum BinaryFrameType
 {
     /// <summary>Audio (Opus, or PCM when the hello said so).</summary>
     Audio = 0,

@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// The device's binary frame layout (protocol.md §4), chosen by the <c>Protocol-Version</c> handshake header
 /// (or query) and used in both directions. Never taken from the JSON hello.
 /// </summary>
-public enum BinaryProtocolVersion
+internal enum BinaryProtocolVersion
 {
     /// <summary>The raw Opus packet, no header (the default and what the AI service speaks).</summary>
     V1 = 1,

@@ -7,7 +7,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// Builds the IM's own <c>alert</c> text frames, shown by the firmware to the user:
 /// <c>{"type":"alert","status":"error","message":"…","emotion":"sad"}</c>.
 /// </summary>
-public static class DeviceAlert
+internal static class DeviceAlert
 {
     /// <summary>The <c>status</c> of every alert the IM sends.</summary>
     public const string ErrorStatus = "error";

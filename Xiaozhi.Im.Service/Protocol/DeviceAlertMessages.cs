@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Xiaozhi.Im.Service.Protocol;
 
 /// <summary>The wording of every <c>alert</c> the IM itself sends (the README lists them).</summary>
-public static class DeviceAlertMessages
+internal static class DeviceAlertMessages
 {
     /// <summary>A 999 response without message or code.</summary>
     public const string AiErrorWithoutDetails = "AI service error";

@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 namespace Xiaozhi.Im.Service.Protocol;
 
 /// <summary>A close the IM sends to a device: code and human-readable reason (at most 123 UTF-8 bytes).</summary>
-public sealed record DeviceClose
+internal sealed record DeviceClose
 {
     /// <summary>Creates a close; the reason is cut to fit a close frame.</summary>
     public DeviceClose(WebSocketCloseStatus status, string reason)

@@ -8,7 +8,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// Every WebSocket close the IM initiates, with its code and reason. Reasons are cut to the 123 UTF-8 bytes a
 /// close frame allows.
 /// </summary>
-public static class DeviceCloseReasons
+internal static class DeviceCloseReasons
 {
     /// <summary>The largest close reason a close frame can carry (125-byte control payload minus the 2-byte code).</summary>
     public const int MaxReasonBytes = 123;

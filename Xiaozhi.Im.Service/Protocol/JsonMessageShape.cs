@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Protocol;
 
 /// <summary>What <see cref="JsonMessageTypeSniffer"/> found in a text frame.</summary>
-public enum JsonMessageShape
+internal enum JsonMessageShape
 {
     /// <summary>Not a JSON object (devices send plain text as an application ping; it is forwarded anyway).</summary>
     NotJson,

@@ -3,7 +3,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// <summary>The <c>type</c> of a device or server text frame, for logs and routing decisions only.</summary>
 /// <param name="Shape">What the frame looks like.</param>
 /// <param name="Type">The <c>type</c> value when <see cref="Shape"/> is <see cref="JsonMessageShape.Typed"/>, else null.</param>
-public readonly record struct JsonMessageType(JsonMessageShape Shape, string? Type)
+internal readonly record struct JsonMessageType(JsonMessageShape Shape, string? Type)
 {
     /// <summary>True for a JSON object whose <c>type</c> equals <paramref name="type"/>.</summary>
     public bool Is(string type) => Shape == JsonMessageShape.Typed && string.Equals(Type, type, StringComparison.Ordinal);

@@ -7,7 +7,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// re-serialising anything: the frame itself is always forwarded byte-exact. Stops as soon as <c>type</c> is found;
 /// other values are skipped, so a 14 MiB image frame costs one forward scan at most.
 /// </summary>
-public static class JsonMessageTypeSniffer
+internal static class JsonMessageTypeSniffer
 {
     private static ReadOnlySpan<byte> TypeProperty => "type"u8;
 

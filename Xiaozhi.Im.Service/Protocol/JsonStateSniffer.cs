@@ -6,7 +6,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// Reads the top-level string <c>state</c> of a small JSON control frame (<c>listen</c>, <c>tts</c>) without building a
 /// document; the frame itself is forwarded unchanged. Null when absent, not a string, or not JSON.
 /// </summary>
-public static class JsonStateSniffer
+internal static class JsonStateSniffer
 {
     /// <summary>Sniffs <paramref name="utf8"/>.</summary>
     public static string? SniffState(ReadOnlySpan<byte> utf8)

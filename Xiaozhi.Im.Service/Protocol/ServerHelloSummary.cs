@@ -5,7 +5,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// <summary>What a resumed stream's server hello is compared on: its <c>session_id</c> and <c>audio_params</c> (raw JSON).</summary>
 /// <param name="SessionId">The <c>session_id</c>, if a string.</param>
 /// <param name="AudioParams">The raw JSON of <c>audio_params</c>, if present.</param>
-public sealed record ServerHelloSummary(string? SessionId, string? AudioParams)
+internal sealed record ServerHelloSummary(string? SessionId, string? AudioParams)
 {
     /// <summary>Reads the two fields; null when the frame is not a JSON object.</summary>
     public static ServerHelloSummary? Parse(ReadOnlySpan<byte> utf8)

@@ -7,7 +7,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// so passes byte-exact; otherwise only the <c>transport</c> value is replaced (or added when missing), every other
 /// byte stays as the AI service sent it.
 /// </summary>
-public static class ServerHelloTransportFix
+internal static class ServerHelloTransportFix
 {
     private static ReadOnlySpan<byte> TransportProperty => "transport"u8;
 

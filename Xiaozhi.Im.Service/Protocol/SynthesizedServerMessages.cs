@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Protocol;
 
 /// <summary>Server messages the IM sends on the AI's behalf.</summary>
-public static class SynthesizedServerMessages
+internal static class SynthesizedServerMessages
 {
     /// <summary>
     /// <c>{"type":"tts","state":"stop"}</c>: sent when a session's stream ended while the AI was speaking (the device got

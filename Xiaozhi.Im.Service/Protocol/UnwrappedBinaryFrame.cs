@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Protocol;
 /// <param name="PayloadLength">Length of the payload.</param>
 /// <param name="Error">The problem, <see cref="BinaryFrameError.None"/> when valid.</param>
 /// <param name="Problem">A short human-readable description of the problem (no payload bytes), empty when valid.</param>
-public readonly record struct UnwrappedBinaryFrame(
+internal readonly record struct UnwrappedBinaryFrame(
     BinaryFrameType Type,
     int PayloadOffset,
     int PayloadLength,

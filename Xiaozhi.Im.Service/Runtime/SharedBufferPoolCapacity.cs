@@ -13,7 +13,7 @@ namespace Xiaozhi.Im.Service.Runtime;
 /// 1,024 per partition none, 3.6 KB per round trip. The pool only keeps what was once in use at the same time, and
 /// releases idle buffers under memory pressure.
 /// </summary>
-public static class SharedBufferPoolCapacity
+internal static class SharedBufferPoolCapacity
 {
     /// <summary>The runtime's variable; it is read once, when the shared pool is first used.</summary>
     public const string EnvironmentVariable = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>The answer of <see cref="ISessionRegistry.ClaimAsync"/>: may the connection be upgraded.</summary>
-public class DeviceClaim : IDisposable
+internal class DeviceClaim : IDisposable
 {
     /// <summary>The single-node answer: go ahead.</summary>
     public static readonly DeviceClaim Granted = new(true);

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>Session rules (section <c>Sessions</c>).</summary>
-public sealed class DeviceSessionOptions
+internal sealed class DeviceSessionOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Sessions";

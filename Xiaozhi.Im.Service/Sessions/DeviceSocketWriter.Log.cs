@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-public sealed partial class DeviceSocketWriter
+internal sealed partial class DeviceSocketWriter
 {
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Alert to device: {AlertMessage}")]
     private static partial void LogAlert(ILogger logger, string alertMessage);

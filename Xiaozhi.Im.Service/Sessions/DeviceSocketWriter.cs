@@ -12,7 +12,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// within the send timeout means the device stopped reading: the socket is aborted (a close frame cannot get past a
 /// full send buffer) and <see cref="SentClose"/> records 1008 "device stopped reading".
 /// </summary>
-public sealed partial class DeviceSocketWriter : IDisposable
+internal sealed partial class DeviceSocketWriter : IDisposable
 {
     private readonly WebSocket _socket;
     private readonly ILogger _logger;

@@ -6,4 +6,4 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <param name="Kind">Completed, failed or cancelled.</param>
 /// <param name="Status">The gRPC status code when the stream failed.</param>
 /// <param name="Responses">How many responses the stream delivered.</param>
-public readonly record struct DownlinkEnd(DownlinkEndKind Kind, StatusCode Status, long Responses = 0);
+internal readonly record struct DownlinkEnd(DownlinkEndKind Kind, StatusCode Status, long Responses = 0);

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>How the session's response stream ended.</summary>
-public enum DownlinkEndKind
+internal enum DownlinkEndKind
 {
     /// <summary>The AI service ended the stream with status OK.</summary>
     Completed,

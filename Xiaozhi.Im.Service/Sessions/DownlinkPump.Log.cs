@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-public sealed partial class DownlinkPump
+internal sealed partial class DownlinkPump
 {
     [LoggerMessage(EventId = 4301, Level = LogLevel.Debug, Message = "Downlink text {MessageType} ({Bytes} bytes)")]
     private static partial void LogTextFrame(ILogger logger, string messageType, int bytes);

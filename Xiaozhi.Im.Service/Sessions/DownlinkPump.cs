@@ -16,7 +16,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// resumed stream the reply to the replayed <c>hello</c> is not forwarded (differences are logged). What the AI says
 /// is noted in the <see cref="ConversationLedger"/>; the end-of-turn hook runs before <c>tts stop</c> reaches the device.
 /// </summary>
-public sealed partial class DownlinkPump
+internal sealed partial class DownlinkPump
 {
     private readonly DeviceSocketWriter _writer;
     private readonly ConversationLedger _ledger;

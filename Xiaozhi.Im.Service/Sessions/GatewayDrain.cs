@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>Whether the host is draining: new device upgrades are refused with 503 from then on.</summary>
-public sealed class GatewayDrain
+internal sealed class GatewayDrain
 {
     private volatile bool _draining;
 

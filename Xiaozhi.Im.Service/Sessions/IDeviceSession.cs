@@ -3,7 +3,7 @@ using Xiaozhi.Im.Service.Protocol;
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>What the <see cref="ISessionRegistry"/> needs of a live session.</summary>
-public interface IDeviceSession
+internal interface IDeviceSession
 {
     /// <summary>The device the session belongs to.</summary>
     string DeviceId { get; }

@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// The live sessions, at most one per <c>Device-Id</c>: on this node (<see cref="SessionRegistry"/>) or across the
 /// cluster (the Redis registry wraps the local one).
 /// </summary>
-public interface ISessionRegistry
+internal interface ISessionRegistry
 {
     /// <summary>The number of live sessions on this node.</summary>
     int Count { get; }

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>Timing and buffer limits (section <c>Limits</c>).</summary>
-public sealed class LimitsOptions
+internal sealed class LimitsOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Limits";

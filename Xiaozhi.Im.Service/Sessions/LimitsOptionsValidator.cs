@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>Refuses to start with unusable <see cref="LimitsOptions"/>.</summary>
-public sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
+internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, LimitsOptions options)

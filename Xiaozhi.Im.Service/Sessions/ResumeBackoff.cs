@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// Exponential backoff with jitter: attempt n waits a random time in [cap/2, cap] with cap = min(max, initial·2ⁿ), so
 /// many sessions resuming at once (a backend restart) spread out and never wait longer than the cap.
 /// </summary>
-public sealed class ResumeBackoff
+internal sealed class ResumeBackoff
 {
     private readonly TimeSpan _initial;
     private readonly TimeSpan _max;

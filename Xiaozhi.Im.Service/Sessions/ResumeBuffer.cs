@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// The frames a resuming session keeps, in arrival order, bounded by a frame count, a byte count and the age of the
 /// oldest frame. Not thread-safe: <see cref="SessionUpstream"/> guards it.
 /// </summary>
-public sealed class ResumeBuffer
+internal sealed class ResumeBuffer
 {
     private readonly Queue<BufferedUplinkFrame> _frames = new();
     private readonly int _maxFrames;

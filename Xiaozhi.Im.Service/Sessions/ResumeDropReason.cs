@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>Why device frames kept for a resuming session were dropped (each drop is counted and logged).</summary>
-public enum ResumeDropReason
+internal enum ResumeDropReason
 {
     /// <summary>More than <c>Ai:Resume:MaxBufferedFrames</c> frames.</summary>
     BufferFrames,

@@ -4,7 +4,7 @@ using Xiaozhi.Im.Service.Protocol;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-public sealed partial class Session
+internal sealed partial class Session
 {
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Session started (protocol {ProtocolVersion}, authenticated {Authenticated}, upstream {Endpoint})")]
     private static partial void LogSessionStarted(ILogger logger, BinaryProtocolVersion protocolVersion, bool authenticated, Uri endpoint);

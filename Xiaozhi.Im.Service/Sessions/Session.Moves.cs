@@ -6,7 +6,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 
 // The session's moves to a new stream: a resume after its stream ended, a migration off a connection going away, and
 // the failure when no stream could be had. The supervisor (Session.cs) decides when; this part does it.
-public sealed partial class Session
+internal sealed partial class Session
 {
     private async Task<Task<DownlinkEnd>?> ResumeAsync(Task<DownlinkEnd> downlink, CancellationToken token)
     {

@@ -24,7 +24,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <see cref="StreamReopener"/>'s, the move / drain phase the <see cref="SessionState"/>'s; the moves themselves are in
 /// Session.Moves.cs.
 /// </summary>
-public sealed partial class Session : IDeviceSession
+internal sealed partial class Session : IDeviceSession
 {
     private static readonly TimeSpan HardStopMargin = TimeSpan.FromSeconds(2);
 

@@ -11,7 +11,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <param name="ProtocolVersion">The binary frame layout.</param>
 /// <param name="TransportType">The informational <c>Transport-Type</c>.</param>
 /// <param name="RemoteAddress">The device's address and port as seen by the IM.</param>
-public sealed record SessionMetadata(
+internal sealed record SessionMetadata(
     string SessionId,
     string DeviceId,
     string ClientId,

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>The live sessions of this node, at most one per <c>Device-Id</c> (the single-node registry).</summary>
-public sealed class SessionRegistry : ISessionRegistry
+internal sealed class SessionRegistry : ISessionRegistry
 {
     private readonly ConcurrentDictionary<string, IDeviceSession> _byDevice = new(StringComparer.Ordinal);
 

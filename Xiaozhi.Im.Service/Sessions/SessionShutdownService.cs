@@ -10,7 +10,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// idle sessions are closed with 1001 at once, sessions in a turn right after it ends, all of them at the latest after
 /// <see cref="LimitsOptions.DrainTimeout"/>. Each session then completes its upstream stream as it winds down.
 /// </summary>
-public sealed partial class SessionShutdownService(
+internal sealed partial class SessionShutdownService(
     ISessionRegistry registry,
     GatewayDrain drain,
     IOptions<LimitsOptions> limits,

@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// A wake-up for a session's supervisor. The supervisor calls <see cref="Arm"/> first, then checks its conditions,
 /// then awaits the armed task; <see cref="Set"/> after <see cref="Arm"/> completes it, so no wake-up is lost.
 /// </summary>
-public sealed class SessionSignal
+internal sealed class SessionSignal
 {
     private readonly object _gate = new();
     private TaskCompletionSource _current = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -12,7 +12,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// gets the replayed frames and then the kept ones. A stream has one writer at a time: the uplink after attach, the
 /// supervisor before. Past a buffer limit the upstream fails: every kept frame is counted as dropped with the reason.
 /// </summary>
-public sealed partial class SessionUpstream : IDisposable
+internal sealed partial class SessionUpstream : IDisposable
 {
     private readonly object _gate = new();
     private readonly ResumeBuffer _buffer;

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>Why the uplink pump stopped.</summary>
-public enum UplinkEnd
+internal enum UplinkEnd
 {
     /// <summary>The device sent a close frame (or answered the IM's close).</summary>
     DeviceClosed,

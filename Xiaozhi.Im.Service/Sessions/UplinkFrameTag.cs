@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>What a device frame means for a resume (whether it must be replayed or is already among the kept frames).</summary>
-public enum UplinkFrameTag
+internal enum UplinkFrameTag
 {
     /// <summary>Anything else.</summary>
     Other,

@@ -4,7 +4,7 @@ using Xiaozhi.Im.Service.Protocol;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-public sealed partial class UplinkPump
+internal sealed partial class UplinkPump
 {
     [LoggerMessage(EventId = 4201, Level = LogLevel.Debug, Message = "Uplink text {MessageType} ({Bytes} bytes)")]
     private static partial void LogTextFrame(ILogger logger, string messageType, int bytes);

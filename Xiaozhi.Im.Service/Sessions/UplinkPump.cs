@@ -15,7 +15,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// through <see cref="SessionUpstream"/> (straight to the attached stream, or kept within limits while the session
 /// resumes); each text frame is noted in the <see cref="ConversationLedger"/> (its tag says what a replay needs of it).
 /// </summary>
-public sealed partial class UplinkPump
+internal sealed partial class UplinkPump
 {
     private readonly WebSocket _socket;
     private readonly DeviceSocketWriter _writer;

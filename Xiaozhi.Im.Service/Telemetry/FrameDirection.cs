@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Telemetry;
 
 /// <summary>Which way a frame travels through the gateway.</summary>
-public enum FrameDirection
+internal enum FrameDirection
 {
     /// <summary>Device → AI service.</summary>
     Uplink,

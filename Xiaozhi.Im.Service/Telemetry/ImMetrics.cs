@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Telemetry;
 /// The IM's metrics (meter <c>Xiaozhi.Im</c>). Tags are low-cardinality: frame kind, a known message type (else
 /// <c>other</c>), a rejection reason category, an endpoint address — never device or session ids.
 /// </summary>
-public sealed class ImMetrics
+internal sealed class ImMetrics
 {
     private static readonly HashSet<string> KnownTypes = new(StringComparer.Ordinal)
     {

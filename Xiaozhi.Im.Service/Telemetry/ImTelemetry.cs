@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Xiaozhi.Im.Service.Telemetry;
 
 /// <summary>The names under which the IM publishes its metrics and traces.</summary>
-public static class ImTelemetry
+internal static class ImTelemetry
 {
     /// <summary>Meter and ActivitySource name.</summary>
     public const string Name = "Xiaozhi.Im";

@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Telemetry;
 /// without a trace listener the current activity is ASP.NET Core's request activity, which nobody exports; events kept
 /// on either grew with every message of a long session. One per pump (a pump runs its messages in order).
 /// </summary>
-public sealed class SpanEvents
+internal sealed class SpanEvents
 {
     /// <summary>Events kept per span at most (OpenTelemetry's default span event limit).</summary>
     public const int MaxPerSpan = 128;

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Telemetry;
 
 /// <summary>Metrics and traces (section <c>Telemetry</c>).</summary>
-public sealed class TelemetryOptions
+internal sealed class TelemetryOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Telemetry";

@@ -8,7 +8,7 @@ using Xiaozhi.Im.Service.Management;
 namespace Xiaozhi.Im.Service.Telemetry;
 
 /// <summary>Registers metrics, traces and the management port.</summary>
-public static class TelemetryRegistration
+internal static class TelemetryRegistration
 {
     /// <summary>The .NET meters exported beside the gateway's own.</summary>
     internal static readonly string[] PlatformMeters =

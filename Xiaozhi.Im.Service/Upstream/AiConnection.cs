@@ -15,7 +15,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// (<see cref="Http2GoAwayWatchStream"/>): the first GOAWAY of a connection bumps <see cref="GoAwayGeneration"/> and
 /// raises <see cref="GoingAway"/>, so only the sessions on this connection move.
 /// </summary>
-public sealed class AiConnection : IDisposable
+internal sealed class AiConnection : IDisposable
 {
     private readonly Lock _connectGate = new();
     private readonly TimeSpan _greetTimeout;

@@ -13,7 +13,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// the endpoint is connectable. Tracks the endpoint's health (from <see cref="AiEndpointHealthMonitor"/>), its open
 /// streams and connections, and counts GOAWAYs.
 /// </summary>
-public sealed partial class AiEndpoint : IDisposable
+internal sealed partial class AiEndpoint : IDisposable
 {
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>What the last <c>HealthCheck</c> of an endpoint said.</summary>
-public enum AiEndpointHealth
+internal enum AiEndpointHealth
 {
     /// <summary>Not checked yet (treated as healthy).</summary>
     Unknown,

@@ -12,7 +12,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// <see cref="AiEndpoint.Health"/> updated (serving / not serving / unreachable); transitions are logged, and an
 /// endpoint serving again wakes the sessions waiting to resume (<see cref="AiEndpointPool.EndpointRecovered"/>).
 /// </summary>
-public sealed partial class AiEndpointHealthMonitor : BackgroundService
+internal sealed partial class AiEndpointHealthMonitor : BackgroundService
 {
     private readonly AiEndpointPool _pool;
     private readonly AiOptions _options;

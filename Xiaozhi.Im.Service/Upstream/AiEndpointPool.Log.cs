@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Xiaozhi.Im.Service.Upstream;
 
-public sealed partial class AiEndpointPool
+internal sealed partial class AiEndpointPool
 {
     [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "ChatStream opened on {Endpoint}, connection {Connection}")]
     private static partial void LogStreamOpened(ILogger logger, Uri endpoint, int connection);

@@ -13,7 +13,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// the Go server may send none until its first message) within <see cref="AiOptions.ConnectTimeout"/>, on the
 /// endpoint's least-loaded connection. Channels connect lazily, so the IM starts without the AI service.
 /// </summary>
-public sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
+internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
 {
     private readonly AiEndpointSet _set;
     private readonly AiOptions _options;

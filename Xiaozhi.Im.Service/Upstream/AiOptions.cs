@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>The AI service tunnel (section <c>Ai</c>).</summary>
-public sealed class AiOptions
+internal sealed class AiOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Ai";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>Refuses to start with unusable <see cref="AiOptions"/>. Never checks reachability: the IM starts without the AI service.</summary>
-public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
+internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
 {
     /// <summary>The smallest accepted keepalive ping delay.</summary>
     public static readonly TimeSpan MinimumKeepAlivePingDelay = TimeSpan.FromSeconds(10);

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>TLS to <c>https://</c> AI endpoints (section <c>Ai:Tls</c>); <c>http://</c> endpoints are h2c and ignore it.</summary>
-public sealed class AiTlsOptions
+internal sealed class AiTlsOptions
 {
     /// <summary>PEM or DER file of a private CA that issued the AI service's certificate; empty = the system's trusted roots.</summary>
     public string? CaCertificatePath { get; set; }

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>Turns <see cref="AiTlsOptions"/> into the handler's TLS settings: a private CA and an optional client certificate.</summary>
-public static class AiTlsSettings
+internal static class AiTlsSettings
 {
     /// <summary>Applies the options to a channel's handler. Files are read once, here (start-up).</summary>
     public static void Apply(SocketsHttpHandler handler, AiTlsOptions tls)

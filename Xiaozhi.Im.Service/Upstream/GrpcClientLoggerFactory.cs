@@ -17,7 +17,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// (counted on the heap). The session's trace context still reaches the AI service in the traceparent header.</item>
 /// </list>
 /// </summary>
-public sealed class GrpcClientLoggerFactory : ILoggerFactory
+internal sealed class GrpcClientLoggerFactory : ILoggerFactory
 {
     private readonly ILoggerFactory _inner;
 

@@ -5,7 +5,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// <param name="Type">The frame type.</param>
 /// <param name="Flags">The frame flags.</param>
 /// <param name="StreamId">The 31-bit stream identifier (the reserved bit cleared).</param>
-public readonly record struct Http2FrameHeader(int Length, byte Type, byte Flags, int StreamId)
+internal readonly record struct Http2FrameHeader(int Length, byte Type, byte Flags, int StreamId)
 {
     /// <summary>The GOAWAY frame type.</summary>
     public const byte GoAwayType = 0x7;

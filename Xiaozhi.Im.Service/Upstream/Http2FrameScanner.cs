@@ -5,7 +5,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// (reads may split a header or span several frames), and reports every frame header. Payloads are skipped, never
 /// copied or interpreted. Used to see GOAWAY, which .NET's HTTP/2 client does not surface.
 /// </summary>
-public sealed class Http2FrameScanner
+internal sealed class Http2FrameScanner
 {
     private readonly Action<Http2FrameHeader> _onFrame;
     private readonly byte[] _header = new byte[Http2FrameHeader.Size];

@@ -6,7 +6,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// the read side is followed by an <see cref="Http2FrameScanner"/>, and the first GOAWAY the server sends on this
 /// connection is reported once.
 /// </summary>
-public sealed class Http2GoAwayWatchStream : Stream
+internal sealed class Http2GoAwayWatchStream : Stream
 {
     private readonly Stream _inner;
     private readonly Http2FrameScanner _scanner;

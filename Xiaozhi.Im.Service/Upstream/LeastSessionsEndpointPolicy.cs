@@ -5,7 +5,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// when none is healthy, since the health verdict may be stale and connectivity decides then — ordered by fewest open
 /// streams, ties broken round robin so equal endpoints share the load.
 /// </summary>
-public sealed class LeastSessionsEndpointPolicy : IAiEndpointPolicy
+internal sealed class LeastSessionsEndpointPolicy : IAiEndpointPolicy
 {
     private int _next = -1;
 

@@ -4,7 +4,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// How a session whose ChatStream ended while the device is still connected gets a new stream (section
 /// <c>Ai:Resume</c>): exponential backoff with jitter, device frames kept in order in a bounded buffer meanwhile.
 /// </summary>
-public sealed class ResumeOptions
+internal sealed class ResumeOptions
 {
     /// <summary>The first backoff before a new stream is opened. Default 100 ms.</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -8,7 +8,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// One ChatStream of a session. The session's uplink (or, while it resumes, the session itself — never both) is its
 /// only writer and one downlink pump its only reader. Disposing cancels the call if it is still running.
 /// </summary>
-public sealed class UpstreamChatStream : IDisposable
+internal sealed class UpstreamChatStream : IDisposable
 {
     private readonly AsyncDuplexStreamingCall<ChatRequest, ChatResponse> _call;
     private readonly AiConnection _connection;

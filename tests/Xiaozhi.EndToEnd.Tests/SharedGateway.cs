@@ -6,7 +6,7 @@ namespace Xiaozhi.EndToEnd.Tests;
 /// One stub + IM pair for every fixture that needs no special configuration (started once, stopped at the end).
 /// </summary>
 [SetUpFixture]
-public sealed class SharedGateway
+internal sealed class SharedGateway
 {
     private static Gateway? _gateway;
 

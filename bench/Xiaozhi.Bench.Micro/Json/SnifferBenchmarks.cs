@@ -19,13 +19,13 @@ public class SnifferBenchmarks
 
     /// <summary>Type first.</summary>
     [Benchmark]
-    public JsonMessageType Hello() => JsonMessageTypeSniffer.Sniff(_hello);
+    public string? Hello() => JsonMessageTypeSniffer.Sniff(_hello).Type;
 
     /// <summary>Type after one property.</summary>
     [Benchmark]
-    public JsonMessageType Listen() => JsonMessageTypeSniffer.Sniff(_listen);
+    public string? Listen() => JsonMessageTypeSniffer.Sniff(_listen).Type;
 
     /// <summary>Type after a nested payload (skipped).</summary>
     [Benchmark]
-    public JsonMessageType McpTypeLast() => JsonMessageTypeSniffer.Sniff(_typeLast);
+    public string? McpTypeLast() => JsonMessageTypeSniffer.Sniff(_typeLast).Type;
 }

@@ -10,7 +10,7 @@ using Xiaozhi.Grpc.Proto;
 namespace Xiaozhi.AiService.Stub.Tests.Infrastructure;
 
 /// <summary>A real stub on Kestrel at 127.0.0.1 with OS-assigned ports, and a plain gRPC client for it.</summary>
-public sealed class StubHost : IAsyncDisposable
+internal sealed class StubHost : IAsyncDisposable
 {
     private readonly DirectoryInfo _contentRoot;
     private int _connectionsOpened;

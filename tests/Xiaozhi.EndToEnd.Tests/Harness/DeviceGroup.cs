@@ -3,7 +3,7 @@ using System.Collections;
 namespace Xiaozhi.EndToEnd.Tests.Harness;
 
 /// <summary>Several devices connected to one gateway, each past its hello; disposing closes them all.</summary>
-public sealed class DeviceGroup : IReadOnlyList<DeviceClient>, IAsyncDisposable
+internal sealed class DeviceGroup : IReadOnlyList<DeviceClient>, IAsyncDisposable
 {
     private readonly List<DeviceClient> _devices = [];
 

@@ -14,7 +14,7 @@ namespace Xiaozhi.EndToEnd.Tests.Harness;
 /// A real stub AI service and a real IM gateway, each on Kestrel at 127.0.0.1 with an OS-assigned port,
 /// wired together exactly as in production (h2c gRPC between them). Or, against a deployment, just its URL.
 /// </summary>
-public sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
+internal sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
 {
     private readonly WebApplication?[] _stubs;
     private readonly WebApplication? _im;

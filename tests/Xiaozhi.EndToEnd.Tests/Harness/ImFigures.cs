@@ -6,7 +6,7 @@ using Xiaozhi.Im.Service.Telemetry;
 namespace Xiaozhi.EndToEnd.Tests.Harness;
 
 /// <summary>The in-process IM's resilience figures as it exports them (xiaozhi.im.resume.events / .dropped), read with MetricCollector.</summary>
-public sealed class ImFigures : IDisposable
+internal sealed class ImFigures : IDisposable
 {
     private readonly MetricCollector<long> _events;
     private readonly MetricCollector<long> _dropped;

@@ -58,8 +58,10 @@ public class BinaryFrameCodecTests
 
     [TestCase(BinaryProtocolVersion.V2)]
     [TestCase(BinaryProtocolVersion.V3)]
-    public void Round_trip_of_a_large_payload(BinaryProtocolVersion version)
+    public void Round_trip_of_a_large_payload(object versionCase)
     {
+        // NUnit runs public methods only, and the enum is internal: the case arrives as object.
+        var version = (BinaryProtocolVersion)versionCase;
         var payload = Enumerable.Range(0, 60_000).Select(i => (byte)i).ToArray();
         var wrapped = BinaryFrameCodec.Wrap(version, payload, 7);
         var unwrapped = BinaryFrameCodec.Unwrap(version, wrapped);
@@ -71,8 +73,9 @@ public class BinaryFrameCodecTests
     [TestCase(BinaryProtocolVersion.V2, 15)]
     [TestCase(BinaryProtocolVersion.V3, 0)]
     [TestCase(BinaryProtocolVersion.V3, 3)]
-    public void Short_header_is_rejected(BinaryProtocolVersion version, int length)
+    public void Short_header_is_rejected(object versionCase, int length)
     {
+        var version = (BinaryProtocolVersion)versionCase;
         var unwrapped = BinaryFrameCodec.Unwrap(version, new byte[length]);
         unwrapped.Error.Should().Be(BinaryFrameError.ShortHeader);
         unwrapped.Problem.Should().Contain("shorter than its").And.Contain($"{length} bytes");
@@ -105,8 +108,9 @@ public class BinaryFrameCodecTests
 
     [TestCase(BinaryProtocolVersion.V2, 16)]
     [TestCase(BinaryProtocolVersion.V3, 4)]
-    public void Header_only_frame_is_a_valid_empty_payload(BinaryProtocolVersion version, int headerSize)
+    public void Header_only_frame_is_a_valid_empty_payload(object versionCase, int headerSize)
     {
+        var version = (BinaryProtocolVersion)versionCase;
         var wrapped = BinaryFrameCodec.Wrap(version, []);
         wrapped.Should().HaveCount(headerSize);
         var unwrapped = BinaryFrameCodec.Unwrap(version, wrapped);

@@ -106,8 +106,10 @@ public class ConversationLedgerTests
     [TestCase("""{"type":"listen","state":"start"}""", UplinkFrameTag.ListenStart, true)]
     [TestCase("""{"type":"listen","state":"detect","text":"hi"}""", UplinkFrameTag.Other, false)]
     [TestCase("""{"type":"abort"}""", UplinkFrameTag.Other, false)]
-    public void Device_text_frames_are_tagged_for_the_replay(string json, UplinkFrameTag tag, bool listening)
+    public void Device_text_frames_are_tagged_for_the_replay(string json, object tagCase, bool listening)
     {
+        // NUnit runs public methods only, and the enum is internal: the case arrives as object.
+        var tag = (UplinkFrameTag)tagCase;
         var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
 
         ledger.NoteDeviceText(JsonMessageTypeSniffer.Sniff(Encoding.UTF8.GetBytes(json)), Encoding.UTF8.GetBytes(json)).Should().Be(tag);

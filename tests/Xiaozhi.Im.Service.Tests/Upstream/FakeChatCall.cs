@@ -7,7 +7,7 @@ using Xiaozhi.Im.Service.Upstream;
 namespace Xiaozhi.Im.Service.Tests.Upstream;
 
 /// <summary>An <see cref="UpstreamChatStream"/> over a fake duplex call that records its writes (no network).</summary>
-public sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStreamReader<ChatResponse>
+internal sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStreamReader<ChatResponse>
 {
     private FakeChatCall(AiEndpoint endpoint)
     {

@@ -63,8 +63,10 @@ public class LeastSessionsEndpointPolicyTests
 
     [TestCase(AiEndpointHealth.NotServing)]
     [TestCase(AiEndpointHealth.Unreachable)]
-    public void Unhealthy_endpoints_are_skipped_even_with_fewer_streams(AiEndpointHealth unhealthy)
+    public void Unhealthy_endpoints_are_skipped_even_with_fewer_streams(object unhealthyCase)
     {
+        // NUnit runs public methods only, and the enum is internal: the case arrives as object.
+        var unhealthy = (AiEndpointHealth)unhealthyCase;
         Open(1, 5);
         Open(2, 7);
         _endpoints[0].SetHealth(unhealthy);
