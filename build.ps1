@@ -52,7 +52,7 @@ boards, 'run' lists them), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SA
 }
 
 # The servers the tests start themselves (never mocked, never silently skipped): command -> Debian package.
-$TestTools = [ordered]@{ 'redis-server' = 'redis-server'; 'haproxy' = 'haproxy'; 'promtool' = 'prometheus' }
+$TestTools = [ordered]@{ 'redis-server' = 'redis-server'; 'haproxy' = 'haproxy'; 'promtool' = 'prometheus'; 'systemd-analyze' = 'systemd' }
 
 function Assert-TestTools {
     $missing = @($TestTools.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $TestTools[$_] })
@@ -73,6 +73,11 @@ function Test-All {
     Assert-TestTools
     # PowerShell 7 for the tests that run this script (tool manifest .config/dotnet-tools.json).
     Invoke-Dotnet tool restore | Out-Null
+    # Layout is checked here (fast, no build); the .editorconfig style rules by the build itself.
+    & dotnet format whitespace . --folder --exclude artifacts --verify-no-changes -v q
+    if ($LASTEXITCODE -ne 0) {
+        throw 'test: files are not formatted as .editorconfig says; fix with: dotnet format whitespace . --folder --exclude artifacts'
+    }
     $log = New-TemporaryFile
     & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log
     $status = $LASTEXITCODE

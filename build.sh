@@ -47,7 +47,7 @@ restore() { dotnet restore "$SOLUTION" --nologo; }
 build() { dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo; }
 
 # The servers the tests start themselves (never mocked, never silently skipped): command → Debian package.
-TEST_TOOLS=(redis-server:redis-server haproxy:haproxy promtool:prometheus)
+TEST_TOOLS=(redis-server:redis-server haproxy:haproxy promtool:prometheus systemd-analyze:systemd)
 
 require_test_tools() {
   local missing=() tool
@@ -69,6 +69,11 @@ test_all() {
   require_test_tools || return 1
   # PowerShell 7 for the tests that run build.ps1 (tool manifest .config/dotnet-tools.json).
   dotnet tool restore >/dev/null
+  # Layout is checked here (fast, no build); the .editorconfig style rules by the build itself.
+  if ! dotnet format whitespace . --folder --exclude artifacts --verify-no-changes -v q; then
+    echo "test: files are not formatted as .editorconfig says; fix with: dotnet format whitespace . --folder --exclude artifacts" >&2
+    return 1
+  fi
   local log
   log="$(mktemp)"
   local status=0

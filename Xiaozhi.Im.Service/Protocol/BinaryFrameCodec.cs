@@ -32,32 +32,32 @@ internal static class BinaryFrameCodec
         switch (version)
         {
             case BinaryProtocolVersion.V2:
-            {
-                if (frame.Length < V2HeaderSize)
                 {
-                    return UnwrappedBinaryFrame.Invalid(
-                        BinaryFrameError.ShortHeader,
-                        Format("protocol 2 frame of {0} bytes is shorter than its 16-byte header", frame.Length));
-                }
+                    if (frame.Length < V2HeaderSize)
+                    {
+                        return UnwrappedBinaryFrame.Invalid(
+                            BinaryFrameError.ShortHeader,
+                            Format("protocol 2 frame of {0} bytes is shorter than its 16-byte header", frame.Length));
+                    }
 
-                var type = BinaryPrimitives.ReadUInt16BigEndian(frame[2..]);
-                var payloadSize = BinaryPrimitives.ReadUInt32BigEndian(frame[12..]);
-                return Check(2, type, payloadSize, V2HeaderSize, frame.Length);
-            }
+                    var type = BinaryPrimitives.ReadUInt16BigEndian(frame[2..]);
+                    var payloadSize = BinaryPrimitives.ReadUInt32BigEndian(frame[12..]);
+                    return Check(2, type, payloadSize, V2HeaderSize, frame.Length);
+                }
 
             case BinaryProtocolVersion.V3:
-            {
-                if (frame.Length < V3HeaderSize)
                 {
-                    return UnwrappedBinaryFrame.Invalid(
-                        BinaryFrameError.ShortHeader,
-                        Format("protocol 3 frame of {0} bytes is shorter than its 4-byte header", frame.Length));
-                }
+                    if (frame.Length < V3HeaderSize)
+                    {
+                        return UnwrappedBinaryFrame.Invalid(
+                            BinaryFrameError.ShortHeader,
+                            Format("protocol 3 frame of {0} bytes is shorter than its 4-byte header", frame.Length));
+                    }
 
-                var type = frame[0];
-                var payloadSize = BinaryPrimitives.ReadUInt16BigEndian(frame[2..]);
-                return Check(3, type, payloadSize, V3HeaderSize, frame.Length);
-            }
+                    var type = frame[0];
+                    var payloadSize = BinaryPrimitives.ReadUInt16BigEndian(frame[2..]);
+                    return Check(3, type, payloadSize, V3HeaderSize, frame.Length);
+                }
 
             default:
                 return UnwrappedBinaryFrame.Valid(BinaryFrameType.Audio, 0, frame.Length);

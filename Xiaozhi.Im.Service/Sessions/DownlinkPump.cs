@@ -155,50 +155,50 @@ internal sealed partial class DownlinkPump
         switch (response.GetKind())
         {
             case ChatFrameKind.Text:
-            {
-                var type = JsonMessageTypeSniffer.Sniff(data.Span);
-                LogTextFrame(_logger, type.ForLog(), data.Length);
-                var effect = ServerTextEffect.None;
-                if (type.Is("hello"))
                 {
-                    if (swallowHello)
+                    var type = JsonMessageTypeSniffer.Sniff(data.Span);
+                    LogTextFrame(_logger, type.ForLog(), data.Length);
+                    var effect = ServerTextEffect.None;
+                    if (type.Is("hello"))
                     {
-                        CompareResumedHello(data.Span);
-                        return false;
+                        if (swallowHello)
+                        {
+                            CompareResumedHello(data.Span);
+                            return false;
+                        }
+
+                        _ledger.NoteServerHello(ServerHelloSummary.Parse(data.Span));
+                        if (ServerHelloTransportFix.Apply(data.Span) is { } corrected)
+                        {
+                            LogHelloTransportCorrected(_logger);
+                            data = corrected;
+                        }
+                    }
+                    else if ((effect = _ledger.NoteServerText(type, data.Span)) == ServerTextEffect.TurnEnding)
+                    {
+                        // Before the device sees the end of the turn (false), a session moving off a closing connection
+                        // starts keeping frames, so the device's next frame already goes to the new stream; after it (true),
+                        // a draining session may close.
+                        _onTurnEnd(false);
+                        await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
+                        Observe("text", type.Type, data.Length);
+                        EndTurnSpan(null);
+                        _ledger.StopSpeaking();
+                        _onTurnEnd(true);
+                        break;
                     }
 
-                    _ledger.NoteServerHello(ServerHelloSummary.Parse(data.Span));
-                    if (ServerHelloTransportFix.Apply(data.Span) is { } corrected)
-                    {
-                        LogHelloTransportCorrected(_logger);
-                        data = corrected;
-                    }
-                }
-                else if ((effect = _ledger.NoteServerText(type, data.Span)) == ServerTextEffect.TurnEnding)
-                {
-                    // Before the device sees the end of the turn (false), a session moving off a closing connection
-                    // starts keeping frames, so the device's next frame already goes to the new stream; after it (true),
-                    // a draining session may close.
-                    _onTurnEnd(false);
                     await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
                     Observe("text", type.Type, data.Length);
-                    EndTurnSpan(null);
-                    _ledger.StopSpeaking();
-                    _onTurnEnd(true);
+                    if (effect == ServerTextEffect.SpeakingStarted)
+                    {
+                        // A span per turn: tts start → tts stop (or the stream's end).
+                        _turnSpan = Telemetry.ImTelemetry.Source.StartActivity("xiaozhi.turn");
+                    }
+
+                    _spanEvents.Add("ai", type);
                     break;
                 }
-
-                await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
-                Observe("text", type.Type, data.Length);
-                if (effect == ServerTextEffect.SpeakingStarted)
-                {
-                    // A span per turn: tts start → tts stop (or the stream's end).
-                    _turnSpan = Telemetry.ImTelemetry.Source.StartActivity("xiaozhi.turn");
-                }
-
-                _spanEvents.Add("ai", type);
-                break;
-            }
 
             case ChatFrameKind.Binary:
                 await SendAudioAsync(data, cancellationToken).ConfigureAwait(false);
@@ -206,13 +206,13 @@ internal sealed partial class DownlinkPump
                 break;
 
             case ChatFrameKind.Error:
-            {
-                var message = AlertMessageFor(data.Span, out var code);
-                LogAiError(_logger, code, data.Length);
-                await _writer.SendAlertAsync(message, cancellationToken).ConfigureAwait(false);
-                Observe("error", "alert", data.Length);
-                break;
-            }
+                {
+                    var message = AlertMessageFor(data.Span, out var code);
+                    LogAiError(_logger, code, data.Length);
+                    await _writer.SendAlertAsync(message, cancellationToken).ConfigureAwait(false);
+                    Observe("error", "alert", data.Length);
+                    break;
+                }
 
             default:
                 LogUnknownResponseType(_logger, response.ResponseType, data.Length);

@@ -93,7 +93,10 @@ public sealed class AuthTests
 
         await using var browser = await DeviceClient.ConnectAsync(Gateway, new DeviceConnectOptions
         {
-            DeviceId = device, OmitAuthorization = true, OmitDeviceIdHeader = true, PathAndQuery = query,
+            DeviceId = device,
+            OmitAuthorization = true,
+            OmitDeviceIdHeader = true,
+            PathAndQuery = query,
         });
 
         (await browser.HelloAsync()).Get("transport").Should().Be("websocket");
@@ -108,7 +111,10 @@ public sealed class AuthTests
 
         await using var browser = await DeviceClient.ConnectAsync(Gateway, new DeviceConnectOptions
         {
-            DeviceId = device, OmitAuthorization = true, OmitDeviceIdHeader = true, PathAndQuery = query,
+            DeviceId = device,
+            OmitAuthorization = true,
+            OmitDeviceIdHeader = true,
+            PathAndQuery = query,
         });
 
         (await browser.HelloAsync()).Get("transport").Should().Be("websocket");
@@ -123,7 +129,9 @@ public sealed class AuthTests
 
         await using var client = await DeviceClient.ConnectAsync(Gateway, new DeviceConnectOptions
         {
-            DeviceId = device, Token = stale, PathAndQuery = $"/xiaozhi/v1/?token={fresh}",
+            DeviceId = device,
+            Token = stale,
+            PathAndQuery = $"/xiaozhi/v1/?token={fresh}",
         });
 
         (await client.HelloAsync()).Get("transport").Should().Be("websocket");

@@ -21,7 +21,7 @@ public sealed class AllocationSampler : EventListener
     private readonly object _gate = new();
 
     [ThreadStatic]
-    private static bool t_inHandler; // formatting a key rents from the pool, which raises another pool event
+    private static bool _inHandlerOnThisThread; // formatting a key rents from the pool, which raises another pool event
 
     private AllocationSampler()
     {
@@ -91,12 +91,12 @@ public sealed class AllocationSampler : EventListener
 
         if (eventData.EventName is "BufferAllocated" or "BufferDropped")
         {
-            if (t_inHandler)
+            if (_inHandlerOnThisThread)
             {
                 return;
             }
 
-            t_inHandler = true;
+            _inHandlerOnThisThread = true;
             try
             {
                 var size = names.IndexOf("bufferSize") is var i and >= 0 ? values[i] : "?";
@@ -105,7 +105,7 @@ public sealed class AllocationSampler : EventListener
             }
             finally
             {
-                t_inHandler = false;
+                _inHandlerOnThisThread = false;
             }
         }
         else if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true

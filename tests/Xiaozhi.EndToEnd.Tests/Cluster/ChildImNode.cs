@@ -46,8 +46,20 @@ internal sealed class ChildImNode : IAsyncDisposable
 
         var process = Process.Start(start)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                output.Enqueue(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                output.Enqueue(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var node = new ChildImNode(process, contentRoot, new Uri($"ws://127.0.0.1:{port}/xiaozhi/v1/"));
