@@ -7,6 +7,7 @@ using Xiaozhi.AiService.Stub;
 using Xiaozhi.AiService.Stub.Faults;
 using Xiaozhi.AiService.Stub.Sessions;
 using Xiaozhi.Im.Service;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 
 namespace Xiaozhi.EndToEnd.Tests.Harness;
 
@@ -21,7 +22,7 @@ internal sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
     private readonly DirectoryInfo? _contentRoot;
     private readonly GatewayOptions _options;
     private readonly Uri[] _stubAddresses;
-    private readonly ImFigures? _figures;
+    private readonly ResilienceFigures? _figures;
     private bool _imStopped;
 
     private Gateway(Uri deviceUrl, string secret, WebApplication?[] stubs, Uri[] stubAddresses, WebApplication? im, DirectoryInfo? contentRoot, GatewayOptions options)
@@ -31,7 +32,7 @@ internal sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
         _stubs = stubs;
         _stubAddresses = stubAddresses;
         _im = im;
-        _figures = im is null ? null : new ImFigures(im.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _figures = im is null ? null : new ResilienceFigures(im.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         _contentRoot = contentRoot;
         _options = options;
     }
@@ -46,7 +47,7 @@ internal sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
         _stubs[index]?.Services.GetRequiredService<StubSessionRegistry>() ?? throw new InvalidOperationException("stub stopped");
 
     /// <summary>The IM's resilience figures, read from its metrics since the gateway started (in-process only).</summary>
-    public ImFigures Counters => _figures ?? throw new InvalidOperationException("no in-process IM");
+    public ResilienceFigures Counters => _figures ?? throw new InvalidOperationException("no in-process IM");
 
     /// <summary>Stops stub number <paramref name="index"/> hard (its streams are cut, like a crashed or redeployed backend).</summary>
     public async Task StopStubAsync(int index = 0)

@@ -5,7 +5,7 @@ using Xiaozhi.Im.Service.Telemetry;
 
 namespace Xiaozhi.Im.Service.Tests.Telemetry;
 
-/// <summary>The resilience figures as the IM exports them (xiaozhi.im.resume.events / .dropped), read with MetricCollector.</summary>
+/// <summary>The resilience figures as the IM exports them (xiaozhi.im.resume.events / .dropped), read with MetricCollector; linked into the e2e tests.</summary>
 internal sealed class ResilienceFigures : IDisposable
 {
     private readonly MetricCollector<long> _events;
