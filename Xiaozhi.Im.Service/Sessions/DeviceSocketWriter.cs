@@ -24,13 +24,14 @@ internal sealed partial class DeviceSocketWriter : IDisposable
     private volatile bool _closeSent;
     private volatile bool _broken;
 
-    /// <summary>Creates the writer for <paramref name="socket"/>.</summary>
-    public DeviceSocketWriter(WebSocket socket, ILogger logger, TimeSpan? sendTimeout = null, TimeProvider? timeProvider = null, Telemetry.ImMetrics? metrics = null)
+    // Every collaborator is stated by the caller: a forgotten timeout or clock must not quietly mean "never" or real time.
+    // Metrics may be null only where nothing is exported (unit tests, micro-benchmarks): slow devices are then not counted.
+    public DeviceSocketWriter(WebSocket socket, ILogger logger, TimeSpan sendTimeout, TimeProvider timeProvider, Telemetry.ImMetrics? metrics)
     {
         _socket = socket;
         _logger = logger;
-        _sendTimeout = sendTimeout ?? Timeout.InfiniteTimeSpan;
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        _sendTimeout = sendTimeout;
+        _timeProvider = timeProvider;
         _metrics = metrics;
     }
 

@@ -25,7 +25,7 @@ public class DeviceSocketWriterBenchmarks
     public void Setup()
     {
         _socket = WebSocket.CreateFromStream(new SinkStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
-        _writer = new DeviceSocketWriter(_socket, NullLogger.Instance, TimeSpan.FromSeconds(10), TimeProvider.System);
+        _writer = new DeviceSocketWriter(_socket, NullLogger.Instance, TimeSpan.FromSeconds(10), TimeProvider.System, metrics: null);
     }
 
     /// <summary>Disposes both.</summary>

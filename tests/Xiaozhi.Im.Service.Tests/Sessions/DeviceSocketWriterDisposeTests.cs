@@ -13,7 +13,7 @@ public class DeviceSocketWriterDisposeTests
         using var pair = new InMemoryWebSocketPair();
         var server = pair.Server;
         var device = pair.Device;
-        var writer = new DeviceSocketWriter(server, NullLogger.Instance, TimeSpan.FromSeconds(10), new FakeTimeProvider());
+        var writer = new DeviceSocketWriter(server, NullLogger.Instance, TimeSpan.FromSeconds(10), new FakeTimeProvider(), metrics: null);
 
         (await writer.SendTextAsync("{\"type\":\"tts\"}"u8.ToArray(), CancellationToken.None)).Should().BeTrue();
         var buffer = new byte[64];

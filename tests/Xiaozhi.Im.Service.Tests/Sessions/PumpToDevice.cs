@@ -15,7 +15,7 @@ internal sealed class PumpToDevice : IDisposable
     public PumpToDevice(Microsoft.Extensions.Logging.ILogger? pumpLogger = null)
     {
         var time = new FakeTimeProvider();
-        Writer = new DeviceSocketWriter(Pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time);
+        Writer = new DeviceSocketWriter(Pair.Server, NullLogger.Instance, TimeSpan.FromSeconds(10), time, metrics: null);
         var session = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
         Pump = new DownlinkPump(Writer, session, Ledger, _ => { }, time, pumpLogger ?? NullLogger.Instance, Metrics.Metrics);
     }
