@@ -33,7 +33,7 @@ internal static class CommandLineHelp
           --Auth:Audience                         when set, the token's aud must equal it   default off
 
         AI service (gRPC ai_service.AIService)
-          --Ai:Endpoints:0 <url> ...              http:// (h2c) or https://   default http://localhost:50051
+          --Ai:Endpoints:0 <url> ...              http:// (h2c), https:// or dns:///host:port   default http://localhost:50051
           --Ai:MaxMessageBytes                    largest gRPC message (4194304 for an unmodified Go AI service)   default 16777216
           --Ai:ConnectTimeout                     no endpoint connectable → 503   default 00:00:03
           --Ai:KeepAlivePingDelay                 HTTP/2 keepalive (>= 10 s)   default 00:00:30
@@ -44,6 +44,8 @@ internal static class CommandLineHelp
           --Ai:ReconnectMaxBackoff                channel reconnect, largest backoff   default 00:00:05
           --Ai:StreamsPerConnection               ChatStreams per HTTP/2 connection, then another   default 256
           --Ai:MaxConnectionsPerEndpoint          HTTP/2 connections per endpoint at most   default 64
+          --Ai:DnsRefreshInterval                 re-resolve dns:/// entries   default 00:00:30
+          --Ai:DnsMinRefreshInterval              least time between lookups of a name   default 00:00:05
           --Ai:Tls:CaCertificatePath              PEM/DER of a private CA for https:// endpoints   default off
           --Ai:Tls:ClientCertificatePath          mTLS client certificate (.pfx, or PEM with ClientKeyPath)   default off
           --Ai:Tls:ClientCertificatePassword      password of the .pfx (or of an encrypted PEM key)
@@ -74,6 +76,18 @@ internal static class CommandLineHelp
           --Admission:MessagesPerSecond           sustained messages per session, flood → alert + 1008   default 100
           --Admission:MessageBurst                messages at once before the rate applies   default 200
           --Admission:AllowedOrigins:0 <origin> ...  browser Origin allow-list (403)   default off
+
+        Cluster (several nodes on one Redis; docs/cluster.md)
+          --Cluster:Redis                         StackExchange.Redis configuration string   default off (single node)
+          --Cluster:NodeId                        stable node id   default off (host name:device port)
+          --Cluster:KeyPrefix                     prefix of every key and channel   default xiaozhi:im:
+          --Cluster:ClaimTimeout                  longest an upgrade waits on Redis   default 00:00:00.25
+          --Cluster:RefreshInterval               re-assert device keys (they live 3x this)   default 00:00:30
+          --Cluster:HeartbeatInterval             refresh the node key (it lives 3x this)   default 00:00:05
+
+        Behind a load balancer (X-Forwarded-For believed only from these)
+          --ForwardedHeaders:KnownProxies:0 <ip> ...      proxy addresses   default off
+          --ForwardedHeaders:KnownNetworks:0 <cidr> ...   proxy networks   default off
 
         Operations
           --Management:Enabled                    /healthz /readyz /metrics on their own port   default true
