@@ -1,8 +1,12 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using StackExchange.Redis;
 using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Im.Service.Telemetry;
 
 namespace Xiaozhi.EndToEnd.Tests.Cluster;
 
@@ -23,6 +27,12 @@ public sealed class ClusterOwnershipTests
     [OneTimeTearDown]
     public async Task StopRedis() => await _redis.DisposeAsync();
 
+    private static MetricCollector<long> Collect(Gateway node, string instrument) =>
+        new(node.Im.Services.GetRequiredService<IMeterFactory>(), ImTelemetry.Name, instrument);
+
+    private static IEnumerable<string> Tagged(MetricCollector<long> collector, params string[] tags) =>
+        collector.GetMeasurementSnapshot().Select(m => string.Join("/", tags.Select(t => m.Tags[t]?.ToString())));
+
     private async Task<string?> OwnerField(ClusterSettings cluster, string deviceId, string field) =>
         (string?)await _db.HashGetAsync(cluster.KeyPrefix + "device:" + deviceId, field);
 
@@ -36,6 +46,9 @@ public sealed class ClusterOwnershipTests
         await using var first = await DeviceClient.ConnectAsync(a, new DeviceConnectOptions { DeviceId = deviceId, SessionId = "s-a" });
         await first.HelloAsync();
         var upstreamA = await a.StubSessions.WaitForSessionAsync("s-a", TimeSpan.FromSeconds(5));
+        using var claimsB = Collect(b, "xiaozhi.im.cluster.claims");
+        using var kicksB = Collect(b, "xiaozhi.im.cluster.kicks");
+        using var kicksA = Collect(a, "xiaozhi.im.cluster.kicks");
 
         var clock = Stopwatch.StartNew();
         await using var second = await DeviceClient.ConnectAsync(b, new DeviceConnectOptions { DeviceId = deviceId, SessionId = "s-b" });
@@ -51,6 +64,10 @@ public sealed class ClusterOwnershipTests
         (await OwnerField(cluster, deviceId, "node_id")).Should().Be("node-b");
         (await OwnerField(cluster, deviceId, "session_id")).Should().Be("s-b");
         a.Holds(deviceId).Should().BeFalse();
+        // What an operator sees of it: B's claim replaced a live owner, B sent a kick that A received and acted on.
+        Tagged(claimsB, "outcome").Should().Equal("replaced");
+        Tagged(kicksB, "direction", "result").Should().Equal("sent/delivered");
+        Tagged(kicksA, "direction", "result").Should().Equal("received/closed");
     }
 
     [Test]
