@@ -326,6 +326,20 @@ internal sealed partial class ConversationLedger
         }
     }
 
+    /// <summary>
+    /// The session will not resume: takes (and forgets) the unanswered frames kept for a replay, which no AI service
+    /// will now see. Returns how many there were.
+    /// </summary>
+    public int TakeUnanswered()
+    {
+        lock (_gate)
+        {
+            var count = _utterance.Count;
+            ClearUtteranceLocked();
+            return count;
+        }
+    }
+
     private void NoteAiAnswerLocked()
     {
         ClearUtteranceLocked();

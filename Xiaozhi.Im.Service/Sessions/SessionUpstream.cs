@@ -10,7 +10,8 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// to it (awaited: HTTP/2 flow control is the back-pressure); when the stream broke or is being replaced, frames are
 /// kept in order in a bounded <see cref="ResumeBuffer"/> until the supervisor attaches the next stream, which first
 /// gets the replayed frames and then the kept ones. A stream has one writer at a time: the uplink after attach, the
-/// supervisor before. Past a buffer limit the upstream fails: every kept frame is counted as dropped with the reason.
+/// supervisor before. Past a buffer limit (or the resume timeout) the upstream fails: every kept frame, and every
+/// unanswered one kept for a replay, is counted as dropped with the reason.
 /// </summary>
 internal sealed partial class SessionUpstream : IDisposable
 {
@@ -306,7 +307,9 @@ internal sealed partial class SessionUpstream : IDisposable
 
     private void FailLocked(ResumeDropReason reason, int extra)
     {
-        var dropped = _buffer.Clear() + extra;
+        // Kept frames, the one over the limit, and what reached a stream that broke before the AI answered (it was
+        // kept for the replay that will not happen now).
+        var dropped = _buffer.Clear() + extra + _ledger.TakeUnanswered();
         _failure = reason;
         _current = null;
         _metrics.ResumeDropped(reason, dropped);

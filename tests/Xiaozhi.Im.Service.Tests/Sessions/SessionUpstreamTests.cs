@@ -349,4 +349,33 @@ public class SessionUpstreamTests
         other.Close();
         _metrics.Figures.Dropped(ResumeDropReason.SessionEnded).Should().Be(2);
     }
+
+    [Test]
+    public async Task A_request_that_reached_a_stream_lost_before_the_answer_counts_as_dropped_when_the_resume_times_out()
+    {
+        // The write can complete into a stream the AI service has already ended (the client has not read its end yet):
+        // the request is then kept only for the replay, and a resume that never comes loses it.
+        var upstream = Upstream(FakeChatCall.On(_endpoint));
+        await upstream.WriteAsync(Text("""{"type":"hello","version":1}"""), UplinkFrameTag.Hello, CancellationToken.None);
+        await upstream.WriteAsync(Text("""{"type":"chat","text":"lost"}"""), UplinkFrameTag.Request, CancellationToken.None);
+        upstream.Detach();
+
+        upstream.Fail(ResumeDropReason.ResumeTimeout);
+
+        _metrics.Figures.Dropped(ResumeDropReason.ResumeTimeout).Should().Be(1, "the unanswered chat, not the hello");
+        upstream.Dispose();
+    }
+
+    [Test]
+    public async Task An_answered_request_is_not_counted_as_dropped_when_a_later_resume_times_out()
+    {
+        using var upstream = Upstream(FakeChatCall.On(_endpoint));
+        await upstream.WriteAsync(Text("""{"type":"chat","text":"answered"}"""), UplinkFrameTag.Request, CancellationToken.None);
+        _ledger.NoteAiAnswer();
+        upstream.Detach();
+
+        upstream.Fail(ResumeDropReason.ResumeTimeout);
+
+        _metrics.Figures.TotalDropped.Should().Be(0);
+    }
 }
