@@ -40,7 +40,9 @@ Verbs:
   bench     Release benchmark harness: raw echo vs IM (latency ratios, CPU/frame, RSS/device, scaling,
             backend restart; the stub published native first); prints figures, never a test. Options after
             the verb (--quick ~1.5 min; --stub jit; --help).
-            'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job)
+            'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job);
+            'bench cluster [N]' two cluster nodes on redis-server (N devices, 1000); 'bench haproxy [N]'
+            the real haproxy in front of them and its added hop (needs redis-server and haproxy)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
@@ -178,7 +180,9 @@ switch ($Verb) {
             $stubIndex = [Array]::IndexOf($Rest, '--stub')
             $jitStub = $stubIndex -ge 0 -and $stubIndex + 1 -lt $Rest.Count -and $Rest[$stubIndex + 1] -eq 'jit'
             $help = $Rest -contains '-h' -or $Rest -contains '--help'
-            if (-not $jitStub -and -not $help) {
+            # The cluster and haproxy runs use the stub's JIT build, so they need no native publish.
+            $ownRun = $Rest.Count -gt 0 -and ($Rest[0] -eq 'cluster' -or $Rest[0] -eq 'haproxy')
+            if (-not $jitStub -and -not $help -and -not $ownRun) {
                 & dotnet publish Xiaozhi.AiService.Stub -c Release -p:PublishAot=true -o (Join-Path $PSScriptRoot 'artifacts/stub-native') --nologo -v q
                 if ($LASTEXITCODE -ne 0) { throw "bench: the native stub did not publish (see above); './build.ps1 bench --stub jit' runs without it" }
             }

@@ -31,7 +31,9 @@ Verbs:
   bench     Release benchmark harness: raw echo vs IM (latency ratios, CPU/frame, RSS/device, scaling,
             backend restart; the stub published native first); prints figures, never a test. Options after
             the verb (--quick ~1.5 min; --stub jit; --help).
-            'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job)
+            'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job);
+            'bench cluster [N]' two cluster nodes on redis-server (N devices, 1000); 'bench haproxy [N]'
+            the real haproxy in front of them and its added hop (needs redis-server and haproxy)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
@@ -110,8 +112,9 @@ bench() {
     dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
     # The stub (B) runs native by default, like the Go AI service's binary (--stub jit runs its Release build instead).
     # Ahead-of-time compilation needs clang (or gcc) and zlib's headers; the first publish takes about a minute.
+    # The cluster and haproxy runs use the stub's JIT build, so they need no native publish.
     case " $* " in
-      *" --stub jit "*|*" -h "*|*" --help "*) ;;
+      " cluster "*|" haproxy "*|*" --stub jit "*|*" -h "*|*" --help "*) ;;
       *) dotnet publish Xiaozhi.AiService.Stub -c Release -p:PublishAot=true -o "$ROOT/artifacts/stub-native" --nologo -v q \
            || { echo "bench: the native stub did not publish (see above); './build.sh bench --stub jit' runs without it" >&2; return 1; } ;;
     esac

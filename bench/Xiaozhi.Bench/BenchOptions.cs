@@ -13,6 +13,13 @@ public sealed record BenchOptions
         in front of B (auth on). Each server is a child process; the devices run in this one. Loopback only.
 
         Usage: dotnet Xiaozhi.Bench.dll [options]        (./build.sh bench [options]; ./build.sh bench micro for BenchmarkDotNet)
+               dotnet Xiaozhi.Bench.dll cluster [N]      two cluster nodes on one redis-server: connect + hello of N devices
+                                                         (1000) single node against cluster node, Redis commands per
+                                                         session, failover after SIGKILL (docs/cluster.md)
+               dotnet Xiaozhi.Bench.dll haproxy [N]      the real haproxy on deploy/haproxy/haproxy.cfg: connect + hello of
+                                                         N devices (1000) through it to two nodes against direct, its
+                                                         spread and memory, and its added hop at 200 devices x 50/s
+                                                         (docs/performance.md); needs redis-server and haproxy
 
           --quick                 ~1-minute smoke: short runs, scaling N = 100, 1000, restart with 200 sessions
           --devices N             the many-device latency run (200)

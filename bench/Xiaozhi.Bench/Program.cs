@@ -24,6 +24,18 @@ if (args is ["cluster", ..])
     return await ClusterRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, Console.Out);
 }
 
+// The load balancer's figures (docs/performance.md): the real haproxy in front of two cluster nodes, and in front of C.
+if (args is ["haproxy", ..])
+{
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    return await LoadBalancerRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, Console.Out, stop.Token);
+}
+
 if (BenchOptions.WantsHelp(args))
 {
     Console.WriteLine(BenchOptions.Help);

@@ -89,6 +89,9 @@ public sealed class BenchTopology : IDisposable
     /// <summary>(C) URL.</summary>
     public Uri ImUrl { get; private set; } = null!;
 
+    /// <summary>(C) management port (<c>/readyz</c>: a load balancer's health check).</summary>
+    public int ImManagementPort { get; private set; }
+
     /// <summary>(B) gRPC port (kept across restarts).</summary>
     public int StubPort { get; private set; }
 
@@ -169,6 +172,7 @@ public sealed class BenchTopology : IDisposable
         }
 
         var imPort = FreePort.Pick();
+        ImManagementPort = FreePort.Pick();
         _im = ChildProcess.Start(
             "IM (C)",
             self,
@@ -177,7 +181,7 @@ public sealed class BenchTopology : IDisposable
                 "--urls", $"http://127.0.0.1:{imPort}",
                 "--Ai:Endpoints:0", $"http://127.0.0.1:{StubPort}",
                 "--Auth:JwtSecret", Secret,
-                "--Management:Urls", "http://127.0.0.1:0",
+                "--Management:Urls", $"http://127.0.0.1:{ImManagementPort}",
                 // The load comes from one address, faster than devices would: measure the gateway, not its admission limits.
                 "--Admission:MaxConcurrentSessions", "100000",
                 "--Admission:PerIpConnectionBurst", "1000000",
