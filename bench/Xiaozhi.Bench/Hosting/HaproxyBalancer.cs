@@ -13,11 +13,13 @@ public sealed class HaproxyBalancer : IDisposable
 {
     private readonly ChildProcess _process;
     private readonly DirectoryInfo _scratch;
+    private readonly string _statsSocket;
 
-    private HaproxyBalancer(ChildProcess process, DirectoryInfo scratch, int port)
+    private HaproxyBalancer(ChildProcess process, DirectoryInfo scratch, string statsSocket, int port)
     {
         _process = process;
         _scratch = scratch;
+        _statsSocket = statsSocket;
         DeviceUrl = new Uri($"ws://127.0.0.1:{port}/xiaozhi/v1/");
     }
 
@@ -36,11 +38,12 @@ public sealed class HaproxyBalancer : IDisposable
         var program = Program();
         var scratch = Directory.CreateTempSubdirectory("xiaozhi-bench-haproxy-");
         var port = FreePort.Pick();
+        var statsSocket = Path.Combine(scratch.FullName, "admin.sock");
         var environment = new Dictionary<string, string>
         {
             ["XIAOZHI_LB_LOG"] = "stdout",
             ["XIAOZHI_LB_MAXCONN"] = maxConnections.ToString(CultureInfo.InvariantCulture),
-            ["XIAOZHI_LB_STATS_SOCKET"] = Path.Combine(scratch.FullName, "admin.sock"),
+            ["XIAOZHI_LB_STATS_SOCKET"] = statsSocket,
             ["XIAOZHI_LB_DEVICE_BIND"] = $"127.0.0.1:{port}",
             ["XIAOZHI_LB_CHECK_INTER"] = "500ms",
             ["XIAOZHI_IM_NODE1"] = $"127.0.0.1:{node1.Port}",
@@ -51,7 +54,7 @@ public sealed class HaproxyBalancer : IDisposable
 
         // -db: in the foreground, a child of the harness.
         var process = ChildProcess.Start(name, program, ["-db", "-f", ShippedConfiguration()], null, environment);
-        var balancer = new HaproxyBalancer(process, scratch, port);
+        var balancer = new HaproxyBalancer(process, scratch, statsSocket, port);
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -64,7 +67,7 @@ public sealed class HaproxyBalancer : IDisposable
 
                 try
                 {
-                    var states = await ServerStatesAsync(balancer.StatsSocket).ConfigureAwait(false);
+                    var states = await ServerStatesAsync(statsSocket).ConfigureAwait(false);
                     if (states.Count == 2 && states.Values.All(s => s == "UP"))
                     {
                         return balancer;
@@ -93,7 +96,7 @@ public sealed class HaproxyBalancer : IDisposable
     /// <summary>Open connections per server of backend <c>im_nodes</c> (<c>scur</c> of <c>show stat</c>).</summary>
     public async Task<IReadOnlyDictionary<string, int>> CurrentConnectionsAsync()
     {
-        var rows = await StatRowsAsync(StatsSocket).ConfigureAwait(false);
+        var rows = await StatRowsAsync(_statsSocket).ConfigureAwait(false);
         return rows.ToDictionary(r => r["svname"], r => int.Parse(r["scur"], CultureInfo.InvariantCulture));
     }
 
@@ -123,8 +126,6 @@ public sealed class HaproxyBalancer : IDisposable
     private static string Program() =>
         new[] { "/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("haproxy is not installed (apt-get install haproxy)");
-
-    private string StatsSocket => Path.Combine(_scratch.FullName, "admin.sock");
 
     private static async Task<Dictionary<string, string>> ServerStatesAsync(string socket) =>
         (await StatRowsAsync(socket).ConfigureAwait(false)).ToDictionary(r => r["svname"], r => r["status"]);

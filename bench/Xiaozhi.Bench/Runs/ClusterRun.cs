@@ -23,26 +23,22 @@ public static class ClusterRun
         using var redis = await RedisServer.StartAsync().ConfigureAwait(false);
         using var client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port},allowAdmin=true").ConfigureAwait(false);
         var server = client.GetServer("127.0.0.1", redis.Port);
-        using var a = ImNode.Start(topology, "bench-a", redis.Port, BenchRefresh);
-        using var b = ImNode.Start(topology, "bench-b", redis.Port, BenchRefresh);
-        var (nodeA, urlA) = (a.Process, a.DeviceUrl);
-        var (nodeB, urlB) = (b.Process, b.DeviceUrl);
-        await nodeA.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        await nodeB.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        using var nodeA = ImNode.Start(topology, "bench-a", redis.Port, BenchRefresh);
+        using var nodeB = ImNode.Start(topology, "bench-b", redis.Port, BenchRefresh);
+        await nodeA.Process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await nodeB.Process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
 
         // Warm both paths (JIT) before measuring, then measure one after the other in the same run.
-        await HelloFleet.CloseAllAsync(await HelloFleet.ConnectAsync(topology.ImUrl, "w1", 100, null).ConfigureAwait(false)).ConfigureAwait(false);
-        await HelloFleet.CloseAllAsync(await HelloFleet.ConnectAsync(urlA, "w2", 100, null).ConfigureAwait(false)).ConfigureAwait(false);
+        await HelloFleet.WarmAsync(topology.ImUrl, "w1", 100).ConfigureAwait(false);
+        await HelloFleet.WarmAsync(nodeA.DeviceUrl, "w2", 100).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
 
-        var single = new List<double>();
-        var plain = await HelloFleet.ConnectAsync(topology.ImUrl, "p", devices, single).ConfigureAwait(false);
-        await HelloFleet.CloseAllAsync(plain).ConfigureAwait(false);
+        var single = await HelloFleet.TimeAsync(topology.ImUrl, "p", devices).ConfigureAwait(false);
 
         var idleBaseline = await CommandsOverAsync(server, BenchRefresh * 3).ConfigureAwait(false);
         await server.ExecuteAsync("CONFIG", "RESETSTAT").ConfigureAwait(false);
         var clustered = new List<double>();
-        var sockets = await HelloFleet.ConnectAsync(urlA, "c", devices, clustered).ConfigureAwait(false);
+        var sockets = await HelloFleet.ConnectAsync(nodeA.DeviceUrl, "c", devices, clustered).ConfigureAwait(false);
         var connectCommands = await CountAsync(server).ConfigureAwait(false);
         var idle = await CommandsOverAsync(server, BenchRefresh * 3).ConfigureAwait(false);
         await server.ExecuteAsync("CONFIG", "RESETSTAT").ConfigureAwait(false);
@@ -52,13 +48,12 @@ public static class ClusterRun
 
         // The single node again, after the cluster run: the first fleet of the run also warms the stub and the load
         // generator, so one order alone would favour whichever runs second.
-        var singleAfter = new List<double>();
-        await HelloFleet.CloseAllAsync(await HelloFleet.ConnectAsync(topology.ImUrl, "q", devices, singleAfter).ConfigureAwait(false)).ConfigureAwait(false);
+        var singleAfter = await HelloFleet.TimeAsync(topology.ImUrl, "q", devices).ConfigureAwait(false);
 
         output.WriteLine($"cluster figures, {devices} devices, {HelloFleet.Parallel} upgrades in flight, stub in echo mode, all on loopback");
-        output.WriteLine($"  connect + hello, single node (no Cluster:Redis): p50 {HelloFleet.Percentile(single, 50):0.00} ms  p99 {HelloFleet.Percentile(single, 99):0.00} ms");
-        output.WriteLine($"  connect + hello, cluster node (Cluster:Redis):   p50 {HelloFleet.Percentile(clustered, 50):0.00} ms  p99 {HelloFleet.Percentile(clustered, 99):0.00} ms");
-        output.WriteLine($"  connect + hello, single node again (after):      p50 {HelloFleet.Percentile(singleAfter, 50):0.00} ms  p99 {HelloFleet.Percentile(singleAfter, 99):0.00} ms");
+        output.WriteLine($"  connect + hello, single node (no Cluster:Redis): {HelloFleet.P50P99(single)}");
+        output.WriteLine($"  connect + hello, cluster node (Cluster:Redis):   {HelloFleet.P50P99(clustered)}");
+        output.WriteLine($"  connect + hello, single node again (after):      {HelloFleet.P50P99(singleAfter)}");
         output.WriteLine($"  Redis commands per session at connect: {Per(connectCommands, devices)}");
         var refreshes = (BenchRefresh * 3) / BenchRefresh;
         var perRefresh = Subtract(idle, idleBaseline);
@@ -68,11 +63,11 @@ public static class ClusterRun
 
         // SIGKILL node B holding devices; they reconnect through node A at once.
         var moved = Math.Min(devices, 200);
-        var onB = await HelloFleet.ConnectAsync(urlB, "k", moved, null).ConfigureAwait(false);
+        var onB = await HelloFleet.ConnectAsync(nodeB.DeviceUrl, "k", moved, null).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         var killed = Stopwatch.StartNew();
-        nodeB.Kill();
-        var served = await HelloFleet.ConnectAsync(urlA, "k", moved, null).ConfigureAwait(false);
+        nodeB.Process.Kill();
+        var served = await HelloFleet.ConnectAsync(nodeA.DeviceUrl, "k", moved, null).ConfigureAwait(false);
         killed.Stop();
         output.WriteLine($"  SIGKILL of a node holding {moved} devices → all {served.Count} served (connect + hello) by the other node: {killed.Elapsed.TotalMilliseconds:0} ms");
         foreach (var socket in onB)

@@ -79,12 +79,22 @@ public static class HelloFleet
         })).ConfigureAwait(false);
     }
 
-    /// <summary>Connects and closes again: what a run measures is then not the first upgrade's JIT.</summary>
-    public static async Task WarmAsync(Uri url, string prefix, int count) =>
-        await CloseAllAsync(await ConnectAsync(url, prefix, count, null).ConfigureAwait(false)).ConfigureAwait(false);
+    /// <summary>Connects <paramref name="count"/> devices and closes them again; their connect + hello times (ms).</summary>
+    public static async Task<List<double>> TimeAsync(Uri url, string prefix, int count)
+    {
+        var latencies = new List<double>(count);
+        await CloseAllAsync(await ConnectAsync(url, prefix, count, latencies).ConfigureAwait(false)).ConfigureAwait(false);
+        return latencies;
+    }
 
-    /// <summary>The nearest-rank <paramref name="percentile"/> of <paramref name="values"/>.</summary>
-    public static double Percentile(IReadOnlyCollection<double> values, double percentile)
+    /// <summary>Connects and closes again: what a run measures is then not the first upgrade's JIT.</summary>
+    public static async Task WarmAsync(Uri url, string prefix, int count) => await TimeAsync(url, prefix, count).ConfigureAwait(false);
+
+    /// <summary>The figures' line part: nearest-rank p50 and p99 of <paramref name="latencies"/> (ms).</summary>
+    public static string P50P99(IReadOnlyCollection<double> latencies) =>
+        FormattableString.Invariant($"p50 {Percentile(latencies, 50):0.00} ms  p99 {Percentile(latencies, 99):0.00} ms");
+
+    private static double Percentile(IReadOnlyCollection<double> values, double percentile)
     {
         var sorted = values.Order().ToArray();
         return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];

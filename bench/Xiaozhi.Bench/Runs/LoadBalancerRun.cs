@@ -40,8 +40,7 @@ public static class LoadBalancerRun
         await HelloFleet.WarmAsync(fleet.DeviceUrl, "w2", 100).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
 
-        var direct = new List<double>();
-        await HelloFleet.CloseAllAsync(await HelloFleet.ConnectAsync(nodeA.DeviceUrl, "d", devices, direct).ConfigureAwait(false)).ConfigureAwait(false);
+        var direct = await HelloFleet.TimeAsync(nodeA.DeviceUrl, "d", devices).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
 
         var rssBefore = ProcStats.RssBytes(fleet.Pid);
@@ -52,14 +51,13 @@ public static class LoadBalancerRun
         await HelloFleet.CloseAllAsync(sockets).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
 
-        var directAfter = new List<double>();
-        await HelloFleet.CloseAllAsync(await HelloFleet.ConnectAsync(nodeA.DeviceUrl, "e", devices, directAfter).ConfigureAwait(false)).ConfigureAwait(false);
+        var directAfter = await HelloFleet.TimeAsync(nodeA.DeviceUrl, "e", devices).ConfigureAwait(false);
 
         output.WriteLine($"load balancer figures: haproxy {HaproxyBalancer.Version()} on deploy/haproxy/haproxy.cfg, two cluster nodes (redis-server), stub in echo mode, all on loopback");
         output.WriteLine($"  connect + hello, {devices} devices, {HelloFleet.Parallel} upgrades in flight:");
-        output.WriteLine($"    straight to node A:                 p50 {HelloFleet.Percentile(direct, 50):0.00} ms  p99 {HelloFleet.Percentile(direct, 99):0.00} ms");
-        output.WriteLine($"    through haproxy to nodes A and B:   p50 {HelloFleet.Percentile(balanced, 50):0.00} ms  p99 {HelloFleet.Percentile(balanced, 99):0.00} ms");
-        output.WriteLine($"    straight to node A again (after):   p50 {HelloFleet.Percentile(directAfter, 50):0.00} ms  p99 {HelloFleet.Percentile(directAfter, 99):0.00} ms");
+        output.WriteLine($"    straight to node A:                 {HelloFleet.P50P99(direct)}");
+        output.WriteLine($"    through haproxy to nodes A and B:   {HelloFleet.P50P99(balanced)}");
+        output.WriteLine($"    straight to node A again (after):   {HelloFleet.P50P99(directAfter)}");
         output.WriteLine($"  spread (balance leastconn): {string.Join(", ", spread.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))} of {devices}");
         output.WriteLine($"  haproxy RSS per connected device: {rssPerDevice / 1024:0.0} KB");
 
