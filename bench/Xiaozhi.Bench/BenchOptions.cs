@@ -14,10 +14,10 @@ public sealed record BenchOptions
 
         Usage: dotnet Xiaozhi.Bench.dll [options]        (./build.sh bench [options]; ./build.sh bench micro for BenchmarkDotNet)
                dotnet Xiaozhi.Bench.dll cluster [N]      two cluster nodes on one redis-server: connect + hello of N devices
-                                                         (1000) single node against cluster node, Redis commands per
+                                                         (1000; 1-20000) single node against cluster node, Redis commands per
                                                          session, failover after SIGKILL (docs/cluster.md)
                dotnet Xiaozhi.Bench.dll haproxy [N]      the real haproxy on deploy/haproxy/haproxy.cfg: connect + hello of
-                                                         N devices (1000) through it to two nodes against direct, its
+                                                         N devices (1000; 1-20000) through it to two nodes against direct, its
                                                          spread and memory, and its added hop at 200 devices x 50/s
                                                          (docs/performance.md); needs redis-server and haproxy
 
@@ -147,6 +147,21 @@ public sealed record BenchOptions
 
     /// <summary>True when help was asked for.</summary>
     public static bool WantsHelp(IReadOnlyList<string> args) => args.Any(a => a is "-h" or "--help");
+
+    /// <summary>
+    /// The device count of <c>cluster [N]</c> and <c>haproxy [N]</c> (<paramref name="args"/> starts with the mode): N, or
+    /// 1000 without it; a <see cref="FormatException"/> for a count that is not one or for anything after it.
+    /// </summary>
+    public static int FleetDevices(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return args.Count switch
+        {
+            1 => 1_000,
+            2 => Int($"{args[0]} [devices]", args[1], 1, 20_000),
+            _ => throw new FormatException($"usage: {args[0]} [devices] (got '{string.Join(' ', args.Skip(1))}')"),
+        };
+    }
 
     /// <summary>Parses (quick first, so explicit flags override its values).</summary>
     public static BenchOptions Parse(IReadOnlyList<string> args)

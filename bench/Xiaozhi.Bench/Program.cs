@@ -21,19 +21,24 @@ if (args is ["serve-im", ..])
 // The cluster's figures (docs/cluster.md): a run of its own, with its own redis-server and two cluster nodes.
 if (args is ["cluster", ..])
 {
-    return await ClusterRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, Console.Out);
+    return FleetDevices(args) is { } devices ? await ClusterRun.RunAsync(devices, Console.Out) : 2;
 }
 
 // The load balancer's figures (docs/performance.md): the real haproxy in front of two cluster nodes, and in front of C.
 if (args is ["haproxy", ..])
 {
+    if (FleetDevices(args) is not { } devices)
+    {
+        return 2;
+    }
+
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
     {
         e.Cancel = true;
         stop.Cancel();
     };
-    return await LoadBalancerRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, Console.Out, stop.Token);
+    return await LoadBalancerRun.RunAsync(devices, Console.Out, stop.Token);
 }
 
 if (BenchOptions.WantsHelp(args))
@@ -202,3 +207,17 @@ catch (Exception ex) when (ex is InvalidOperationException or TimeoutException o
 _ = manyC;
 report.Summary();
 return 0;
+
+// The device count of the cluster and haproxy runs, or null after saying on stderr what is wrong with it.
+static int? FleetDevices(string[] args)
+{
+    try
+    {
+        return BenchOptions.FleetDevices(args);
+    }
+    catch (FormatException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return null;
+    }
+}
