@@ -24,6 +24,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:InitialReceiveBufferBytes must be between 1024 and 16777216 (got {options.InitialReceiveBufferBytes}).");
         }
 
+        if (options.MaxKeptBytesPerSession < 64 * 1024)
+        {
+            failures.Add($"Limits:MaxKeptBytesPerSession must be at least 65536 (got {options.MaxKeptBytesPerSession}).");
+        }
+
         if (options.DeviceSendTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Limits:DeviceSendTimeout must be greater than 0 (got {options.DeviceSendTimeout}).");

@@ -29,7 +29,11 @@ internal sealed class SessionFactory
     {
         var socket = webSocket.Value;
         _limits = limits.Value;
-        _uplinkLimits = new UplinkLimits(socket.MaxTextFrameBytes, socket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout);
+        _uplinkLimits = new UplinkLimits(socket.MaxTextFrameBytes, socket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout)
+        {
+            MaxControlFrameBytes = socket.MaxControlFrameBytes,
+        };
+
         _resume = ai.Value.Resume;
         _streams = streams;
         _metrics = metrics;
