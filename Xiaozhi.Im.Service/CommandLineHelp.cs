@@ -65,6 +65,7 @@ internal static class CommandLineHelp
           --Limits:UpstreamDrainTimeout           wait for the AI stream to end after a device left   default 00:00:02
           --Limits:InitialReceiveBufferBytes      pooled receive buffer, grows as needed; held only while reading   default 16384
           --Limits:MaxKeptBytesPerSession         hello + listen start + unanswered turn kept for a replay   default 1572864
+          --Limits:NodeBufferedBytes              all sessions' resume buffers and kept requests (0 = 1/4 of memory)   default 0
           --Limits:DeviceSendTimeout              device stopped reading → cut off (1008)   default 00:00:10
           --Limits:DrainTimeout                   on stop: 503 to new devices, turns may finish, then 1001   default 00:00:30
 

@@ -78,6 +78,7 @@ internal static class ImApplication
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
         services.AddCluster(configuration);
+        services.AddSingleton(sp => new NodeBufferBudget(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.NodeBufferedBytes));
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<DeviceWebSocketEndpoint>();
         services.AddImTelemetry(configuration);

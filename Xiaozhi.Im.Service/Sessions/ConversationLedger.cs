@@ -22,6 +22,7 @@ internal sealed partial class ConversationLedger
     private readonly int _maxUtteranceFrames;
     private readonly long _maxUtteranceBytes;
     private readonly long _maxKeptBytes;
+    private readonly NodeBufferBudget _budget;
     private readonly ILogger _logger;
     private readonly List<ChatRequest> _utterance = [];
     private bool _listening;
@@ -37,14 +38,16 @@ internal sealed partial class ConversationLedger
 
     /// <summary>
     /// A ledger that keeps an utterance of at most <paramref name="maxUtteranceFrames"/> / <paramref name="maxUtteranceBytes"/>,
-    /// and at most <paramref name="maxKeptBytes"/> in all (hello, listen start, utterance).
+    /// and at most <paramref name="maxKeptBytes"/> in all (hello, listen start, utterance); the utterance's bytes are
+    /// also reserved in the node's <paramref name="budget"/>.
     /// </summary>
-    public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger, long maxKeptBytes = long.MaxValue)
+    public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger, long maxKeptBytes = long.MaxValue, NodeBufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         _maxUtteranceFrames = maxUtteranceFrames;
         _maxUtteranceBytes = maxUtteranceBytes;
         _maxKeptBytes = maxKeptBytes;
+        _budget = budget ?? NodeBufferBudget.Unlimited;
         _logger = logger;
     }
 
@@ -361,7 +364,7 @@ internal sealed partial class ConversationLedger
         }
     }
 
-    /// <summary>The session ended: forgets everything kept.</summary>
+    /// <summary>The session ended: forgets everything kept and gives its bytes back to the node's budget.</summary>
     public void Close()
     {
         lock (_gate)
@@ -405,13 +408,20 @@ internal sealed partial class ConversationLedger
             return false;
         }
 
+        if (!_budget.TryReserve(bytes))
+        {
+            LogNodeBudgetFull(_logger, bytes, _budget.Reserved, _budget.Capacity);
+            DropUtteranceLocked();
+            return false;
+        }
+
         _utterance.Add(request);
         _utteranceBytes += bytes;
         return true;
     }
 
     /// <summary>
-    /// Too long to replay whole: after a lost stream only its listen start is replayed (the
+    /// Too long (or no room on the node) to replay whole: after a lost stream only its listen start is replayed (the
     /// audio so far is lost), and a request it held goes with it: the device is told instead of waiting for an answer.
     /// </summary>
     private void DropUtteranceLocked()
@@ -448,6 +458,7 @@ internal sealed partial class ConversationLedger
 
     private void ClearUtteranceLocked()
     {
+        _budget.Release(_utteranceBytes);
         _utterance.Clear();
         _utteranceBytes = 0;
         _utteranceHoldsRequest = false;
@@ -455,6 +466,9 @@ internal sealed partial class ConversationLedger
 
     [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "The open utterance passed {Frames} frames / {Bytes} bytes: after a lost stream only its listen start will be replayed")]
     private static partial void LogUtteranceTooLong(ILogger logger, int frames, long bytes);
+
+    [LoggerMessage(EventId = 4405, Level = LogLevel.Warning, Message = "Not kept for a replay: {Bytes} bytes would pass Limits:NodeBufferedBytes ({Reserved} of {Capacity} reserved on this node); after a lost stream the open request is reported lost")]
+    private static partial void LogNodeBudgetFull(ILogger logger, long bytes, long reserved, long capacity);
 
     [LoggerMessage(EventId = 4406, Level = LogLevel.Warning, Message = "The device's {Message} ({Bytes} bytes) passes Limits:MaxKeptBytesPerSession ({Limit}) and is not kept: a resume will not replay it")]
     private static partial void LogControlNotKept(ILogger logger, string message, int bytes, long limit);

@@ -23,6 +23,14 @@ internal sealed class LimitsOptions
     /// </summary>
     public long MaxKeptBytesPerSession { get; set; } = 1536 * 1024;
 
+    /// <summary>
+    /// What all sessions of the node may keep together, in payload bytes: resume buffers and the requests kept for a
+    /// replay. A session that would pass it loses what it wanted to keep (its request is reported lost, a resume
+    /// buffer fails the session as a full buffer does) instead of the node running out of memory. 0 (the default) = a
+    /// quarter of the memory available to the process (a container's limit included).
+    /// </summary>
+    public long NodeBufferedBytes { get; set; }
+
     /// <summary>A send to a device that does not complete within it means the device stopped reading: it is cut off (1008). Default 10 s.</summary>
     public TimeSpan DeviceSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -29,6 +29,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:MaxKeptBytesPerSession must be at least 65536 (got {options.MaxKeptBytesPerSession}).");
         }
 
+        if (options.NodeBufferedBytes != 0 && options.NodeBufferedBytes < 1024 * 1024)
+        {
+            failures.Add($"Limits:NodeBufferedBytes must be 0 (a quarter of the available memory) or at least 1048576 (got {options.NodeBufferedBytes}).");
+        }
+
         if (options.DeviceSendTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Limits:DeviceSendTimeout must be greater than 0 (got {options.DeviceSendTimeout}).");

@@ -7,7 +7,8 @@ using Xiaozhi.Im.Service.Sessions;
 namespace Xiaozhi.Im.Service.Tests.Sessions;
 
 /// <summary>
-/// What one ledger keeps in total (<c>Limits:MaxKeptBytesPerSession</c>: hello + listen start + utterance).
+/// What one ledger keeps in total (<c>Limits:MaxKeptBytesPerSession</c>: hello + listen start + utterance) and what
+/// its utterance holds of the node's budget (<c>Limits:NodeBufferedBytes</c>).
 /// </summary>
 public class ConversationLedgerBoundTests
 {
@@ -52,6 +53,56 @@ public class ConversationLedgerBoundTests
         ledger.BuildReplay(1, afterLostStream: true, out var replaysHello).Should().BeEmpty();
         replaysHello.Should().BeFalse();
         ledger.KeptBytes.Should().Be(0);
+    }
+
+    [Test]
+    public void A_request_the_node_has_no_room_for_is_reported_lost_and_another_sessions_kept_turn_is_untouched()
+    {
+        var budget = new NodeBufferBudget(10_000);
+        var first = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        var second = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        Deliver(first, Text("chat", 9_000));
+        budget.Reserved.Should().Be(9_000);
+
+        Deliver(second, Text("chat", 2_000));
+
+        second.TakeRequestLost().Should().BeTrue("the node keeps 9,000 of 10,000 bytes for the first session");
+        first.TakeRequestLost().Should().BeFalse();
+        Shape(first.BuildReplay(1, afterLostStream: true, out _)).Should().Equal("chat");
+        budget.Reserved.Should().Be(9_000, "the refused request reserved nothing");
+    }
+
+    [Test]
+    public void An_answer_a_new_turn_and_the_sessions_end_give_the_budget_back()
+    {
+        var budget = new NodeBufferBudget(100_000);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        Deliver(ledger, Text("chat", 1_000));
+        budget.Reserved.Should().Be(1_000);
+
+        ledger.NoteServerText(new JsonMessageType(JsonMessageShape.Typed, "stt"), "{\"type\":\"stt\"}"u8);
+        budget.Reserved.Should().Be(0, "an answered request is no longer kept");
+
+        Deliver(ledger, Text("listen", 500, "start"));
+        Deliver(ledger, Audio(700));
+        budget.Reserved.Should().Be(1_200);
+        Deliver(ledger, Text("listen", 500, "start"));
+        budget.Reserved.Should().Be(500, "a new turn replaces the old utterance");
+
+        ledger.Close();
+        budget.Reserved.Should().Be(0, "a session that ended keeps nothing");
+    }
+
+    [Test]
+    public void The_unanswered_frames_taken_when_a_resume_fails_give_the_budget_back()
+    {
+        var budget = new NodeBufferBudget(100_000);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        Deliver(ledger, Text("chat", 1_000));
+
+        ledger.TakeUnanswered().Should().Be(1);
+
+        budget.Reserved.Should().Be(0);
     }
 
     private static void Deliver(ConversationLedger ledger, ChatRequest request)
