@@ -21,6 +21,7 @@ internal static class CommandLineHelp
           --WebSocket:Paths:0 <path> ...          upgrade paths (trailing / ignored, * = any)   default /  /ws  /xiaozhi/v1/
           --WebSocket:MaxTextFrameBytes           largest device text message, larger → 1009   default 16777216 (16 MiB)
           --WebSocket:MaxBinaryFrameBytes         largest device binary message, larger → 1009   default 262144 (256 KiB)
+          --WebSocket:MaxControlFrameBytes        largest text message other than chat/image/vision, larger → 1009   default 65536 (64 KiB)
           --WebSocket:KeepAliveInterval           WebSocket ping interval (0 = off)   default 00:00:30
           --WebSocket:AllowQueryIdentity          identity/token from the query (browsers)   default true
           --Sessions:DuplicateDevicePolicy        Replace | Reject (409) a second connection of a device   default Replace
@@ -63,6 +64,8 @@ internal static class CommandLineHelp
           --Limits:CloseTimeout                   wait for a device's close answer   default 00:00:02
           --Limits:UpstreamDrainTimeout           wait for the AI stream to end after a device left   default 00:00:02
           --Limits:InitialReceiveBufferBytes      pooled receive buffer, grows as needed; held only while reading   default 16384
+          --Limits:MaxKeptBytesPerSession         hello + listen start + unanswered turn kept for a replay   default 1572864
+          --Limits:NodeBufferedBytes              all sessions' resume buffers and kept requests (0 = 1/4 of memory)   default 0
           --Limits:DeviceSendTimeout              device stopped reading → cut off (1008)   default 00:00:10
           --Limits:DrainTimeout                   on stop: 503 to new devices, turns may finish, then 1001   default 00:00:30
 

@@ -50,6 +50,8 @@ internal static class ImApplication
 
         var app = builder.Build();
         // Before anything reads the remote address (admission, logs): X-Forwarded-For only from ForwardedHeaders:Known*.
+        // The peer itself, before the middleware below replaces it: only a trusted proxy's traceparent is believed.
+        app.Use(TrustedProxies.CapturePeer);
         app.UseForwardedHeaders();
         app.UseWebSockets();
         // Resolved per request (a singleton): building never touches options, start-up validation reports them.
@@ -76,12 +78,14 @@ internal static class ImApplication
         services.AddSingleton<GatewayDrain>();
         services.AddSingleton<SessionRegistry>();
         services.AddCluster(configuration);
+        services.AddSingleton(sp => new NodeBufferBudget(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.NodeBufferedBytes));
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<DeviceWebSocketEndpoint>();
         services.AddImTelemetry(configuration);
         AddValidated<AdmissionOptions, AdmissionOptionsValidator>(services, configuration, AdmissionOptions.SectionName);
         services.AddSingleton<ConnectionAdmission>();
         AddValidated<ForwardingOptions, ForwardingOptionsValidator>(services, configuration, ForwardingOptions.SectionName);
+        services.AddSingleton<TrustedProxies>();
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>, ForwardedHeadersSetup>();
         services.AddHostedService<AuthStartupReport>();
         services.AddHostedService<SessionShutdownService>();

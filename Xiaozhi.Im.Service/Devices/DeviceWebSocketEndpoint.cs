@@ -173,6 +173,13 @@ internal sealed partial class DeviceWebSocketEndpoint
             identity.TransportType,
             FormatRemote(context));
 
+        // A device's own traceparent must not decide whether its session is recorded (nor parent it): only a trusted
+        // proxy's is believed, like X-Forwarded-For. From anyone else the session span is a root for our own sampler.
+        if (!context.RequestServices.GetRequiredService<Forwarding.TrustedProxies>().IsTrusted(Forwarding.TrustedProxies.PeerOf(context)))
+        {
+            System.Diagnostics.Activity.Current = null;
+        }
+
         // One span per session (W3C trace context goes to the AI service in the ChatStream metadata).
         using var sessionSpan = ImTelemetry.Source.StartActivity("xiaozhi.session", System.Diagnostics.ActivityKind.Server);
         sessionSpan?.SetTag("xiaozhi.session_id", sessionId)

@@ -24,6 +24,13 @@ internal sealed class DeviceWebSocketOptions
     /// </summary>
     public int MaxBinaryFrameBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Largest device text message that is not a <c>chat</c>, <c>image</c> or <c>vision</c> request (a <c>hello</c>,
+    /// <c>listen</c>, <c>mcp</c> …): real ones are a few KB, MCP tool lists tens of KB, and a <c>hello</c> or
+    /// <c>listen start</c> is kept for the session's life to be replayed. Larger → 1009. Default 64 KiB.
+    /// </summary>
+    public int MaxControlFrameBytes { get; set; } = 64 * 1024;
+
     /// <summary>WebSocket ping interval (the runtime sends pings, the firmware answers). Default 30 s; 0 disables.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -27,6 +27,11 @@ internal sealed class DeviceWebSocketOptionsValidator : IValidateOptions<DeviceW
             failures.Add($"WebSocket:MaxBinaryFrameBytes must be at least 1024 (got {options.MaxBinaryFrameBytes}).");
         }
 
+        if (options.MaxControlFrameBytes < 1024 || options.MaxControlFrameBytes > options.MaxTextFrameBytes)
+        {
+            failures.Add($"WebSocket:MaxControlFrameBytes must be between 1024 and WebSocket:MaxTextFrameBytes ({options.MaxTextFrameBytes}) (got {options.MaxControlFrameBytes}).");
+        }
+
         if (options.KeepAliveInterval < TimeSpan.Zero)
         {
             failures.Add($"WebSocket:KeepAliveInterval must not be negative (got {options.KeepAliveInterval}).");

@@ -21,6 +21,8 @@ internal sealed partial class ConversationLedger
     private readonly object _gate = new();
     private readonly int _maxUtteranceFrames;
     private readonly long _maxUtteranceBytes;
+    private readonly long _maxKeptBytes;
+    private readonly NodeBufferBudget _budget;
     private readonly ILogger _logger;
     private readonly List<ChatRequest> _utterance = [];
     private bool _listening;
@@ -34,12 +36,31 @@ internal sealed partial class ConversationLedger
     private bool _utteranceHoldsRequest; // the kept utterance holds an unanswered chat/image/vision
     private long _answers; // AI answers noted: one during a request's write answered it (the reply can overtake the write's completion)
 
-    public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger)
+    /// <summary>
+    /// A ledger that keeps an utterance of at most <paramref name="maxUtteranceFrames"/> / <paramref name="maxUtteranceBytes"/>,
+    /// and at most <paramref name="maxKeptBytes"/> in all (hello, listen start, utterance); the utterance's bytes are
+    /// also reserved in the node's <paramref name="budget"/>.
+    /// </summary>
+    public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger, long maxKeptBytes = long.MaxValue, NodeBufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         _maxUtteranceFrames = maxUtteranceFrames;
         _maxUtteranceBytes = maxUtteranceBytes;
+        _maxKeptBytes = maxKeptBytes;
+        _budget = budget ?? NodeBufferBudget.Unlimited;
         _logger = logger;
+    }
+
+    /// <summary>Payload bytes kept for a replay now: the hello, the open listen start and the utterance, each counted once.</summary>
+    public long KeptBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return KeptBytesLocked();
+            }
+        }
     }
 
     /// <summary>True while the device is in a voice turn (its last <c>listen</c> was <c>start</c>).</summary>
@@ -154,10 +175,27 @@ internal sealed partial class ConversationLedger
             switch (tag)
             {
                 case UplinkFrameTag.Hello:
-                    _deliveredHello = request;
+                    // The previous hello is replaced either way: replaying an older one would tell the AI service
+                    // something the device no longer says.
+                    _deliveredHello = null;
+                    if (FitsLocked(request, "hello"))
+                    {
+                        _deliveredHello = request;
+                        if (KeptBytesLocked() > _maxKeptBytes)
+                        {
+                            DropUtteranceLocked();
+                        }
+                    }
+
                     break;
                 case UplinkFrameTag.ListenStart:
-                    _deliveredListenStart = request;
+                    _deliveredListenStart = null;
+                    ClearUtteranceLocked();
+                    if (FitsLocked(request, "listen"))
+                    {
+                        _deliveredListenStart = request;
+                    }
+
                     _requestLost = false; // the device moved on to a new turn
                     ClearUtteranceLocked();
                     _utteranceClosed = false;
@@ -326,6 +364,17 @@ internal sealed partial class ConversationLedger
         }
     }
 
+    /// <summary>The session ended: forgets everything kept and gives its bytes back to the node's budget.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            ClearUtteranceLocked();
+            _deliveredHello = null;
+            _deliveredListenStart = null;
+        }
+    }
+
     /// <summary>
     /// The session will not resume: takes (and forgets) the unanswered frames kept for a replay, which no AI service
     /// will now see. Returns how many there were.
@@ -351,14 +400,18 @@ internal sealed partial class ConversationLedger
     private bool KeepLocked(ChatRequest request)
     {
         var bytes = request.MessageData.Length;
-        if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes)
+        if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes
+            || KeptBytesLocked() + (ReferenceEquals(request, _deliveredListenStart) ? 0 : bytes) > _maxKeptBytes)
         {
-            // Too long to replay whole: after a lost stream only its listen start is replayed (the audio so far is lost),
-            // and a request it held goes with it: the device is told instead of waiting for an answer.
             LogUtteranceTooLong(_logger, _utterance.Count + 1, _utteranceBytes + bytes);
-            _requestLost |= _utteranceHoldsRequest;
-            ClearUtteranceLocked();
-            _utteranceClosed = true;
+            DropUtteranceLocked();
+            return false;
+        }
+
+        if (!_budget.TryReserve(bytes))
+        {
+            LogNodeBudgetFull(_logger, bytes, _budget.Reserved, _budget.Capacity);
+            DropUtteranceLocked();
             return false;
         }
 
@@ -367,8 +420,45 @@ internal sealed partial class ConversationLedger
         return true;
     }
 
+    /// <summary>
+    /// Too long (or no room on the node) to replay whole: after a lost stream only its listen start is replayed (the
+    /// audio so far is lost), and a request it held goes with it: the device is told instead of waiting for an answer.
+    /// </summary>
+    private void DropUtteranceLocked()
+    {
+        _requestLost |= _utteranceHoldsRequest;
+        ClearUtteranceLocked();
+        _utteranceClosed = true;
+    }
+
+    /// <summary>
+    /// True when <paramref name="request"/> (a hello or listen start) may be kept beside the other of the two; false
+    /// (logged) when the two alone would pass the session's limit.
+    /// </summary>
+    private bool FitsLocked(ChatRequest request, string what)
+    {
+        var other = what == "hello" ? _deliveredListenStart : _deliveredHello;
+        var bytes = (long)request.MessageData.Length + (other?.MessageData.Length ?? 0);
+        if (bytes <= _maxKeptBytes)
+        {
+            return true;
+        }
+
+        LogControlNotKept(_logger, what, request.MessageData.Length, _maxKeptBytes);
+        return false;
+    }
+
+    private long KeptBytesLocked()
+    {
+        var listen = _deliveredListenStart is { } start && !(_utterance.Count > 0 && ReferenceEquals(_utterance[0], start))
+            ? start.MessageData.Length
+            : 0;
+        return (_deliveredHello?.MessageData.Length ?? 0) + listen + _utteranceBytes;
+    }
+
     private void ClearUtteranceLocked()
     {
+        _budget.Release(_utteranceBytes);
         _utterance.Clear();
         _utteranceBytes = 0;
         _utteranceHoldsRequest = false;
@@ -376,4 +466,10 @@ internal sealed partial class ConversationLedger
 
     [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "The open utterance passed {Frames} frames / {Bytes} bytes: after a lost stream only its listen start will be replayed")]
     private static partial void LogUtteranceTooLong(ILogger logger, int frames, long bytes);
+
+    [LoggerMessage(EventId = 4405, Level = LogLevel.Warning, Message = "Not kept for a replay: {Bytes} bytes would pass Limits:NodeBufferedBytes ({Reserved} of {Capacity} reserved on this node); after a lost stream the open request is reported lost")]
+    private static partial void LogNodeBudgetFull(ILogger logger, long bytes, long reserved, long capacity);
+
+    [LoggerMessage(EventId = 4406, Level = LogLevel.Warning, Message = "The device's {Message} ({Bytes} bytes) passes Limits:MaxKeptBytesPerSession ({Limit}) and is not kept: a resume will not replay it")]
+    private static partial void LogControlNotKept(ILogger logger, string message, int bytes, long limit);
 }

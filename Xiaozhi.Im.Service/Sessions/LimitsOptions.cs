@@ -15,6 +15,22 @@ internal sealed class LimitsOptions
     /// <summary>Initial pooled receive buffer per session; grows up to the frame limit for large messages. Default 16 KiB.</summary>
     public int InitialReceiveBufferBytes { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// What one session keeps for a replay at most, in payload bytes: its last <c>hello</c>, its open <c>listen start</c>
+    /// and the unanswered utterance or request. Past it the utterance is not kept (a request in it is reported lost
+    /// after a resume). Default 1.5 MiB (the 1 MiB utterance of <c>Ai:Resume:MaxBufferedBytes</c> and room for both
+    /// control messages at <c>WebSocket:MaxControlFrameBytes</c>).
+    /// </summary>
+    public long MaxKeptBytesPerSession { get; set; } = 1536 * 1024;
+
+    /// <summary>
+    /// What all sessions of the node may keep together, in payload bytes: resume buffers and the requests kept for a
+    /// replay. A session that would pass it loses what it wanted to keep (its request is reported lost, a resume
+    /// buffer fails the session as a full buffer does) instead of the node running out of memory. 0 (the default) = a
+    /// quarter of the memory available to the process (a container's limit included).
+    /// </summary>
+    public long NodeBufferedBytes { get; set; }
+
     /// <summary>A send to a device that does not complete within it means the device stopped reading: it is cut off (1008). Default 10 s.</summary>
     public TimeSpan DeviceSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -24,6 +24,16 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:InitialReceiveBufferBytes must be between 1024 and 16777216 (got {options.InitialReceiveBufferBytes}).");
         }
 
+        if (options.MaxKeptBytesPerSession < 64 * 1024)
+        {
+            failures.Add($"Limits:MaxKeptBytesPerSession must be at least 65536 (got {options.MaxKeptBytesPerSession}).");
+        }
+
+        if (options.NodeBufferedBytes != 0 && options.NodeBufferedBytes < 1024 * 1024)
+        {
+            failures.Add($"Limits:NodeBufferedBytes must be 0 (a quarter of the available memory) or at least 1048576 (got {options.NodeBufferedBytes}).");
+        }
+
         if (options.DeviceSendTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Limits:DeviceSendTimeout must be greater than 0 (got {options.DeviceSendTimeout}).");

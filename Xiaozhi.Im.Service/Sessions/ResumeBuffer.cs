@@ -11,14 +11,16 @@ internal sealed class ResumeBuffer
     private readonly long _maxBytes;
     private readonly TimeSpan _maxAge;
     private readonly TimeProvider _timeProvider;
+    private readonly NodeBufferBudget _budget;
 
-    /// <summary>Creates an empty buffer with its limits.</summary>
-    public ResumeBuffer(int maxFrames, long maxBytes, TimeSpan maxAge, TimeProvider timeProvider)
+    /// <summary>Creates an empty buffer with its limits; what it keeps is also reserved in the node's <paramref name="budget"/>.</summary>
+    public ResumeBuffer(int maxFrames, long maxBytes, TimeSpan maxAge, TimeProvider timeProvider, NodeBufferBudget? budget = null)
     {
         _maxFrames = maxFrames;
         _maxBytes = maxBytes;
         _maxAge = maxAge;
         _timeProvider = timeProvider;
+        _budget = budget ?? NodeBufferBudget.Unlimited;
     }
 
     /// <summary>Frames kept.</summary>
@@ -45,6 +47,11 @@ internal sealed class ResumeBuffer
             return ResumeDropReason.BufferBytes;
         }
 
+        if (!_budget.TryReserve(frame.Bytes))
+        {
+            return ResumeDropReason.NodeBudget;
+        }
+
         _frames.Enqueue(frame);
         Bytes += frame.Bytes;
         return null;
@@ -63,6 +70,7 @@ internal sealed class ResumeBuffer
         if (_frames.TryDequeue(out var frame))
         {
             Bytes -= frame.Bytes;
+            _budget.Release(frame.Bytes);
         }
     }
 
@@ -71,6 +79,7 @@ internal sealed class ResumeBuffer
     {
         var count = _frames.Count;
         _frames.Clear();
+        _budget.Release(Bytes);
         Bytes = 0;
         return count;
     }

@@ -17,4 +17,7 @@ internal enum ResumeDropReason
 
     /// <summary>The session ended (device left, host stopped) while frames were still kept.</summary>
     SessionEnded,
+
+    /// <summary>The node's sessions together keep <c>Limits:NodeBufferedBytes</c> already.</summary>
+    NodeBudget,
 }

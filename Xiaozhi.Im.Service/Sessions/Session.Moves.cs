@@ -135,6 +135,7 @@ internal sealed partial class Session
         ResumeDropReason.BufferFrames => "too many frames while reconnecting",
         ResumeDropReason.BufferBytes => "too many bytes while reconnecting",
         ResumeDropReason.BufferAge => "frames waited too long while reconnecting",
+        ResumeDropReason.NodeBudget => "server short of memory while reconnecting",
         _ => "reconnect timed out",
     };
 }

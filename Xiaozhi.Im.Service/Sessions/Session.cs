@@ -56,7 +56,8 @@ internal sealed partial class Session : IDeviceSession
         ResumeOptions resume,
         TimeProvider timeProvider,
         SessionLoggers loggers,
-        Telemetry.ImMetrics metrics)
+        Telemetry.ImMetrics metrics,
+        NodeBufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -73,8 +74,8 @@ internal sealed partial class Session : IDeviceSession
         _reopener = new StreamReopener(streams, resume, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
-        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume);
-        _link = new SessionUpstream(upstream, _ledger, resume, metrics, _signal, timeProvider, loggers.Resume);
+        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume, limits.MaxKeptBytesPerSession, budget);
+        _link = new SessionUpstream(upstream, _ledger, resume, metrics, _signal, timeProvider, loggers.Resume, budget);
         _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
     }
@@ -130,6 +131,7 @@ internal sealed partial class Session : IDeviceSession
             _stream.Dispose();
             _link.Close();
             _link.Dispose();
+            _ledger.Close(); // its kept bytes go back to the node's budget
             _drainClosed.TrySetResult();
             await hardStop.DisposeAsync().ConfigureAwait(false);
             _stop.Dispose();

@@ -17,6 +17,7 @@ internal sealed class SessionFactory
     private readonly ImMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly SessionLoggers _loggers;
+    private readonly NodeBufferBudget _budget;
 
     public SessionFactory(
         IOptions<DeviceWebSocketOptions> webSocket,
@@ -25,11 +26,16 @@ internal sealed class SessionFactory
         AiEndpointPool streams,
         ImMetrics metrics,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        NodeBufferBudget budget)
     {
         var socket = webSocket.Value;
         _limits = limits.Value;
-        _uplinkLimits = new UplinkLimits(socket.MaxTextFrameBytes, socket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout);
+        _uplinkLimits = new UplinkLimits(socket.MaxTextFrameBytes, socket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout)
+        {
+            MaxControlFrameBytes = socket.MaxControlFrameBytes,
+        };
+        _budget = budget;
         _resume = ai.Value.Resume;
         _streams = streams;
         _metrics = metrics;
@@ -38,5 +44,5 @@ internal sealed class SessionFactory
     }
 
     public Session Create(SessionMetadata metadata, WebSocket socket, UpstreamChatStream upstream) =>
-        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics);
+        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics, _budget);
 }

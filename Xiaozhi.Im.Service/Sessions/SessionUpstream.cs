@@ -30,13 +30,13 @@ internal sealed partial class SessionUpstream : IDisposable
     private readonly ConversationLedger _ledger;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
-    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumeOptions options, Telemetry.ImMetrics metrics, SessionSignal signal, TimeProvider timeProvider, ILogger logger)
+    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumeOptions options, Telemetry.ImMetrics metrics, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ledger);
         _current = initial;
         _ledger = ledger;
-        _buffer = new ResumeBuffer(options.MaxBufferedFrames, options.MaxBufferedBytes, options.MaxBufferAge, timeProvider);
+        _buffer = new ResumeBuffer(options.MaxBufferedFrames, options.MaxBufferedBytes, options.MaxBufferAge, timeProvider, budget);
         ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
         _signal = signal;

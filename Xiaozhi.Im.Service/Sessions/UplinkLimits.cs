@@ -6,4 +6,8 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <param name="MaxMessageBytes"><c>Ai:MaxMessageBytes</c>: the largest ChatRequest written upstream.</param>
 /// <param name="InitialReceiveBufferBytes"><c>Limits:InitialReceiveBufferBytes</c>.</param>
 /// <param name="CloseTimeout"><c>Limits:CloseTimeout</c>: how long a refused device may take to answer our close.</param>
-internal sealed record UplinkLimits(int MaxTextFrameBytes, int MaxBinaryFrameBytes, int MaxMessageBytes, int InitialReceiveBufferBytes, TimeSpan CloseTimeout);
+internal sealed record UplinkLimits(int MaxTextFrameBytes, int MaxBinaryFrameBytes, int MaxMessageBytes, int InitialReceiveBufferBytes, TimeSpan CloseTimeout)
+{
+    /// <summary><c>WebSocket:MaxControlFrameBytes</c>: the largest text message that is not a chat, image or vision request.</summary>
+    public int MaxControlFrameBytes { get; init; } = int.MaxValue;
+}

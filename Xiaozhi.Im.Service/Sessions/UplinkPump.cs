@@ -112,6 +112,13 @@ internal sealed partial class UplinkPump
                     }
                 }
 
+                if (isText && count > _limits.MaxControlFrameBytes && !IsRequest(buffer.AsSpan(0, count)))
+                {
+                    // Only requests may be large: a hello or listen start is kept for the session's life and re-sent
+                    // on every resume, and no real control message comes near the limit.
+                    return await RefuseTooBigAsync(isText, _limits.MaxControlFrameBytes, buffer, cancellationToken).ConfigureAwait(false);
+                }
+
                 _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
                 // The request owns a copy of the bytes, so the buffer goes back to the pool before the write is awaited:
@@ -194,6 +201,12 @@ internal sealed partial class UplinkPump
         {
             // The device went away or never answered: nothing more to wait for.
         }
+    }
+
+    private static bool IsRequest(ReadOnlySpan<byte> utf8)
+    {
+        var type = JsonMessageTypeSniffer.Sniff(utf8);
+        return type.Is("chat") || type.Is("image") || type.Is("vision");
     }
 
     private static byte[] Grow(byte[] buffer, int used, int limit)

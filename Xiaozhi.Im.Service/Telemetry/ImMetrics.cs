@@ -11,11 +11,7 @@ namespace Xiaozhi.Im.Service.Telemetry;
 /// </summary>
 internal sealed class ImMetrics
 {
-    private static readonly HashSet<string> KnownTypes = new(StringComparer.Ordinal)
-    {
-        "hello", "listen", "abort", "mcp", "chat", "image", "vision", "iot", "goodbye",
-        "stt", "llm", "tts", "alert", "system",
-    };
+    private static readonly IReadOnlySet<string> KnownTypes = Protocol.KnownMessageTypes.All;
 
     private readonly UpDownCounter<long> _sessionsActive;
     private readonly Counter<long> _sessionsTotal;

@@ -81,4 +81,25 @@ public class ResumeBufferTests
         buffer.Count.Should().Be(0);
         buffer.Bytes.Should().Be(0);
     }
+
+    [Test]
+    public void Kept_frames_hold_the_node_budget_until_sent_or_dropped_and_a_full_budget_is_NodeBudget()
+    {
+        var budget = new NodeBufferBudget(100);
+        var mine = new ResumeBuffer(100, 10_000, TimeSpan.FromSeconds(10), _time, budget);
+        var other = new ResumeBuffer(100, 10_000, TimeSpan.FromSeconds(10), _time, budget);
+        mine.TryAdd(Frame(60)).Should().BeNull();
+        mine.TryAdd(Frame(30)).Should().BeNull();
+
+        other.TryAdd(Frame(20)).Should().Be(ResumeDropReason.NodeBudget, "90 of 100 bytes are kept by another session");
+        other.Bytes.Should().Be(0);
+        budget.Reserved.Should().Be(90);
+
+        mine.RemoveOldest();
+        budget.Reserved.Should().Be(30, "a frame written to the new stream gives its bytes back");
+        other.TryAdd(Frame(20)).Should().BeNull();
+        mine.Clear();
+        other.Clear();
+        budget.Reserved.Should().Be(0, "a dropped buffer gives everything back");
+    }
 }
