@@ -173,9 +173,15 @@ run() {
   local pids=()
   trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
+  # The OTA issues a token for any Device-Id: loopback, unless boards on the LAN must reach it (XIAOZHI_PUBLIC_HOST),
+  # which the stub accepts only with Ota:AllowNonLoopback (and warns).
+  local ota_listen=(--Ota:Urls "http://127.0.0.1:$OTA_PORT")
+  if [ -n "${XIAOZHI_PUBLIC_HOST:-}" ]; then
+    ota_listen=(--Ota:Urls "http://0.0.0.0:$OTA_PORT" --Ota:AllowNonLoopback true)
+  fi
   dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.AiService.Stub -- \
     --urls "http://127.0.0.1:$AI_PORT" \
-    --Ota:Urls "http://0.0.0.0:$OTA_PORT" \
+    "${ota_listen[@]}" \
     --Ota:WebSocketUrl "ws://$PUBLIC_HOST:$IM_PORT/xiaozhi/v1/" \
     --Auth:JwtSecret "$JWT_SECRET" &
   pids+=($!)
