@@ -125,7 +125,8 @@ function Start-Gateway {
     try {
         Wait-ForPort $AiPort 'The stub AI service'
         $im = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
-            'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.Im.Service', '--',
+            # Development: the default XIAOZHI_JWT_SECRET is public, and the gateway refuses it in any other environment.
+            'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.Im.Service', '--', '--environment', 'Development',
             '--urls', "http://0.0.0.0:$ImPort", '--Ai:Endpoints:0', "http://127.0.0.1:$AiPort", '--Management:Urls', "http://127.0.0.1:$ManagementPort", '--Auth:JwtSecret', $JwtSecret)
         try {
             Wait-ForPort $ImPort 'The IM gateway'

@@ -187,7 +187,9 @@ run() {
   pids+=($!)
   wait_for_port "$AI_PORT" "The stub AI service"
 
+  # Development: the default XIAOZHI_JWT_SECRET is public, and the gateway refuses it in any other environment.
   dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.Im.Service -- \
+    --environment Development \
     --urls "http://0.0.0.0:$IM_PORT" \
     --Ai:Endpoints:0 "http://127.0.0.1:$AI_PORT" \
     --Management:Urls "http://127.0.0.1:$MANAGEMENT_PORT" \
