@@ -115,14 +115,18 @@ function Start-Gateway {
     # Only what runs: the stub and the IM (the solution's tests and benchmarks are not needed to try it).
     Invoke-Dotnet build Xiaozhi.AiService.Stub -c $Configuration --nologo -v q
     Invoke-Dotnet build Xiaozhi.Im.Service -c $Configuration --nologo -v q
-    $stub = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
+    # The OTA issues a token for any Device-Id: loopback, unless boards on the LAN must reach it (XIAOZHI_PUBLIC_HOST),
+    # which the stub accepts only with Ota:AllowNonLoopback (and warns).
+    $otaListen = if ($env:XIAOZHI_PUBLIC_HOST) { @('--Ota:Urls', "http://0.0.0.0:$OtaPort", '--Ota:AllowNonLoopback', 'true') } else { @('--Ota:Urls', "http://127.0.0.1:$OtaPort") }
+    $stub = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList (@(
         'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.AiService.Stub', '--',
-        '--urls', "http://127.0.0.1:$AiPort", '--Ota:Urls', "http://0.0.0.0:$OtaPort",
-        '--Ota:WebSocketUrl', "ws://${PublicHost}:$ImPort/xiaozhi/v1/", '--Auth:JwtSecret', $JwtSecret)
+        '--urls', "http://127.0.0.1:$AiPort") + $otaListen + @(
+        '--Ota:WebSocketUrl', "ws://${PublicHost}:$ImPort/xiaozhi/v1/", '--Auth:JwtSecret', $JwtSecret))
     try {
         Wait-ForPort $AiPort 'The stub AI service'
         $im = Start-Process dotnet -PassThru -NoNewWindow -ArgumentList @(
-            'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.Im.Service', '--',
+            # Development: the default XIAOZHI_JWT_SECRET is public, and the gateway refuses it in any other environment.
+            'run', '--no-build', '-c', $Configuration, '--project', 'Xiaozhi.Im.Service', '--', '--environment', 'Development',
             '--urls', "http://0.0.0.0:$ImPort", '--Ai:Endpoints:0', "http://127.0.0.1:$AiPort", '--Management:Urls', "http://127.0.0.1:$ManagementPort", '--Auth:JwtSecret', $JwtSecret)
         try {
             Wait-ForPort $ImPort 'The IM gateway'

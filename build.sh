@@ -173,15 +173,23 @@ run() {
   local pids=()
   trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
+  # The OTA issues a token for any Device-Id: loopback, unless boards on the LAN must reach it (XIAOZHI_PUBLIC_HOST),
+  # which the stub accepts only with Ota:AllowNonLoopback (and warns).
+  local ota_listen=(--Ota:Urls "http://127.0.0.1:$OTA_PORT")
+  if [ -n "${XIAOZHI_PUBLIC_HOST:-}" ]; then
+    ota_listen=(--Ota:Urls "http://0.0.0.0:$OTA_PORT" --Ota:AllowNonLoopback true)
+  fi
   dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.AiService.Stub -- \
     --urls "http://127.0.0.1:$AI_PORT" \
-    --Ota:Urls "http://0.0.0.0:$OTA_PORT" \
+    "${ota_listen[@]}" \
     --Ota:WebSocketUrl "ws://$PUBLIC_HOST:$IM_PORT/xiaozhi/v1/" \
     --Auth:JwtSecret "$JWT_SECRET" &
   pids+=($!)
   wait_for_port "$AI_PORT" "The stub AI service"
 
+  # Development: the default XIAOZHI_JWT_SECRET is public, and the gateway refuses it in any other environment.
   dotnet run --no-build -c "$CONFIGURATION" --project Xiaozhi.Im.Service -- \
+    --environment Development \
     --urls "http://0.0.0.0:$IM_PORT" \
     --Ai:Endpoints:0 "http://127.0.0.1:$AI_PORT" \
     --Management:Urls "http://127.0.0.1:$MANAGEMENT_PORT" \

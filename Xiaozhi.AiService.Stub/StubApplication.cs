@@ -46,6 +46,7 @@ internal static class StubApplication
             sp.GetRequiredService<ConnectionTracker>()));
         services.AddSingleton<McpRequestIds>();
         services.AddSingleton<DeviceTokenIssuer>();
+        services.AddHostedService<OtaExposureReport>();
 
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>().Configure(grpc =>

@@ -20,6 +20,7 @@ internal static class StubCommandLine
           --urls <url;url>                     gRPC endpoint(s), h2c by default, https for TLS (Kestrel certificate
                                                settings). Also ASPNETCORE_URLS. Default http://localhost:50051
           --Ota:Urls <url;url>                 OTA stand-in + /stub/faults API, HTTP/1.1. Default http://localhost:8003
+          --Ota:AllowNonLoopback true|false    let Ota:Urls listen beyond loopback (warns: tokens for any Device-Id). Default false
           --Ota:WebSocketUrl <ws-url>          URL the OTA answer hands out. Default ws://localhost:8000/xiaozhi/v1/
           --Ota:CorsOrigins <origin;origin>    Browser origins allowed to call the OTA (CORS). Default * (any)
           --Ota:UserId <n>                     user_id claim of issued tokens. Default 1

@@ -30,6 +30,7 @@ internal static class CommandLineHelp
           --Auth:Enabled                          true | false (false: development only)   default true
           --Auth:JwtSecret                        the AI service's server.token; required when enabled
           --Auth:ClockSkew                        tolerance for exp/nbf   default 00:00:30
+          --Auth:RequireExpiration                true | false (true: a token without exp is refused)   default false
           --Auth:Issuer                           when set, the token's iss must equal it   default off
           --Auth:Audience                         when set, the token's aud must equal it   default off
 

@@ -5,12 +5,13 @@ namespace Xiaozhi.AiService.Stub.Faults;
 /// <summary>
 /// A small HTTP control API for manual demos (on the OTA port): <c>GET /stub/faults</c> shows the state;
 /// <c>POST /stub/faults/{delay?ms=N | refuse?on=true | fail-after?n=N | draining?on=true | drop-all | abort-connections | goaway | error?session=S&amp;code=C&amp;message=M}</c>.
+/// Cross-site browser requests get 403 (<see cref="CrossSiteRefusal"/>).
 /// </summary>
 internal static class FaultEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/stub/faults");
+        var group = routes.MapGroup("/stub/faults").AddEndpointFilter(CrossSiteRefusal.FilterAsync);
         group.MapGet("/", (StubFaults f) => State(f));
         group.MapPost("/delay", (StubFaults f, int ms) =>
         {

@@ -9,6 +9,13 @@ internal sealed class OtaOptions
     /// <summary>The HTTP/1.1 endpoint(s) of the OTA stand-in (and the fault control API), <c>;</c>-separated.</summary>
     public string Urls { get; set; } = "http://localhost:8003";
 
+    /// <summary>
+    /// Whether <see cref="Urls"/> may listen beyond loopback. Default false: the OTA issues a valid token for any
+    /// <c>Device-Id</c> and the fault API controls the stub, so reaching them from the network is an explicit choice
+    /// (a LAN board's OTA) and logs a warning.
+    /// </summary>
+    public bool AllowNonLoopback { get; set; }
+
     /// <summary>The WebSocket URL handed to devices (the IM service).</summary>
     public string WebSocketUrl { get; set; } = "ws://localhost:8000/xiaozhi/v1/";
 

@@ -24,6 +24,12 @@ internal sealed class OtaOptionsValidator : IValidateOptions<OtaOptions>
         }
 
         failures.AddRange(OtaCors.Validate(options.CorsOrigins));
+        if (!options.AllowNonLoopback)
+        {
+            failures.AddRange(OtaExposure.NonLoopbackUrls(options.Urls).Select(url =>
+                $"Ota:Urls '{url}' is not a loopback address: the OTA issues a valid token for any Device-Id and /stub/faults controls the stub; use http://127.0.0.1:<port>, or set Ota:AllowNonLoopback=true to serve them beyond this machine."));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -24,6 +24,12 @@ internal sealed class AuthOptions
     /// <summary>Tolerance for <c>exp</c>/<c>nbf</c>. Default 30 s.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether a token must carry <c>exp</c>. Default false: the existing AI service may issue tokens without one, and
+    /// refusing them would lock out every such device; operators whose issuer always sets <c>exp</c> should turn it on.
+    /// </summary>
+    public bool RequireExpiration { get; set; }
+
     /// <summary>When set, the token's <c>iss</c> must equal it. Default: not checked (the existing tokens have none).</summary>
     public string? Issuer { get; set; }
 

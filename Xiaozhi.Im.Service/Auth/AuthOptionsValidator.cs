@@ -1,9 +1,10 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Xiaozhi.Im.Service.Auth;
 
 /// <summary>Refuses to start with an unusable <see cref="AuthOptions"/>.</summary>
-internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<AuthOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
@@ -12,6 +13,12 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.Enabled && string.IsNullOrEmpty(options.JwtSecret))
         {
             failures.Add("Auth:JwtSecret is empty but Auth:Enabled is true: set Auth:JwtSecret (env Auth__JwtSecret) to the AI service's server.token, or set Auth:Enabled=false for development only.");
+        }
+
+        // A secret published in this repository lets anyone mint tokens; Development (build.sh run) may keep it.
+        if (options.Enabled && SampleSecrets.Contains(options.JwtSecret) && !environment.IsDevelopment())
+        {
+            failures.Add($"Auth:JwtSecret is a sample or development secret shipped with the gateway, refused in the {environment.EnvironmentName} environment: set Auth:JwtSecret (env Auth__JwtSecret) to the AI service's server.token.");
         }
 
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))

@@ -8,7 +8,7 @@ namespace Xiaozhi.Im.Service.Auth;
 
 /// <summary>
 /// Validates a device's JWT with Microsoft.IdentityModel: HMAC only (HS256/384/512), <c>exp</c> when present with
-/// <see cref="AuthOptions.ClockSkew"/>, string <c>device_id</c> equal to the <c>Device-Id</c>, numeric <c>user_id</c>.
+/// <see cref="AuthOptions.ClockSkew"/> (required with <see cref="AuthOptions.RequireExpiration"/>), string <c>device_id</c> equal to the <c>Device-Id</c>, numeric <c>user_id</c>.
 /// </summary>
 internal sealed partial class DeviceTokenValidator
 {
@@ -30,7 +30,7 @@ internal sealed partial class DeviceTokenValidator
             IssuerSigningKey = HmacSecretKey.Create(auth.JwtSecret ?? string.Empty),
             ValidAlgorithms = AllowedAlgorithms,
             RequireSignedTokens = true,
-            RequireExpirationTime = false,
+            RequireExpirationTime = auth.RequireExpiration,
             ValidateLifetime = true,
             ClockSkew = auth.ClockSkew,
             ValidateIssuer = !string.IsNullOrEmpty(auth.Issuer),
@@ -39,13 +39,20 @@ internal sealed partial class DeviceTokenValidator
             ValidAudience = auth.Audience,
             ValidateIssuerSigningKey = false,
             TryAllIssuerSigningKeys = true,
-            // Lifetime against the injected clock (exp only when present; nbf likewise), with the configured skew.
-            LifetimeValidator = (notBefore, expires, _, _) => CheckLifetime(notBefore, expires, timeProvider.GetUtcNow().UtcDateTime, auth.ClockSkew),
+            // Lifetime against the injected clock (exp when present or required; nbf when present), with the configured
+            // skew. The delegate replaces the handler's own checks, RequireExpirationTime included, so it checks that too.
+            LifetimeValidator = (notBefore, expires, _, _) =>
+                CheckLifetime(notBefore, expires, timeProvider.GetUtcNow().UtcDateTime, auth.ClockSkew, auth.RequireExpiration),
         };
     }
 
-    private static bool CheckLifetime(DateTime? notBefore, DateTime? expires, DateTime now, TimeSpan skew)
+    private static bool CheckLifetime(DateTime? notBefore, DateTime? expires, DateTime now, TimeSpan skew, bool requireExpiration)
     {
+        if (expires is null && requireExpiration)
+        {
+            throw new SecurityTokenNoExpirationException("token has no exp");
+        }
+
         if (expires is { } exp && now - skew >= exp)
         {
             throw new SecurityTokenExpiredException("token expired") { Expires = exp };
@@ -134,6 +141,7 @@ internal sealed partial class DeviceTokenValidator
     private static string Describe(Exception? exception) => exception switch
     {
         SecurityTokenExpiredException => "token expired",
+        SecurityTokenNoExpirationException => "token has no exp (required)",
         SecurityTokenNotYetValidException => "token not yet valid",
         SecurityTokenInvalidLifetimeException => "token lifetime invalid",
         SecurityTokenInvalidAlgorithmException => "token algorithm not allowed (HMAC only)",

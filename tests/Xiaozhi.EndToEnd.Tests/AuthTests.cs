@@ -43,6 +43,38 @@ public sealed class AuthTests
     }
 
     [Test]
+    public async Task By_default_a_token_without_exp_connects()
+    {
+        E2eTarget.RequireInProcess("relies on the default Auth:RequireExpiration");
+        var device = DeviceIds.NewMac();
+        var claims = TestTokens.ValidClaims(device);
+        claims.Remove("exp");
+
+        await using var client = await DeviceClient.ConnectAsync(Gateway, new DeviceConnectOptions { DeviceId = device, Token = TestTokens.Sign(Secret, claims) });
+        (await client.HelloAsync()).Get("transport").Should().Be("websocket", "Auth:RequireExpiration is off by default");
+    }
+
+    [Test]
+    public async Task With_require_expiration_a_token_without_exp_is_401_with_the_reason_and_others_go_on()
+    {
+        E2eTarget.RequireInProcess("configures Auth:RequireExpiration");
+        await using var gateway = await Harness.Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Auth:RequireExpiration", "true"] });
+        await using var bystander = await DeviceClient.ConnectAsync(gateway);
+        await bystander.HelloAsync();
+        var device = DeviceIds.NewMac();
+        var claims = TestTokens.ValidClaims(device);
+        claims.Remove("exp");
+
+        var refusal = await DeviceClient.ExpectRefusalAsync(gateway, new DeviceConnectOptions { DeviceId = device, Token = TestTokens.Sign(gateway.JwtSecret, claims) });
+
+        refusal.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        refusal.Body.Should().Contain("token has no exp (required)");
+        (await bystander.ChatAsync("still here")).SttText.Should().Be("still here", "the session already connected is unaffected");
+        await using var withExp = await DeviceClient.ConnectAsync(gateway, new DeviceConnectOptions { DeviceId = device, Token = TestTokens.For(gateway.JwtSecret, device) });
+        (await withExp.HelloAsync()).Get("transport").Should().Be("websocket", "a token with exp still connects");
+    }
+
+    [Test]
     public async Task Alg_none_is_401()
     {
         var device = DeviceIds.NewMac();

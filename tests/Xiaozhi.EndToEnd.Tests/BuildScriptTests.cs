@@ -37,6 +37,25 @@ public sealed class BuildScriptTests
     }
 
     [Test]
+    public async Task Build_sh_run_for_lan_boards_serves_the_ota_beyond_loopback_explicitly_and_warns()
+    {
+        // Issue 25 B7: the stub refuses a non-loopback OTA unless told; run tells it only with XIAOZHI_PUBLIC_HOST.
+        var output = await RunVerbStartUpAsync("bash", ["build.sh", "run"], publicHost: "127.0.0.1");
+
+        output.Should().Contain("(the OTA hands out 127.0.0.1, from XIAOZHI_PUBLIC_HOST)")
+            .And.Contain("OtaExposureReport[402]").And.Contain("Ota:AllowNonLoopback=true");
+    }
+
+    [Test]
+    public async Task Build_ps1_run_for_lan_boards_serves_the_ota_beyond_loopback_explicitly_and_warns()
+    {
+        var output = await RunVerbStartUpAsync(ChildProgram.Dotnet, [.. Pwsh, "run"], publicHost: "127.0.0.1");
+
+        output.Should().Contain("(the OTA hands out 127.0.0.1, from XIAOZHI_PUBLIC_HOST)")
+            .And.Contain("OtaExposureReport[402]").And.Contain("Ota:AllowNonLoopback=true");
+    }
+
+    [Test]
     public async Task Build_ps1_help_is_build_sh_help_word_for_word()
     {
         using var sh = await ChildProgram.RunAsync("bash", ["build.sh", "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
@@ -96,10 +115,10 @@ public sealed class BuildScriptTests
     }
 
     /// <summary>
-    /// Runs a script's <c>run</c> verb on free loopback ports with XIAOZHI_PUBLIC_HOST unset, until it prints its
+    /// Runs a script's <c>run</c> verb on free ports with XIAOZHI_PUBLIC_HOST as given (unset by default), until it prints its
     /// summary; checks the summary and that the OTA it started hands out the loopback WebSocket URL; stops it.
     /// </summary>
-    private static async Task<string> RunVerbStartUpAsync(string fileName, string[] arguments)
+    private static async Task<string> RunVerbStartUpAsync(string fileName, string[] arguments, string publicHost = "")
     {
         var (im, management, ai, ota) = (FreePort(), FreePort(), FreePort(), FreePort());
         var environment = ScriptEnvironment(
@@ -107,7 +126,7 @@ public sealed class BuildScriptTests
             ("XIAOZHI_MANAGEMENT_PORT", management.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("XIAOZHI_AI_PORT", ai.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("XIAOZHI_OTA_PORT", ota.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("XIAOZHI_PUBLIC_HOST", string.Empty));
+            ("XIAOZHI_PUBLIC_HOST", publicHost));
         using var run = ChildProgram.Start(fileName, arguments, RepositoryRoot.Path, environment);
         await run.WaitForOutputAsync("Press Ctrl+C to stop both.", StartWithin);
         var output = run.Output;

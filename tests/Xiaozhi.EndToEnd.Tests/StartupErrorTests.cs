@@ -30,6 +30,29 @@ public sealed class StartupErrorTests
         AssertRefused(im, $"Failed to bind to address {url}: address already in use");
     }
 
+    [TestCase("change-me")]
+    [TestCase("xiaozhi-dev-secret-change-me-before-deploying")]
+    public async Task The_im_refuses_a_shipped_sample_secret_in_production_with_one_line_and_exit_2(string secret)
+    {
+        using var im = await RunImAsync(["--Auth:JwtSecret", secret, "--environment", "Production"]);
+        AssertRefused(im, "Auth:JwtSecret is a sample or development secret shipped with the gateway, refused in the Production environment");
+    }
+
+    [Test]
+    public async Task In_development_the_im_starts_with_the_build_sh_secret_and_devices_connect()
+    {
+        E2eTarget.RequireInProcess("starts its own gateway");
+        // What build.sh run / build.ps1 run start: the default XIAOZHI_JWT_SECRET, --environment Development.
+        await using var gateway = await Harness.Gateway.StartAsync(new GatewayOptions
+        {
+            JwtSecret = "xiaozhi-dev-secret-change-me-before-deploying",
+            ImArgs = ["--environment", "Development"],
+        });
+        await using var device = await DeviceClient.ConnectAsync(gateway);
+
+        (await device.HelloAsync()).Get("transport").Should().Be("websocket");
+    }
+
     [TestCase("--Stub:MaxRecordedSessions", "0", "Stub:MaxRecordedSessions must be positive")]
     [TestCase("--urls", "grpc://nowhere", "--urls / ASPNETCORE_URLS: 'grpc://nowhere' is not a listen URL")]
     public async Task The_stub_refuses_a_bad_setting_with_one_message_and_exit_2(string setting, string value, string message)

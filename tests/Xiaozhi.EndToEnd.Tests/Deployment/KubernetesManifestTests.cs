@@ -77,6 +77,78 @@ public sealed class KubernetesManifestTests
         Env(ImContainer(), "Auth__JwtSecret").Should().BeNull("the secret comes from a Secret (valueFrom), never a literal");
     }
 
+    [Test]
+    public void The_pod_gets_no_service_account_token()
+    {
+        Text(Single("Deployment", "xiaozhi-im")["spec"]["template"]["spec"], "automountServiceAccountToken")
+            .Should().Be("false", "the gateway never calls the Kubernetes API");
+    }
+
+    [TestCase("readinessProbe", 2, 10)]
+    [TestCase("livenessProbe", 3, 30)]
+    public void A_probe_does_not_act_on_one_slow_answer(string probeName, int minimumFailures, int minimumSecondsToAct)
+    {
+        var probe = (YamlMappingNode)ImContainer()[probeName];
+        int Number(string key, int kubernetesDefault) =>
+            Text(probe, key) is { Length: > 0 } text ? int.Parse(text, CultureInfo.InvariantCulture) : kubernetesDefault;
+
+        var failures = Number("failureThreshold", 3);
+        var period = Number("periodSeconds", 10);
+        var timeout = Number("timeoutSeconds", 1);
+
+        failures.Should().BeGreaterThanOrEqualTo(minimumFailures, "one GC pause or busy moment is one failed probe");
+        timeout.Should().BeGreaterThanOrEqualTo(2, "a pause of a second must not fail the probe");
+        (failures * period).Should().BeGreaterThanOrEqualTo(minimumSecondsToAct, "the probe acts on a lasting fault only");
+    }
+
+    [Test]
+    public void More_than_one_replica_shares_a_required_redis_registry()
+    {
+        var replicas = int.Parse(Text(Single("Deployment", "xiaozhi-im")["spec"], "replicas") is { Length: > 0 } r ? r : "1", CultureInfo.InvariantCulture);
+        if (replicas <= 1)
+        {
+            Assert.Pass("one replica needs no shared registry");
+        }
+
+        var entry = ((YamlSequenceNode)ImContainer()["env"]).Children.Cast<YamlMappingNode>()
+            .Should().ContainSingle(e => Text(e, "name") == "Cluster__Redis", "{0} replicas need Cluster:Redis (docs/cluster.md)", replicas).Subject;
+        if (entry.Children.ContainsKey("value"))
+        {
+            Text(entry, "value").Should().NotBeNullOrWhiteSpace();
+            return;
+        }
+
+        var reference = (YamlMappingNode)(entry["valueFrom"] is YamlMappingNode from && from.Children.ContainsKey("secretKeyRef") ? from["secretKeyRef"] : entry["valueFrom"]["configMapKeyRef"]);
+        Text(reference, "optional").Should().BeOneOf(["", "false"], "a missing Redis setting must stop the pod, not start a lone node");
+    }
+
+    [Test]
+    public void A_network_policy_opens_the_management_port_only_to_named_scrapers()
+    {
+        var policy = Single("NetworkPolicy");
+        var podLabels = (YamlMappingNode)Single("Deployment", "xiaozhi-im")["spec"]["template"]["metadata"]["labels"];
+        ((YamlMappingNode)policy["spec"]["podSelector"]["matchLabels"]).Children.Should().OnlyContain(kv => podLabels.Children.Contains(kv));
+        ((YamlSequenceNode)policy["spec"]["policyTypes"]).Children.Select(n => ((YamlScalarNode)n).Value).Should().Contain("Ingress");
+        var container = ImContainer();
+        var managementPort = Text(((YamlSequenceNode)container["ports"]).Children.Cast<YamlMappingNode>().Single(p => Text(p, "name") == "management"), "containerPort");
+        var rules = ((YamlSequenceNode)policy["spec"]["ingress"]).Children.Cast<YamlMappingNode>().ToList();
+
+        rules.Should().Contain(r => Ports(r).Contains("devices") && OpenToAll(r), "devices connect from anywhere");
+        foreach (var rule in rules.Where(OpenToAll))
+        {
+            Ports(rule).Should().NotBeEmpty("a rule open to all without ports opens every port, management included")
+                .And.NotContain(["management", managementPort]);
+        }
+
+        rules.Should().Contain(r => Ports(r).Contains("management") && !OpenToAll(r), "Prometheus scrapes /metrics");
+    }
+
+    private static List<string> Ports(YamlMappingNode rule) => rule.Children.TryGetValue("ports", out var ports)
+        ? [.. ((YamlSequenceNode)ports).Children.Cast<YamlMappingNode>().Select(p => Text(p, "port"))]
+        : [];
+
+    private static bool OpenToAll(YamlMappingNode rule) => !rule.Children.TryGetValue("from", out var from) || ((YamlSequenceNode)from).Children.Count == 0;
+
     private static string? Env(YamlMappingNode container, string name)
     {
         var entry = ((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>().Should().ContainSingle(e => Text(e, "name") == name).Subject;

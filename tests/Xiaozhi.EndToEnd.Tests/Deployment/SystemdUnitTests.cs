@@ -34,6 +34,20 @@ public sealed partial class SystemdUnitTests
         }
     }
 
+    /// <summary>The exposure systemd rates the units at (0 best, 10 worst); 1.2 when set, "OK" up to 4.9.</summary>
+    private const double ExposureCeiling = 2.0;
+
+    [TestCaseSource(nameof(Units))]
+    public async Task Systemd_analyze_security_rates_the_unit_under_the_ceiling(string unit)
+    {
+        var result = await ExternalTool.RunAsync("systemd-analyze", "systemd", ["security", "--offline=yes", "--no-pager", RepositoryFiles.PathOf($"deploy/systemd/{unit}")]);
+
+        var overall = Regex.Match(result.Output, $@"Overall exposure level for {Regex.Escape(unit)}: (?<level>\d+(?:\.\d+)?)");
+        overall.Success.Should().BeTrue("the tool reports an overall level ({0})", result);
+        double.Parse(overall.Groups["level"].Value, CultureInfo.InvariantCulture).Should().BeLessThanOrEqualTo(ExposureCeiling,
+            "a hardening setting was lost or weakened; the tool's findings:\n{0}", result);
+    }
+
     [Test]
     public async Task Stopping_the_gateway_waits_longer_than_its_drain()
     {

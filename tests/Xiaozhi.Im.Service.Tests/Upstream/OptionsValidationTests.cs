@@ -1,4 +1,5 @@
 using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Tests.Auth;
 using Xiaozhi.Im.Service.Devices;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Upstream;
@@ -10,7 +11,7 @@ public class OptionsValidationTests
     [Test]
     public void Defaults_are_valid_with_a_secret()
     {
-        new AuthOptionsValidator().Validate(null, new AuthOptions { JwtSecret = "abc" }).Succeeded.Should().BeTrue();
+        new AuthOptionsValidator(HostEnvironments.Production).Validate(null, new AuthOptions { JwtSecret = "abc" }).Succeeded.Should().BeTrue();
         new AiOptionsValidator().Validate(null, new AiOptions()).Succeeded.Should().BeTrue();
         new DeviceWebSocketOptionsValidator().Validate(null, new DeviceWebSocketOptions()).Succeeded.Should().BeTrue();
         new LimitsOptionsValidator().Validate(null, new LimitsOptions()).Succeeded.Should().BeTrue();
@@ -31,10 +32,10 @@ public class OptionsValidationTests
     [Test]
     public void Empty_secret_with_auth_enabled_is_refused()
     {
-        var result = new AuthOptionsValidator().Validate(null, new AuthOptions { Enabled = true, JwtSecret = "" });
+        var result = new AuthOptionsValidator(HostEnvironments.Production).Validate(null, new AuthOptions { Enabled = true, JwtSecret = "" });
         result.Failed.Should().BeTrue();
         result.FailureMessage.Should().Contain("Auth:JwtSecret is empty but Auth:Enabled is true");
-        new AuthOptionsValidator().Validate(null, new AuthOptions { Enabled = false }).Succeeded.Should().BeTrue();
+        new AuthOptionsValidator(HostEnvironments.Production).Validate(null, new AuthOptions { Enabled = false }).Succeeded.Should().BeTrue();
     }
 
     [Test]
