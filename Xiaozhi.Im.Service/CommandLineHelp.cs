@@ -76,7 +76,7 @@ internal static class CommandLineHelp
           --Admission:PerIpConnectionBurst        new connections per IP at once   default 200
           --Admission:HandshakeTimeout            upgrade request headers (Kestrel 408)   default 00:00:10
           --Admission:HelloTimeout                no hello → close 1008   default 00:00:30
-          --Admission:IdleTimeout                 no frame → close 1000   default 00:03:00
+          --Admission:IdleTimeout                 no frame either way → close 1000   default 00:03:00
           --Admission:MessagesPerSecond           sustained messages per session, flood → alert + 1008   default 100
           --Admission:MessageBurst                messages at once before the rate applies   default 200
           --Admission:AllowedOrigins:0 <origin> ...  browser Origin allow-list (403)   default off

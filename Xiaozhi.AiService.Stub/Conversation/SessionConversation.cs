@@ -176,6 +176,7 @@ internal sealed partial class SessionConversation : IAsyncDisposable
 
     private async Task HandleBinaryAsync(ReadOnlyMemory<byte> frame)
     {
+        AudioFormat format;
         lock (_gate)
         {
             if (!_helloReceived)
@@ -183,13 +184,19 @@ internal sealed partial class SessionConversation : IAsyncDisposable
                 _session.CountDroppedBinaryBeforeHello();
                 return;
             }
+
+            format = _format;
         }
 
         if (_options.Mode == StubMode.Echo)
         {
-            await _writer.WriteAsync(ChatResponses.Binary(frame.Span, 0)).ConfigureAwait(false);
+            if (!frame.IsEmpty)
+            {
+                // A zero-byte frame is an end-of-speech marker, not audio: nothing to echo.
+                await _writer.WriteAsync(ChatResponses.Binary(frame.Span, 0)).ConfigureAwait(false);
+            }
         }
-        else if (_listener.Hear(frame))
+        else if (_listener.Hear(frame, format))
         {
             await ErrorAsync(StubErrorCodes.UtteranceTooLong, $"utterance exceeds {_options.MaxUtteranceFrames} frames; further frames of it are ignored").ConfigureAwait(false);
         }

@@ -1,11 +1,16 @@
 using Xiaozhi.AiService.Stub.Configuration;
+using Xiaozhi.AiService.Stub.Media;
 
 namespace Xiaozhi.AiService.Stub.Conversation;
 
 /// <summary>
 /// The device's listen turn (protocol.md §3): the frames kept between <c>listen start</c> and <c>stop</c>, at most
-/// <c>Stub:MaxUtteranceFrames</c>. In auto and realtime mode a VAD ends the utterance after
-/// <c>Stub:VadSilenceMs</c> without a frame and hands it to <c>onSilence</c>; realtime then keeps listening.
+/// <c>Stub:MaxUtteranceFrames</c>. In auto and realtime mode a VAD ends the utterance <c>Stub:VadSilenceMs</c> after
+/// its last frame with sound (<see cref="SilenceDetector"/>), whether silent frames keep arriving or none do, and hands
+/// it to <c>onSilence</c>; realtime then keeps listening. Until the first frame with sound every frame restarts the
+/// clock, so leading silence streamed without a gap waits for speech, and an utterance of silent frames still ends at
+/// a gap (the rule before frames were looked into). A zero-byte frame is an end-of-speech marker some clients send,
+/// not audio: it is not kept.
 /// </summary>
 internal sealed class UtteranceListener(StubOptions options, TimeProvider time, Action<StubTurn> onSilence) : IDisposable
 {
@@ -17,6 +22,8 @@ internal sealed class UtteranceListener(StubOptions options, TimeProvider time, 
     private int _generation;
     private bool _overflowReported;
     private ITimer? _vadTimer;
+    private bool _heardSound;
+    private readonly SilenceDetector _silence = new();
 
     /// <summary><c>listen start</c>: a fresh utterance (anything heard so far is dropped).</summary>
     public void Begin(ListenMode mode)
@@ -36,15 +43,15 @@ internal sealed class UtteranceListener(StubOptions options, TimeProvider time, 
         }
     }
 
-    /// <summary>An audio frame; kept while listening and there is room, else ignored.</summary>
+    /// <summary>An audio frame in the hello's <paramref name="format"/>; kept while listening and there is room, else ignored.</summary>
     /// <returns>True for the first frame the utterance has no room for (the caller reports it, once per utterance).</returns>
-    public bool Hear(ReadOnlyMemory<byte> frame)
+    public bool Hear(ReadOnlyMemory<byte> frame, AudioFormat format)
     {
         lock (_gate)
         {
-            if (!_listening)
+            if (!_listening || frame.IsEmpty)
             {
-                return false; // audio outside a listen turn is ignored, as the real service does
+                return false; // audio outside a listen turn is ignored, as the real service does; an empty frame is a marker
             }
 
             if (_frames.Count >= options.MaxUtteranceFrames)
@@ -58,11 +65,22 @@ internal sealed class UtteranceListener(StubOptions options, TimeProvider time, 
             _bytes += frame.Length;
             if (_mode != ListenMode.Manual)
             {
-                _vadTimer ??= time.CreateTimer(OnVadSilence, _generation, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                _vadTimer.Change(TimeSpan.FromMilliseconds(options.VadSilenceMs), Timeout.InfiniteTimeSpan);
+                Listen(frame.Span, format);
             }
 
             return false;
+        }
+    }
+
+    private void Listen(ReadOnlySpan<byte> frame, AudioFormat format)
+    {
+        var sound = !_silence.IsSilent(frame, format);
+        if (sound || !_heardSound)
+        {
+            // A frame with sound (or any frame before the first one with sound) restarts the silence clock.
+            _heardSound |= sound;
+            _vadTimer ??= time.CreateTimer(OnVadSilence, _generation, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _vadTimer.Change(TimeSpan.FromMilliseconds(options.VadSilenceMs), Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -74,6 +92,7 @@ internal sealed class UtteranceListener(StubOptions options, TimeProvider time, 
             _vadTimer?.Dispose();
             _vadTimer = null;
             _listening = false;
+            _silence.Dispose();
         }
     }
 
@@ -86,6 +105,7 @@ internal sealed class UtteranceListener(StubOptions options, TimeProvider time, 
         _frames = [];
         _bytes = 0;
         _overflowReported = false;
+        _heardSound = false;
         _generation++;
     }
 
@@ -104,6 +124,7 @@ internal sealed class UtteranceListener(StubOptions options, TimeProvider time, 
             _listening = false;
             _frames = [];
             _bytes = 0;
+            _heardSound = false;
             _generation++;
         }
 

@@ -24,7 +24,10 @@ internal sealed class AdmissionOptions
     /// <summary>A session with no <c>hello</c> by then is closed 1008. Default 30 s.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>A session with no frame from the device by then is closed 1000. Default 180 s (firmware gives up after 120 s).</summary>
+    /// <summary>
+    /// A session with no frame from the device nor the AI by then, and no answer in progress, is closed 1000. Default 180 s
+    /// (firmware gives up after 120 s).
+    /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(180);
 
     /// <summary>Sustained device messages per second per session; a flood beyond it gets an alert and close 1008. Default 100.</summary>

@@ -7,11 +7,16 @@ namespace Xiaozhi.Im.Service.Admission;
 
 /// <summary>
 /// Per-session admission policies, fed by <see cref="MonitoredWebSocket"/> with every message the device sends:
-/// a <c>hello</c> within <see cref="AdmissionOptions.HelloTimeout"/> (else close 1008), some frame within every
+/// a <c>hello</c> within <see cref="AdmissionOptions.HelloTimeout"/> (else close 1008), some conversation within every
 /// <see cref="AdmissionOptions.IdleTimeout"/> (else close 1000), and no sustained flood above
 /// <see cref="AdmissionOptions.MessagesPerSecond"/> (else an alert and close 1008). Timers run on the injected
 /// <see cref="TimeProvider"/>. Each policy acts once; the session's own close path does the rest.
 /// </summary>
+/// <remarks>
+/// Idle means neither side spoke: no device frame and no AI frame for the whole timeout, and the AI not in the middle of
+/// an answer (<see cref="AiActivity.Speaking"/>) — a long story is not cut off because the device only listens. Both
+/// sides note a timestamp per frame; the timer is re-armed lazily when it fires, from the later of the two.
+/// </remarks>
 internal sealed partial class DeviceActivityMonitor : IDisposable
 {
     private const int HelloSniffBytes = 4096;
@@ -30,6 +35,8 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
     private int _acted;
     private IDeviceSession? _session;
     private DeviceSocketWriter? _writer;
+    private AiActivity? _ai;
+    private long _lastDeviceFrame;
 
     /// <summary>Starts the hello and idle clocks.</summary>
     public DeviceActivityMonitor(AdmissionOptions options, TimeSpan closeTimeout, TimeProvider time, ILogger logger, ImMetrics? metrics = null)
@@ -41,7 +48,8 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
         _metrics = metrics;
         _messages = new TokenBucket(options.MessagesPerSecond, options.MessageBurst, time);
         _helloTimer = time.CreateTimer(static s => ((DeviceActivityMonitor)s!).Violate(Policy.Hello), this, options.HelloTimeout, Timeout.InfiniteTimeSpan);
-        _idleTimer = time.CreateTimer(static s => ((DeviceActivityMonitor)s!).Violate(Policy.Idle), this, options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        _lastDeviceFrame = time.GetTimestamp();
+        _idleTimer = time.CreateTimer(static s => ((DeviceActivityMonitor)s!).OnIdleDue(), this, options.IdleTimeout, Timeout.InfiniteTimeSpan);
     }
 
     private enum Policy
@@ -54,11 +62,15 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
     /// <summary>Which policy closed the session, if any (tests, logs).</summary>
     public string? ClosedBy { get; private set; }
 
-    /// <summary>Connects the monitor to the session it acts on (set right after the session is created).</summary>
-    public void Attach(IDeviceSession session, DeviceSocketWriter writer)
+    /// <summary>
+    /// Connects the monitor to the session it acts on (set right after the session is created); <paramref name="ai"/> is
+    /// what the AI does for it (null: only the device's frames count).
+    /// </summary>
+    public void Attach(IDeviceSession session, DeviceSocketWriter writer, AiActivity? ai = null)
     {
         _session = session;
         _writer = writer;
+        _ai = ai;
     }
 
     /// <summary>One receive completed on the device's socket (a whole message or a part of one).</summary>
@@ -69,7 +81,7 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
             return;
         }
 
-        _idleTimer.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _lastDeviceFrame, _time.GetTimestamp());
         if (!_helloSeen && type == WebSocketMessageType.Text)
         {
             _head ??= System.Buffers.ArrayPool<byte>.Shared.Rent(HelloSniffBytes);
@@ -116,6 +128,32 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
             _head = null;
             System.Buffers.ArrayPool<byte>.Shared.Return(head);
         }
+    }
+
+    /// <summary>The idle timer fired: closes the session, or re-arms for what is left of the quiet period.</summary>
+    private void OnIdleDue()
+    {
+        var quiet = _time.GetElapsedTime(Volatile.Read(ref _lastDeviceFrame));
+        if (_ai is { } ai)
+        {
+            quiet = ai.Speaking ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(quiet.Ticks, ai.SinceLastFrame.Ticks));
+        }
+
+        if (quiet < _options.IdleTimeout)
+        {
+            try
+            {
+                _idleTimer.Change(_options.IdleTimeout - quiet, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The session ended while the timer fired.
+            }
+
+            return;
+        }
+
+        Violate(Policy.Idle);
     }
 
     private void Violate(Policy policy)

@@ -220,7 +220,7 @@ internal sealed partial class DeviceWebSocketEndpoint
         using (socket)
         {
             var session = _sessionFactory.Create(metadata, new MonitoredWebSocket(socket, activity), upstream);
-            activity.Attach(session, session.Writer);
+            activity.Attach(session, session.Writer, session.Ai);
             var registration = _registry.Register(session, _sessions.DuplicateDevicePolicy, claim);
             if (!registration.Accepted)
             {

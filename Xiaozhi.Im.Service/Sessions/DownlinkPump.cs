@@ -45,7 +45,11 @@ internal sealed partial class DownlinkPump
         _timeProvider = timeProvider;
         _startTimestamp = timeProvider.GetTimestamp();
         _logger = logger;
+        Ai = new AiActivity(timeProvider, ledger);
     }
+
+    /// <summary>When the AI last sent something and whether it speaks (read by the idle policy).</summary>
+    public AiActivity Ai { get; }
 
     /// <summary>The message of the alert for a 999 payload: its message, else its code, else a generic text.</summary>
     public static string AlertMessageFor(ReadOnlySpan<byte> errorPayload, out string errorCode)
@@ -100,6 +104,7 @@ internal sealed partial class DownlinkPump
 
                 responses++;
                 _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                Ai.NoteFrame();
                 swallow = await ForwardAsync(upstream.Current, swallow, cancellationToken).ConfigureAwait(false);
             }
 

@@ -95,6 +95,9 @@ internal sealed partial class Session : IDeviceSession
     /// <summary>The only writer of the device's WebSocket.</summary>
     public DeviceSocketWriter Writer { get; }
 
+    /// <summary>What the AI last did (the idle policy counts the conversation, not only the device's frames).</summary>
+    public AiActivity Ai => _downlink.Ai;
+
     /// <summary>Runs the session to its end. <paramref name="hostStopping"/> only stops it hard (after the drain time); a graceful stop is <see cref="DrainAsync"/> or <see cref="CloseAsync"/>.</summary>
     public async Task RunAsync(CancellationToken hostStopping)
     {

@@ -36,16 +36,23 @@ public sealed class VoiceTurnTests
     }
 
     [Test]
-    public async Task Zero_length_binary_frame_is_forwarded_like_any_other()
+    public async Task Zero_length_binary_frame_is_forwarded_like_any_other_and_not_played_back()
     {
-        await using var device = await DeviceClient.ConnectAsync(Gateway);
+        var sessionId = "marker-" + Guid.NewGuid().ToString("N");
+        await using var device = await DeviceClient.ConnectAsync(Gateway, new DeviceConnectOptions { SessionId = sessionId });
         await device.HelloAsync();
         List<byte[]> frames = [[1, 2, 3], [], [4, 5]];
 
         var reply = await device.VoiceTurnAsync(frames);
 
-        reply.SttText.Should().Be("heard 3 frames, 5 bytes");
-        reply.Audio.Should().BeEquivalentTo(frames, o => o.WithStrictOrdering());
+        reply.SttText.Should().Be("heard 2 frames, 5 bytes", "the stub takes the empty frame for an end-of-speech marker, not audio");
+        reply.Audio.Should().BeEquivalentTo(new List<byte[]> { frames[0], frames[2] }, o => o.WithStrictOrdering());
+        if (!E2eTarget.IsExternal)
+        {
+            var session = await Gateway.StubSessions.WaitForSessionAsync(sessionId, TimeSpan.FromSeconds(5));
+            session.Requests.Where(r => r.Kind == ChatFrameKind.Binary).Select(r => r.Data.ToArray())
+                .Should().BeEquivalentTo(frames, o => o.WithStrictOrdering(), "the gateway forwards the empty frame like any other");
+        }
     }
 
     [Test]

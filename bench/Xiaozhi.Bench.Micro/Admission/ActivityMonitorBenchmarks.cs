@@ -7,7 +7,7 @@ namespace Xiaozhi.Bench.Micro.Admission;
 
 /// <summary>
 /// What the admission policies cost per device message (<see cref="DeviceActivityMonitor.OnReceived"/>, called twice per
-/// frame: the zero-byte wait and the read): the idle clock's re-arm and the flood bucket, on the system clock.
+/// frame: the zero-byte wait and the read): the idle clock's timestamp and the flood bucket, on the system clock.
 /// </summary>
 [Config(typeof(MicroConfig))]
 [MemoryDiagnoser]

@@ -97,15 +97,17 @@ public sealed class TextHandlingTests
     }
 
     [Test]
-    public async Task Empty_binary_frame_is_a_legal_frame()
+    public async Task Empty_binary_frame_is_an_end_of_speech_marker_not_audio_to_play_back()
     {
         await using var stream = _host.Open();
         await stream.HelloAsync();
         await stream.SendTextAsync("""{"type":"listen","state":"start","mode":"manual"}""");
+        await stream.SendBinaryAsync([1, 2, 3]);
         await stream.SendBinaryAsync([]);
+        await stream.SendBinaryAsync([4, 5]);
         await stream.SendTextAsync("""{"type":"listen","state":"stop"}""");
         var turn = await stream.ReadTurnAsync();
-        turn.SttText.Should().Be("heard 1 frames, 0 bytes");
-        turn.Frames.Should().ContainSingle().Which.Should().BeEmpty();
+        turn.SttText.Should().Be("heard 2 frames, 5 bytes", "the empty frame is legal (no error) but is not audio");
+        turn.Frames.Should().BeEquivalentTo(new byte[][] { [1, 2, 3], [4, 5] }, o => o.WithStrictOrdering());
     }
 }
