@@ -37,7 +37,7 @@ internal sealed partial class ClusterNodeService(
             Wake();
         };
         store.Reconnected += Wake;
-        await store.ConnectAsync(registry.OnKick).ConfigureAwait(false);
+        await store.ConnectAsync().ConfigureAwait(false);
         LogJoining(logger, store.NodeId, store.Keys.Prefix);
         await RefuseLiveTwinAsync(cancellationToken).ConfigureAwait(false);
 

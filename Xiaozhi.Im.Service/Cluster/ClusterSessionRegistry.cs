@@ -17,7 +17,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     private static readonly TimeSpan KickMemory = TimeSpan.FromMinutes(1);
 
     private readonly SessionRegistry _local;
-    private readonly ClusterStore _store;
+    private readonly IClusterStore _store;
     private readonly ClusterOptions _options;
     private readonly ClusterMetrics _metrics;
     private readonly TimeProvider _time;
@@ -30,7 +30,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     private readonly ConcurrentQueue<OwnedSession> _pendingReleases = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
 
-    public ClusterSessionRegistry(SessionRegistry local, ClusterStore store, IOptions<ClusterOptions> options, ClusterMetrics metrics, TimeProvider time, ILogger<ClusterSessionRegistry> logger)
+    public ClusterSessionRegistry(SessionRegistry local, IClusterStore store, IOptions<ClusterOptions> options, ClusterMetrics metrics, TimeProvider time, ILogger<ClusterSessionRegistry> logger)
     {
         _local = local;
         _store = store;
@@ -38,6 +38,9 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         _metrics = metrics;
         _time = time;
         _logger = logger;
+
+        // Kicks from other nodes (and this one) arrive on the store's subscription to this node's control channel.
+        store.KickReceived += OnKick;
     }
 
     public int Count => _local.Count;
@@ -64,7 +67,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             if (policy == DuplicateDevicePolicy.Reject && _local.IsConnected(deviceId))
             {
                 hold.Dispose();
-                _metrics.Claim("rejected");
+                _metrics.Claim(ClaimOutcome.Rejected);
                 return DeviceClaim.Refused;
             }
 
@@ -83,7 +86,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             if (check.Owner is { } owner && check.Listening && !(owner.NodeId == _store.NodeId && !_local.IsConnected(deviceId)))
             {
                 hold.Dispose();
-                _metrics.Claim("rejected");
+                _metrics.Claim(ClaimOutcome.Rejected);
                 LogRejected(_logger, owner.NodeId, owner.SessionId);
                 return DeviceClaim.Refused;
             }
@@ -108,14 +111,14 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         if (!_store.IsUp || !expected.Known
             || await WithinClaimTimeoutAsync(_store.ClaimAsync(owned, expected.Claim, Presence(owned, online: true)), cancellationToken).ConfigureAwait(false) is not { } result)
         {
-            _metrics.Claim("deferred");
+            _metrics.Claim(ClaimOutcome.Deferred);
             return true;
         }
 
         if (!result.Claimed)
         {
             owned.Asserted = false;
-            _metrics.Claim("rejected");
+            _metrics.Claim(ClaimOutcome.Rejected);
             LogRejected(_logger, result.Previous?.NodeId ?? string.Empty, result.Previous?.SessionId ?? string.Empty);
             return false;
         }
@@ -124,7 +127,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         owned.ConnectedAtUnixMs = result.ConnectedAtUnixMs;
         if (result.Previous is not { } previous || previous.Claim == owned.Claim)
         {
-            _metrics.Claim("claimed");
+            _metrics.Claim(ClaimOutcome.Claimed);
             return true;
         }
 
@@ -139,8 +142,8 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             receivers = 0;
         }
 
-        _metrics.Claim(receivers == 0 ? "taken_over" : "replaced");
-        _metrics.Kick("sent", receivers == 0 ? "owner_gone" : "delivered");
+        _metrics.Claim(receivers == 0 ? ClaimOutcome.TakenOver : ClaimOutcome.Replaced);
+        _metrics.Kick(KickDirection.Sent, receivers == 0 ? KickResult.OwnerGone : KickResult.Delivered);
         if (previous.NodeId != _store.NodeId)
         {
             LogTookFrom(_logger, previous.NodeId, previous.SessionId, receivers > 0);
@@ -167,7 +170,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
                 _owned[session] = owned;
                 if (_kicked.TryRemove(owned.Claim, out _))
                 {
-                    _metrics.Kick("received", "closed");
+                    _metrics.Kick(KickDirection.Received, KickResult.Closed);
                     LogKicked(_logger, owned.SessionId);
                     _ = session.CloseAsync(DeviceCloseReasons.Replaced);
                 }
@@ -200,7 +203,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     }
 
     /// <summary>A kick from another node (or this one): close the named session if it is still the claimed one.</summary>
-    public void OnKick(ClusterKick kick)
+    private void OnKick(ClusterKick kick)
     {
         _kicked[kick.Claim] = _time.GetTimestamp() + (long)(KickMemory.TotalSeconds * _time.TimestampFrequency);
         if (_local.Find(kick.DeviceId) is { } session
@@ -209,13 +212,13 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             && owned.SessionId == kick.SessionId)
         {
             _kicked.TryRemove(kick.Claim, out _);
-            _metrics.Kick("received", "closed");
+            _metrics.Kick(KickDirection.Received, KickResult.Closed);
             LogKicked(_logger, owned.SessionId);
             _ = session.CloseAsync(DeviceCloseReasons.Replaced);
         }
         else
         {
-            _metrics.Kick("received", "stale");
+            _metrics.Kick(KickDirection.Received, KickResult.Stale);
         }
     }
 
@@ -319,7 +322,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
                 owned.ConnectedAtUnixMs = result.ConnectedAtUnixMs;
                 return;
             case RefreshOutcome.NewerOwns:
-                _metrics.Repair("closed_stale");
+                _metrics.Repair(RepairKind.ClosedStale);
                 LogStaleClosed(_logger, owned.SessionId);
                 if (owned.Session is { } session)
                 {
@@ -331,7 +334,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
                 var wasConfirmed = owned.Confirmed;
                 owned.Confirmed = true;
                 owned.ConnectedAtUnixMs = result.ConnectedAtUnixMs;
-                _metrics.Repair(result.Outcome == RefreshOutcome.Recreated ? "reclaimed" : "took_older");
+                _metrics.Repair(result.Outcome == RefreshOutcome.Recreated ? RepairKind.Reclaimed : RepairKind.TookOlder);
                 if (result.Displaced is { } displaced)
                 {
                     await _store.KickAsync(owned.DeviceId, displaced).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Cluster;
 /// The node's Redis: one multiplexer that never blocks start-up or an upgrade (AbortOnConnectFail off, fail-fast
 /// backlog, short timeouts), the scripts, and whether Redis answers now (one log line per change, not per call).
 /// </summary>
-internal sealed partial class ClusterStore : IAsyncDisposable
+internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
 {
     private const int BatchSize = 200;
 
@@ -48,6 +48,9 @@ internal sealed partial class ClusterStore : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
+    public event Action<ClusterKick>? KickReceived;
+
     /// <summary>Raised (off the caller's path) when Redis answers again after being down.</summary>
     public event Action? Restored;
 
@@ -64,7 +67,7 @@ internal sealed partial class ClusterStore : IAsyncDisposable
         }
     }
 
-    public async Task ConnectAsync(Action<ClusterKick> onKick)
+    public async Task ConnectAsync()
     {
         var configuration = ConfigurationOptions.Parse(_options.Redis!);
         configuration.AbortOnConnectFail = false;
@@ -84,7 +87,7 @@ internal sealed partial class ClusterStore : IAsyncDisposable
             {
                 if (ClusterKick.TryParse(message) is { } kick)
                 {
-                    onKick(kick);
+                    KickReceived?.Invoke(kick);
                 }
                 else
                 {
