@@ -48,6 +48,21 @@ public sealed class ClusterSessionRegistryRaceTests
     }
 
     [Test]
+    public async Task Under_Reject_a_claim_made_after_the_check_wins_and_the_later_confirm_is_refused()
+    {
+        var claimA = await _a.Registry.ClaimAsync(Device, "s-a", "client", DuplicateDevicePolicy.Reject, CancellationToken.None);
+        claimA.Accepted.Should().BeTrue("nobody owned the device at the check");
+        var onB = await _b.ConnectAsync(Device, "s-b", DuplicateDevicePolicy.Reject);
+
+        (await claimA.ConfirmAsync(CancellationToken.None)).Should().BeFalse("the endpoint answers 409");
+        claimA.Dispose();
+
+        _redis.Devices[Device].SessionId.Should().Be("s-b");
+        _redis.Presence.Should().NotContain(e => e.Contains("s-a", StringComparison.Ordinal), "a refused attempt never went online nor offline");
+        onB.Closes.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task A_release_lost_while_Redis_was_down_is_made_by_the_refresh_after_it_came_back()
     {
         var session = await _a.ConnectAsync(Device, "s-a");
