@@ -2,12 +2,17 @@ using Xiaozhi.Im.Service.Sessions;
 
 namespace Xiaozhi.Im.Service.Cluster;
 
-/// <summary>An accepted claim: holds the device's lock until registered; given up when disposed unregistered.</summary>
-internal sealed class ClusterDeviceClaim(ClusterSessionRegistry registry, OwnedSession owned, IDisposable hold) : DeviceClaim(true)
+/// <summary>
+/// An accepted claim: holds the device's lock until registered; written to Redis (and the previous owner kicked) by
+/// <see cref="ConfirmAsync"/>; given up when disposed unregistered.
+/// </summary>
+internal sealed class ClusterDeviceClaim(ClusterSessionRegistry registry, OwnedSession owned, ExpectedOwner expected, IDisposable hold) : DeviceClaim(true)
 {
     private int _state; // 0 pending, 1 registered, 2 given up
 
     public OwnedSession Owned { get; } = owned;
+
+    public override ValueTask<bool> ConfirmAsync(CancellationToken cancellationToken) => registry.ConfirmAsync(Owned, expected, cancellationToken);
 
     public void Registered()
     {

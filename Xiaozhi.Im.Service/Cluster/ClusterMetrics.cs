@@ -10,7 +10,7 @@ internal sealed class ClusterMetrics
     private readonly Counter<long> _kicks;
     private readonly Counter<long> _repairs;
 
-    public ClusterMetrics(IMeterFactory meterFactory, ClusterStore store)
+    public ClusterMetrics(IMeterFactory meterFactory, IClusterStore store)
     {
         var meter = meterFactory.Create(ImTelemetry.Name);
         meter.CreateObservableGauge("xiaozhi.im.cluster.store.up", () => store.IsUp ? 1 : 0, "1", "1 while the cluster's Redis answers.");
@@ -19,13 +19,35 @@ internal sealed class ClusterMetrics
         _repairs = meter.CreateCounter<long>("xiaozhi.im.cluster.repairs", "{repair}", "Fixes made by the periodic refresh, by kind.");
     }
 
-    /// <summary>claimed, replaced, taken_over (the owner's node was gone), rejected (409), deferred (Redis down or slow).</summary>
-    public void Claim(string outcome) => _claims.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public void Claim(ClaimOutcome outcome) => _claims.Add(1, new KeyValuePair<string, object?>("outcome", Label(outcome)));
 
-    /// <summary>direction sent (result delivered / owner_gone) or received (result closed / stale).</summary>
-    public void Kick(string direction, string result) =>
-        _kicks.Add(1, new KeyValuePair<string, object?>("direction", direction), new KeyValuePair<string, object?>("result", result));
+    public void Kick(KickDirection direction, KickResult result) =>
+        _kicks.Add(1, new KeyValuePair<string, object?>("direction", direction == KickDirection.Sent ? "sent" : "received"), new KeyValuePair<string, object?>("result", Label(result)));
 
-    /// <summary>closed_stale (a newer owner: our session closed), reclaimed (key was gone), took_older (duplicate after an outage).</summary>
-    public void Repair(string kind) => _repairs.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    public void Repair(RepairKind kind) => _repairs.Add(1, new KeyValuePair<string, object?>("kind", Label(kind)));
+
+    // The label values are part of the dashboards' contract (docs/cluster.md): spelled out, never derived from names.
+    private static string Label(ClaimOutcome outcome) => outcome switch
+    {
+        ClaimOutcome.Claimed => "claimed",
+        ClaimOutcome.Replaced => "replaced",
+        ClaimOutcome.TakenOver => "taken_over",
+        ClaimOutcome.Rejected => "rejected",
+        _ => "deferred",
+    };
+
+    private static string Label(KickResult result) => result switch
+    {
+        KickResult.Delivered => "delivered",
+        KickResult.OwnerGone => "owner_gone",
+        KickResult.Closed => "closed",
+        _ => "stale",
+    };
+
+    private static string Label(RepairKind kind) => kind switch
+    {
+        RepairKind.ClosedStale => "closed_stale",
+        RepairKind.Reclaimed => "reclaimed",
+        _ => "took_older",
+    };
 }

@@ -25,6 +25,7 @@ internal sealed partial class ClusterNodeService(
     private readonly ClusterOptions _options = options.Value;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly string _startedAt = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+    private readonly string _instance = Guid.NewGuid().ToString("N");
     private volatile bool _cleanupPending = true;
     private volatile bool _reclaimPending;
 
@@ -36,8 +37,9 @@ internal sealed partial class ClusterNodeService(
             Wake();
         };
         store.Reconnected += Wake;
-        await store.ConnectAsync(registry.OnKick).ConfigureAwait(false);
+        await store.ConnectAsync().ConfigureAwait(false);
         LogJoining(logger, store.NodeId, store.Keys.Prefix);
+        await RefuseLiveTwinAsync(cancellationToken).ConfigureAwait(false);
 
         // Before the first device: clear what this node held before a crash (bounded: Redis may be away).
         try
@@ -123,8 +125,7 @@ internal sealed partial class ClusterNodeService(
     {
         try
         {
-            await store.HeartbeatAsync(
-            [
+            await store.HeartbeatAsync(_instance, [
                 new("sessions", local.Count.ToString(CultureInfo.InvariantCulture)),
                 new("state", drain.IsDraining ? "draining" : "serving"),
                 new("device_url", DeviceUrl()),
@@ -139,6 +140,35 @@ internal sealed partial class ClusterNodeService(
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
             // Already logged once by the store's state change.
+        }
+    }
+
+    /// <summary>
+    /// Two nodes with one id would clear and overwrite each other's keys: refuse to start while a node key with this id
+    /// is still beating. A key left by this node's own crash stops beating, so its restart waits at most one and a
+    /// half heartbeats (and not at all after a clean stop, which deletes the key). Redis away: nothing to compare.
+    /// </summary>
+    private async Task RefuseLiveTwinAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await store.ReadBeatAsync().ConfigureAwait(false) is not { } seen)
+            {
+                return;
+            }
+
+            await Task.Delay(_options.HeartbeatInterval * 1.5, time, cancellationToken).ConfigureAwait(false);
+            if (await store.ReadBeatAsync().ConfigureAwait(false) is { } now && now != seen)
+            {
+                throw new OptionsValidationException(ClusterOptions.SectionName, typeof(ClusterOptions),
+                [
+                    $"Cluster:NodeId '{store.NodeId}' is in use by a live node (its heartbeat in {store.Keys.Node(store.NodeId)} is younger than its TTL): give every node its own Cluster:NodeId",
+                ]);
+            }
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Already logged once by the store's state change; the node starts on its own knowledge.
         }
     }
 

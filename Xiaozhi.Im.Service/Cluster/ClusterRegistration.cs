@@ -21,6 +21,7 @@ internal static class ClusterRegistration
         ImApplication.AddValidated<ClusterOptions, ClusterOptionsValidator>(services, configuration, ClusterOptions.SectionName);
         services.AddSingleton<ClusterIdentity>();
         services.AddSingleton<ClusterStore>();
+        services.AddSingleton<IClusterStore>(sp => sp.GetRequiredService<ClusterStore>());
         services.AddSingleton<ClusterMetrics>();
         services.AddSingleton<ClusterSessionRegistry>();
         services.AddSingleton<ISessionRegistry>(sp => sp.GetRequiredService<ClusterSessionRegistry>());

@@ -1,80 +1,91 @@
 namespace Xiaozhi.Im.Service.Cluster;
 
 /// <summary>
-/// The Lua scripts: each read-compare-write on a device key is one script, so two nodes never interleave on it.
-/// Device key fields: node_id, session_id, client_id, connected_at (unix ms), claim (unique per connection).
+/// The Lua scripts: each read-compare-write on a device key is one script, so two nodes never interleave on it. Every
+/// key a script touches is one of its KEYS (Redis Cluster routes by them, key-prefix proxies rewrite them); channel
+/// names and the messages published come in ARGV. Times are Redis' own clock (<c>TIME</c>), so "newest connection
+/// wins" never compares two nodes' clocks.
+/// Device key fields: node_id, session_id, client_id, connected_at (unix ms, Redis clock), claim (unique per connection).
 /// </summary>
 internal static class ClusterScripts
 {
+    // Redis 5 and 6 need effects replication before a write that follows TIME; 7 always does it (the call is a no-op).
+    private const string RedisNowMs = """
+        if redis.replicate_commands then redis.replicate_commands() end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        """;
+
     /// <summary>
-    /// KEYS: device key, own device set. ARGV: node, session, client, connected_at, claim, ttl ms, mode (replace|reject),
-    /// prefix, device id, online event. Returns {status, previous node, previous session, kick receivers}; status 0 =
-    /// refused (reject and the owner's node listens on its control channel), 1 = claimed.
+    /// KEYS: device key, own device set. ARGV: node, session, client, claim, ttl ms, device id, presence channel, online
+    /// event, expected owner claim (<c>*</c> any: Replace; else the claim the Reject check saw, empty for none).
+    /// Returns {status, previous node, previous session, previous claim, connected_at}; status 0 = another connection
+    /// claimed the device after the check (Reject), 1 = claimed. The caller kicks the previous owner.
     /// </summary>
-    public const string Claim = """
+    public const string Claim = RedisNowMs + """
+
         local cur = redis.call('HMGET', KEYS[1], 'node_id', 'session_id', 'claim')
-        local receivers = -1
-        if cur[3] and cur[3] ~= ARGV[5] then
-          local control = ARGV[8] .. 'node:' .. cur[1] .. ':control'
-          if ARGV[7] == 'reject' then
-            local subscribed = redis.call('PUBSUB', 'NUMSUB', control)
-            if tonumber(subscribed[2]) > 0 then
-              return {0, cur[1], cur[2], 0}
-            end
-          end
-          redis.call('SREM', ARGV[8] .. 'node:' .. cur[1] .. ':devices', ARGV[9])
-          receivers = redis.call('PUBLISH', control, cjson.encode({device_id = ARGV[9], session_id = cur[2], claim = cur[3]}))
+        if ARGV[9] ~= '*' and (cur[3] or '') ~= ARGV[9] and cur[3] ~= ARGV[4] then
+          return {0, cur[1] or '', cur[2] or '', cur[3] or '', 0}
         end
-        redis.call('HSET', KEYS[1], 'node_id', ARGV[1], 'session_id', ARGV[2], 'client_id', ARGV[3], 'connected_at', ARGV[4], 'claim', ARGV[5])
-        redis.call('PEXPIRE', KEYS[1], ARGV[6])
-        redis.call('SADD', KEYS[2], ARGV[9])
-        redis.call('PEXPIRE', KEYS[2], ARGV[6])
-        if cur[3] ~= ARGV[5] then
-          redis.call('PUBLISH', ARGV[8] .. 'presence', ARGV[10])
+        redis.call('HSET', KEYS[1], 'node_id', ARGV[1], 'session_id', ARGV[2], 'client_id', ARGV[3], 'connected_at', now, 'claim', ARGV[4])
+        redis.call('PEXPIRE', KEYS[1], ARGV[5])
+        redis.call('SADD', KEYS[2], ARGV[6])
+        redis.call('PEXPIRE', KEYS[2], ARGV[5])
+        if cur[3] ~= ARGV[4] then
+          redis.call('PUBLISH', ARGV[7], ARGV[8])
         end
-        return {1, cur[1] or '', cur[2] or '', receivers}
+        return {1, cur[1] or '', cur[2] or '', cur[3] or '', now}
         """;
 
     /// <summary>
     /// Compare-and-delete: the key goes only while it still names this claim (a late release never removes a newer
-    /// owner); the offline event goes out either way (the session did end). KEYS: device key, own device set. ARGV:
-    /// claim, device id, presence channel, offline event. Returns 1 when the key was deleted.
+    /// owner); the offline event goes out either way (the session did end). The device leaves this node's set unless
+    /// another session of this node owns it. KEYS: device key, own device set. ARGV: claim, device id, presence
+    /// channel, offline event, node. Returns 1 when the key was deleted.
     /// </summary>
     public const string Release = """
+        local cur = redis.call('HMGET', KEYS[1], 'claim', 'node_id')
         local deleted = 0
-        if redis.call('HGET', KEYS[1], 'claim') == ARGV[1] then
+        if cur[1] == ARGV[1] then
           redis.call('DEL', KEYS[1])
-          redis.call('SREM', KEYS[2], ARGV[2])
           deleted = 1
+        end
+        if deleted == 1 or cur[2] ~= ARGV[5] then
+          redis.call('SREM', KEYS[2], ARGV[2])
         end
         redis.call('PUBLISH', ARGV[3], ARGV[4])
         return deleted
         """;
 
     /// <summary>
-    /// Re-asserts this node's claims. KEYS: device keys…, own device set (last). ARGV: node, ttl ms, prefix, then per
-    /// device: device id, session, client, connected_at, claim. Per device: 0 = still ours (TTL extended), 1 = key was
-    /// gone (re-created), 2 = a newer connection owns it (close ours), 3 = an older one owned it (taken, owner kicked).
+    /// Re-asserts this node's claims. KEYS: device keys…, own device set (last). ARGV: node, ttl ms, then per device:
+    /// device id, session, client, connected_at (empty when Redis never stamped it), age ms (this node's monotonic
+    /// clock), claim. Per device five values: outcome (<see cref="RefreshOutcome"/>), connected_at, and the previous
+    /// owner's node, session, claim when an older connection was displaced (the caller kicks it).
     /// </summary>
-    public const string Refresh = """
+    public const string Refresh = RedisNowMs + """
+
         local n = #KEYS - 1
         local out = {}
         for i = 1, n do
-          local b = 3 + (i - 1) * 5
-          local dev, session, client, at, claim = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
+          local b = 2 + (i - 1) * 6
+          local dev, session, client, at, age, claim = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 4]), ARGV[b + 5], ARGV[b + 6]
+          if not at then
+            at = now - tonumber(age)
+          end
           local cur = redis.call('HMGET', KEYS[i], 'node_id', 'session_id', 'claim', 'connected_at')
           local code = 0
           if cur[3] == claim then
+            at = tonumber(cur[4]) or at
             redis.call('PEXPIRE', KEYS[i], ARGV[2])
           else
             if cur[3] then
-              local theirs, mine = tonumber(cur[4]) or 0, tonumber(at)
-              if theirs > mine or (theirs == mine and cur[3] > claim) then
+              local theirs = tonumber(cur[4]) or 0
+              if theirs > at or (theirs == at and cur[3] > claim) then
                 code = 2
               else
                 code = 3
-                redis.call('SREM', ARGV[3] .. 'node:' .. cur[1] .. ':devices', dev)
-                redis.call('PUBLISH', ARGV[3] .. 'node:' .. cur[1] .. ':control', cjson.encode({device_id = dev, session_id = cur[2], claim = cur[3]}))
               end
             else
               code = 1
@@ -85,7 +96,12 @@ internal static class ClusterScripts
               redis.call('SADD', KEYS[n + 1], dev)
             end
           end
-          out[i] = code
+          local o = (i - 1) * 5
+          out[o + 1] = code
+          out[o + 2] = at
+          out[o + 3] = code == 3 and cur[1] or ''
+          out[o + 4] = code == 3 and cur[2] or ''
+          out[o + 5] = code == 3 and cur[3] or ''
         end
         if n > 0 then
           redis.call('PEXPIRE', KEYS[n + 1], ARGV[2])
@@ -95,17 +111,19 @@ internal static class ClusterScripts
 
     /// <summary>
     /// Start-up after a crash: deletes the device keys that still name this node, except live claims. KEYS: own device
-    /// set. ARGV: node, prefix, live claims…. Returns device, session, client of every deleted key (flat).
+    /// set, then the device keys of its members (the caller read them). ARGV: node, then per device key its device id,
+    /// then the live claims. Returns device, session, client of every deleted key (flat).
     /// </summary>
     public const string Cleanup = """
+        local n = #KEYS - 1
         local keep = {}
-        for i = 3, #ARGV do keep[ARGV[i]] = true end
+        for i = 2 + n, #ARGV do keep[ARGV[i]] = true end
         local gone = {}
-        for _, dev in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-          local key = ARGV[2] .. 'device:' .. dev
-          local cur = redis.call('HMGET', key, 'node_id', 'claim', 'session_id', 'client_id')
+        for i = 1, n do
+          local dev = ARGV[1 + i]
+          local cur = redis.call('HMGET', KEYS[1 + i], 'node_id', 'claim', 'session_id', 'client_id')
           if cur[1] == ARGV[1] and not keep[cur[2]] then
-            redis.call('DEL', key)
+            redis.call('DEL', KEYS[1 + i])
             table.insert(gone, dev)
             table.insert(gone, cur[3] or '')
             table.insert(gone, cur[4] or '')
@@ -117,9 +135,13 @@ internal static class ClusterScripts
         return gone
         """;
 
-    /// <summary>KEYS: node key. ARGV: ttl ms, then field, value pairs.</summary>
-    public const string Heartbeat = """
-        redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+    /// <summary>
+    /// KEYS: node key. ARGV: ttl ms, instance (unique per process), then field, value pairs. Stamps <c>beat_at</c> (Redis
+    /// clock) and <c>instance</c>, which a starting node with the same id reads to tell a live twin from a crashed self.
+    /// </summary>
+    public const string Heartbeat = RedisNowMs + """
+
+        redis.call('HSET', KEYS[1], 'beat_at', now, 'instance', ARGV[2], unpack(ARGV, 3))
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
         return 1
         """;

@@ -17,7 +17,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     private static readonly TimeSpan KickMemory = TimeSpan.FromMinutes(1);
 
     private readonly SessionRegistry _local;
-    private readonly ClusterStore _store;
+    private readonly IClusterStore _store;
     private readonly ClusterOptions _options;
     private readonly ClusterMetrics _metrics;
     private readonly TimeProvider _time;
@@ -30,7 +30,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     private readonly ConcurrentQueue<OwnedSession> _pendingReleases = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
 
-    public ClusterSessionRegistry(SessionRegistry local, ClusterStore store, IOptions<ClusterOptions> options, ClusterMetrics metrics, TimeProvider time, ILogger<ClusterSessionRegistry> logger)
+    public ClusterSessionRegistry(SessionRegistry local, IClusterStore store, IOptions<ClusterOptions> options, ClusterMetrics metrics, TimeProvider time, ILogger<ClusterSessionRegistry> logger)
     {
         _local = local;
         _store = store;
@@ -38,6 +38,9 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         _metrics = metrics;
         _time = time;
         _logger = logger;
+
+        // Kicks from other nodes (and this one) arrive on the store's subscription to this node's control channel.
+        store.KickReceived += OnKick;
     }
 
     public int Count => _local.Count;
@@ -51,62 +54,102 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     /// <summary>The claims this node holds for live sessions.</summary>
     public IReadOnlyCollection<OwnedSession> Owned => [.. _owned.Values];
 
+    /// <summary>
+    /// Before the upgrade: takes the device's lock and, under Reject, asks Redis whether the device is live on a node
+    /// that listens (409 is still an HTTP answer). Nothing is written and nobody is kicked yet: that is
+    /// <see cref="ConfirmAsync"/>, once this connection's AI stream is open.
+    /// </summary>
     public async ValueTask<DeviceClaim> ClaimAsync(string deviceId, string sessionId, string clientId, DuplicateDevicePolicy policy, CancellationToken cancellationToken)
     {
         var hold = await _locks.AcquireAsync(deviceId, cancellationToken).ConfigureAwait(false);
-        OwnedSession? owned = null;
         try
         {
             if (policy == DuplicateDevicePolicy.Reject && _local.IsConnected(deviceId))
             {
                 hold.Dispose();
-                _metrics.Claim("rejected");
+                _metrics.Claim(ClaimOutcome.Rejected);
                 return DeviceClaim.Refused;
             }
 
-            owned = new OwnedSession(deviceId, sessionId, clientId, Guid.NewGuid().ToString("N"), _time.GetUtcNow().ToUnixTimeMilliseconds());
-            if (!_store.IsUp)
+            var owned = new OwnedSession(deviceId, sessionId, clientId, Guid.NewGuid().ToString("N"), _time.GetTimestamp());
+            if (policy != DuplicateDevicePolicy.Reject)
             {
-                _metrics.Claim("deferred");
-                return new ClusterDeviceClaim(this, owned, hold);
+                return new ClusterDeviceClaim(this, owned, ExpectedOwner.Any, hold);
             }
 
-            var result = await ClaimInRedisAsync(owned, policy, cancellationToken).ConfigureAwait(false);
-            if (result is { Claimed: false } refused && refused.PreviousNode == _store.NodeId && !_local.IsConnected(deviceId))
+            if (!_store.IsUp || await WithinClaimTimeoutAsync(_store.OwnerAsync(deviceId), cancellationToken).ConfigureAwait(false) is not { } check)
             {
-                // Our own key without a live session (a release Redis never saw): not a reason to refuse the device.
-                result = await ClaimInRedisAsync(owned, DuplicateDevicePolicy.Replace, cancellationToken).ConfigureAwait(false);
+                return new ClusterDeviceClaim(this, owned, ExpectedOwner.Unknown, hold);
             }
 
-            if (result is not { } claimed)
-            {
-                _metrics.Claim("deferred");
-            }
-            else if (!claimed.Claimed)
+            // Our own key without a live session (a release Redis never saw) is not a reason to refuse the device.
+            if (check.Owner is { } owner && check.Listening && !(owner.NodeId == _store.NodeId && !_local.IsConnected(deviceId)))
             {
                 hold.Dispose();
-                _metrics.Claim("rejected");
-                LogRejected(_logger, claimed.PreviousNode, claimed.PreviousSession);
+                _metrics.Claim(ClaimOutcome.Rejected);
+                LogRejected(_logger, owner.NodeId, owner.SessionId);
                 return DeviceClaim.Refused;
             }
-            else
-            {
-                owned.Confirmed = true;
-                CountClaim(claimed);
-            }
 
-            return new ClusterDeviceClaim(this, owned, hold);
+            return new ClusterDeviceClaim(this, owned, ExpectedOwner.Seen(check.Owner?.Claim ?? string.Empty), hold);
         }
         catch
         {
             hold.Dispose();
-            if (owned is not null)
-            {
-                GiveUp(owned);
-            }
-
             throw;
         }
+    }
+
+    /// <summary>
+    /// The new connection is certain (its AI stream is open): write the device key, then kick the previous owner. False
+    /// only under Reject when another connection claimed the device since <see cref="ClaimAsync"/> checked. Redis down
+    /// or slow: true, and the claim is made by the next refresh.
+    /// </summary>
+    internal async ValueTask<bool> ConfirmAsync(OwnedSession owned, ExpectedOwner expected, CancellationToken cancellationToken)
+    {
+        owned.Asserted = true;
+        if (!_store.IsUp || !expected.Known
+            || await WithinClaimTimeoutAsync(_store.ClaimAsync(owned, expected.Claim, Presence(owned, online: true)), cancellationToken).ConfigureAwait(false) is not { } result)
+        {
+            _metrics.Claim(ClaimOutcome.Deferred);
+            return true;
+        }
+
+        if (!result.Claimed)
+        {
+            owned.Asserted = false;
+            _metrics.Claim(ClaimOutcome.Rejected);
+            LogRejected(_logger, result.Previous?.NodeId ?? string.Empty, result.Previous?.SessionId ?? string.Empty);
+            return false;
+        }
+
+        owned.Confirmed = true;
+        owned.ConnectedAtUnixMs = result.ConnectedAtUnixMs;
+        if (result.Previous is not { } previous || previous.Claim == owned.Claim)
+        {
+            _metrics.Claim(ClaimOutcome.Claimed);
+            return true;
+        }
+
+        long receivers;
+        try
+        {
+            receivers = await _store.KickAsync(owned.DeviceId, previous).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // The key names us already: the owner's next refresh finds a newer connection and closes its session.
+            receivers = 0;
+        }
+
+        _metrics.Claim(receivers == 0 ? ClaimOutcome.TakenOver : ClaimOutcome.Replaced);
+        _metrics.Kick(KickDirection.Sent, receivers == 0 ? KickResult.OwnerGone : KickResult.Delivered);
+        if (previous.NodeId != _store.NodeId)
+        {
+            LogTookFrom(_logger, previous.NodeId, previous.SessionId, receivers > 0);
+        }
+
+        return true;
     }
 
     public SessionRegistration Register(IDeviceSession session, DuplicateDevicePolicy policy, DeviceClaim claim)
@@ -127,7 +170,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
                 _owned[session] = owned;
                 if (_kicked.TryRemove(owned.Claim, out _))
                 {
-                    _metrics.Kick("received", "closed");
+                    _metrics.Kick(KickDirection.Received, KickResult.Closed);
                     LogKicked(_logger, owned.SessionId);
                     _ = session.CloseAsync(DeviceCloseReasons.Replaced);
                 }
@@ -160,7 +203,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     }
 
     /// <summary>A kick from another node (or this one): close the named session if it is still the claimed one.</summary>
-    public void OnKick(ClusterKick kick)
+    private void OnKick(ClusterKick kick)
     {
         _kicked[kick.Claim] = _time.GetTimestamp() + (long)(KickMemory.TotalSeconds * _time.TimestampFrequency);
         if (_local.Find(kick.DeviceId) is { } session
@@ -169,19 +212,25 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             && owned.SessionId == kick.SessionId)
         {
             _kicked.TryRemove(kick.Claim, out _);
-            _metrics.Kick("received", "closed");
+            _metrics.Kick(KickDirection.Received, KickResult.Closed);
             LogKicked(_logger, owned.SessionId);
             _ = session.CloseAsync(DeviceCloseReasons.Replaced);
         }
         else
         {
-            _metrics.Kick("received", "stale");
+            _metrics.Kick(KickDirection.Received, KickResult.Stale);
         }
     }
 
     /// <summary>The claim ended (session over, or upgrade never happened): compare-and-delete, offline event.</summary>
     internal void GiveUp(OwnedSession owned)
     {
+        if (!owned.Asserted)
+        {
+            // Never written nor admitted (refused, or its AI stream failed): there is nothing to release or announce.
+            return;
+        }
+
         if (!owned.Confirmed || !_store.IsUp)
         {
             // A claim Redis never confirmed may still land (the command was only slow): release again after the refresh.
@@ -229,10 +278,10 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             var owned = _owned.Values.ToArray();
             try
             {
-                var codes = await _store.RefreshAsync(owned).ConfigureAwait(false);
+                var results = await _store.RefreshAsync(owned).ConfigureAwait(false);
                 for (var i = 0; i < owned.Length; i++)
                 {
-                    await ApplyRefreshAsync(owned[i], codes[i]).ConfigureAwait(false);
+                    await ApplyRefreshAsync(owned[i], results[i]).ConfigureAwait(false);
                 }
 
                 foreach (var release in pending)
@@ -264,15 +313,16 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         }
     }
 
-    private async Task ApplyRefreshAsync(OwnedSession owned, int code)
+    private async Task ApplyRefreshAsync(OwnedSession owned, RefreshResult result)
     {
-        switch (code)
+        switch (result.Outcome)
         {
-            case 0:
+            case RefreshOutcome.StillOurs:
                 owned.Confirmed = true;
+                owned.ConnectedAtUnixMs = result.ConnectedAtUnixMs;
                 return;
-            case 2:
-                _metrics.Repair("closed_stale");
+            case RefreshOutcome.NewerOwns:
+                _metrics.Repair(RepairKind.ClosedStale);
                 LogStaleClosed(_logger, owned.SessionId);
                 if (owned.Session is { } session)
                 {
@@ -283,7 +333,13 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             default:
                 var wasConfirmed = owned.Confirmed;
                 owned.Confirmed = true;
-                _metrics.Repair(code == 1 ? "reclaimed" : "took_older");
+                owned.ConnectedAtUnixMs = result.ConnectedAtUnixMs;
+                _metrics.Repair(result.Outcome == RefreshOutcome.Recreated ? RepairKind.Reclaimed : RepairKind.TookOlder);
+                if (result.Displaced is { } displaced)
+                {
+                    await _store.KickAsync(owned.DeviceId, displaced).ConfigureAwait(false);
+                }
+
                 if (owned.Session is { } live && !_owned.ContainsKey(live))
                 {
                     // The session ended while the refresh ran: the key it just wrote must go again.
@@ -291,7 +347,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
                     return;
                 }
 
-                if (!wasConfirmed || code == 1)
+                if (!wasConfirmed || result.Outcome == RefreshOutcome.Recreated)
                 {
                     await _store.PublishPresenceAsync(Presence(owned, online: true)).ConfigureAwait(false);
                 }
@@ -315,38 +371,23 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         }
     }
 
-    private async Task<ClaimResult?> ClaimInRedisAsync(OwnedSession owned, DuplicateDevicePolicy policy, CancellationToken cancellationToken)
+    /// <summary>An answer from Redis within <see cref="ClusterOptions.ClaimTimeout"/>, else null (and the store marked down).</summary>
+    private async Task<T?> WithinClaimTimeoutAsync<T>(Task<T> command, CancellationToken cancellationToken)
+        where T : struct
     {
-        var claim = _store.ClaimAsync(owned, policy, Presence(owned, online: true));
         try
         {
-            return await claim.WaitAsync(_options.ClaimTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return await command.WaitAsync(_options.ClaimTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            _ = claim.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _ = command.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             _store.MarkDown($"a claim took longer than Cluster:ClaimTimeout ({_options.ClaimTimeout.TotalMilliseconds} ms)");
             return null;
         }
         catch (RedisException)
         {
             return null;
-        }
-    }
-
-    private void CountClaim(ClaimResult result)
-    {
-        if (result.KickReceivers < 0)
-        {
-            _metrics.Claim("claimed");
-            return;
-        }
-
-        _metrics.Claim(result.KickReceivers == 0 ? "taken_over" : "replaced");
-        _metrics.Kick("sent", result.KickReceivers == 0 ? "owner_gone" : "delivered");
-        if (result.PreviousNode != _store.NodeId)
-        {
-            LogTookFrom(_logger, result.PreviousNode, result.PreviousSession, result.KickReceivers > 0);
         }
     }
 

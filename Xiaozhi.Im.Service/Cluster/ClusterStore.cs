@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Cluster;
 /// The node's Redis: one multiplexer that never blocks start-up or an upgrade (AbortOnConnectFail off, fail-fast
 /// backlog, short timeouts), the scripts, and whether Redis answers now (one log line per change, not per call).
 /// </summary>
-internal sealed partial class ClusterStore : IAsyncDisposable
+internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
 {
     private const int BatchSize = 200;
 
@@ -48,6 +48,9 @@ internal sealed partial class ClusterStore : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
+    public event Action<ClusterKick>? KickReceived;
+
     /// <summary>Raised (off the caller's path) when Redis answers again after being down.</summary>
     public event Action? Restored;
 
@@ -64,7 +67,7 @@ internal sealed partial class ClusterStore : IAsyncDisposable
         }
     }
 
-    public async Task ConnectAsync(Action<ClusterKick> onKick)
+    public async Task ConnectAsync()
     {
         var configuration = ConfigurationOptions.Parse(_options.Redis!);
         configuration.AbortOnConnectFail = false;
@@ -84,7 +87,7 @@ internal sealed partial class ClusterStore : IAsyncDisposable
             {
                 if (ClusterKick.TryParse(message) is { } kick)
                 {
-                    onKick(kick);
+                    KickReceived?.Invoke(kick);
                 }
                 else
                 {
@@ -101,66 +104,104 @@ internal sealed partial class ClusterStore : IAsyncDisposable
     /// <summary>Whether the control channel subscription is live now.</summary>
     public bool ControlSubscribed => _redis?.GetSubscriber().IsConnected(RedisChannel.Literal(Keys.Control(NodeId))) == true;
 
-    public async Task<ClaimResult> ClaimAsync(OwnedSession owned, DuplicateDevicePolicy policy, string onlineEvent)
+    /// <summary>Who owns the device now, and whether its node listens on its control channel (the Reject check).</summary>
+    public async Task<(DeviceOwner? Owner, bool Listening)> OwnerAsync(string deviceId)
+    {
+        var fields = await Run(db => db.HashGetAsync(Keys.Device(deviceId), [(RedisValue)"node_id", (RedisValue)"session_id", (RedisValue)"claim"])).ConfigureAwait(false);
+        if (fields[2].IsNull)
+        {
+            return (null, false);
+        }
+
+        var owner = new DeviceOwner(fields[0].ToString(), fields[1].ToString(), fields[2].ToString());
+        var numsub = (RedisResult[])(await Run(db => db.ExecuteAsync("PUBSUB", "NUMSUB", Keys.Control(owner.NodeId))).ConfigureAwait(false))!;
+        return (owner, numsub.Length > 1 && (long)numsub[1] > 0);
+    }
+
+    /// <summary>
+    /// Writes the device key for <paramref name="owned"/>. <paramref name="expectedClaim"/>: null under Replace (take
+    /// it whoever owns it), else the owner's claim the Reject check saw (empty for none): anything else refuses.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(OwnedSession owned, string? expectedClaim, string onlineEvent)
     {
         var result = (RedisResult[])(await RunAsync(
             ClusterScripts.Claim,
             [Keys.Device(owned.DeviceId), Keys.NodeDevices(NodeId)],
-            [NodeId, owned.SessionId, owned.ClientId, owned.ConnectedAtUnixMs, owned.Claim, (long)_options.DeviceKeyTtl.TotalMilliseconds,
-                policy == DuplicateDevicePolicy.Reject ? "reject" : "replace", Keys.Prefix, owned.DeviceId, onlineEvent]).ConfigureAwait(false))!;
-        return new ClaimResult((long)result[0] == 1, result[1].ToString(), result[2].ToString(), (long)result[3]);
+            [NodeId, owned.SessionId, owned.ClientId, owned.Claim, (long)_options.DeviceKeyTtl.TotalMilliseconds, owned.DeviceId, Keys.Presence,
+                onlineEvent, expectedClaim ?? "*"]).ConfigureAwait(false))!;
+        var previousClaim = result[3].ToString();
+        var previous = previousClaim.Length == 0 ? null : new DeviceOwner(result[1].ToString(), result[2].ToString(), previousClaim);
+        return new ClaimResult((long)result[0] == 1, previous, (long)result[4]);
     }
+
+    /// <summary>Publishes the kick for <paramref name="owner"/> on its node's control channel; how many received it.</summary>
+    public Task<long> KickAsync(string deviceId, DeviceOwner owner) =>
+        Run(db => db.PublishAsync(RedisChannel.Literal(Keys.Control(owner.NodeId)), owner.Kick(deviceId).ToJson()));
 
     public async Task<bool> ReleaseAsync(OwnedSession owned, string offlineEvent)
     {
         var result = await RunAsync(
             ClusterScripts.Release,
             [Keys.Device(owned.DeviceId), Keys.NodeDevices(NodeId)],
-            [owned.Claim, owned.DeviceId, Keys.Presence, offlineEvent]).ConfigureAwait(false);
+            [owned.Claim, owned.DeviceId, Keys.Presence, offlineEvent, NodeId]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
-    /// <summary>Refreshes the claims in batches; one code per claim (see <see cref="ClusterScripts.Refresh"/>).</summary>
-    public async Task<int[]> RefreshAsync(IReadOnlyList<OwnedSession> owned)
+    /// <summary>Refreshes the claims in batches; one result per claim (see <see cref="ClusterScripts.Refresh"/>).</summary>
+    public async Task<RefreshResult[]> RefreshAsync(IReadOnlyList<OwnedSession> owned)
     {
-        var codes = new int[owned.Count];
+        var results = new RefreshResult[owned.Count];
         for (var start = 0; start < owned.Count; start += BatchSize)
         {
             var count = Math.Min(BatchSize, owned.Count - start);
             var keys = new RedisKey[count + 1];
-            var args = new RedisValue[3 + (count * 5)];
+            var args = new RedisValue[2 + (count * 6)];
             args[0] = NodeId;
             args[1] = (long)_options.DeviceKeyTtl.TotalMilliseconds;
-            args[2] = Keys.Prefix;
             for (var i = 0; i < count; i++)
             {
                 var o = owned[start + i];
                 keys[i] = Keys.Device(o.DeviceId);
-                var b = 3 + (i * 5);
+                var b = 2 + (i * 6);
                 args[b] = o.DeviceId;
                 args[b + 1] = o.SessionId;
                 args[b + 2] = o.ClientId;
-                args[b + 3] = o.ConnectedAtUnixMs;
-                args[b + 4] = o.Claim;
+                args[b + 3] = o.ConnectedAtUnixMs > 0 ? o.ConnectedAtUnixMs : RedisValue.EmptyString;
+                args[b + 4] = (long)_time.GetElapsedTime(o.StartedTimestamp).TotalMilliseconds;
+                args[b + 5] = o.Claim;
             }
 
             keys[count] = Keys.NodeDevices(NodeId);
             var result = (RedisResult[])(await RunAsync(ClusterScripts.Refresh, keys, args).ConfigureAwait(false))!;
             for (var i = 0; i < count; i++)
             {
-                codes[start + i] = (int)result[i];
+                var r = i * 5;
+                var displacedClaim = result[r + 4].ToString();
+                results[start + i] = new RefreshResult(
+                    (RefreshOutcome)(int)result[r],
+                    (long)result[r + 1],
+                    displacedClaim.Length == 0 ? null : new DeviceOwner(result[r + 2].ToString(), result[r + 3].ToString(), displacedClaim));
             }
         }
 
-        return codes;
+        return results;
     }
 
     /// <summary>Deletes the keys this node owned before it (re)started; returns (device, session, client) of each.</summary>
     public async Task<IReadOnlyList<(string DeviceId, string SessionId, string ClientId)>> CleanupAsync(IEnumerable<string> liveClaims)
     {
-        var args = new List<RedisValue> { NodeId, Keys.Prefix };
+        // The members are read first so that the script gets every device key it touches as one of its KEYS.
+        var members = await Run(db => db.SetMembersAsync(Keys.NodeDevices(NodeId))).ConfigureAwait(false);
+        var keys = new List<RedisKey> { Keys.NodeDevices(NodeId) };
+        var args = new List<RedisValue> { NodeId };
+        foreach (var member in members)
+        {
+            keys.Add(Keys.Device(member.ToString()));
+            args.Add(member);
+        }
+
         args.AddRange(liveClaims.Select(c => (RedisValue)c));
-        var result = (RedisResult[])(await RunAsync(ClusterScripts.Cleanup, [Keys.NodeDevices(NodeId)], [.. args]).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await RunAsync(ClusterScripts.Cleanup, [.. keys], [.. args]).ConfigureAwait(false))!;
         var gone = new List<(string, string, string)>();
         for (var i = 0; i + 2 < result.Length; i += 3)
         {
@@ -170,17 +211,26 @@ internal sealed partial class ClusterStore : IAsyncDisposable
         return gone;
     }
 
-    public Task HeartbeatAsync(IReadOnlyList<KeyValuePair<string, string>> fields)
+    /// <summary>Beats the node key; <paramref name="instance"/> tells this process from another with the same node id.</summary>
+    public Task HeartbeatAsync(string instance, IReadOnlyList<KeyValuePair<string, string>> fields)
     {
-        var args = new RedisValue[1 + (fields.Count * 2)];
+        var args = new RedisValue[2 + (fields.Count * 2)];
         args[0] = (long)_options.NodeKeyTtl.TotalMilliseconds;
+        args[1] = instance;
         for (var i = 0; i < fields.Count; i++)
         {
-            args[1 + (i * 2)] = fields[i].Key;
-            args[2 + (i * 2)] = fields[i].Value;
+            args[2 + (i * 2)] = fields[i].Key;
+            args[3 + (i * 2)] = fields[i].Value;
         }
 
         return RunAsync(ClusterScripts.Heartbeat, [Keys.Node(NodeId)], args);
+    }
+
+    /// <summary>The node key's last beat (instance, beat_at on Redis' clock), or null when there is no node key.</summary>
+    public async Task<NodeBeat?> ReadBeatAsync()
+    {
+        var fields = await Run(db => db.HashGetAsync(Keys.Node(NodeId), [(RedisValue)"instance", (RedisValue)"beat_at"])).ConfigureAwait(false);
+        return fields[0].IsNull && fields[1].IsNull ? null : new NodeBeat(fields[0].ToString(), fields[1].IsNull ? 0 : (long)fields[1]);
     }
 
     public async Task PublishPresenceAsync(string presenceEvent)

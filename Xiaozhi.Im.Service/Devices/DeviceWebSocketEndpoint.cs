@@ -201,6 +201,16 @@ internal sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
+        // Only now, with the new connection certain, is the claim written and the previous owner kicked: a refused
+        // attempt (503 above) leaves the device's live session alone.
+        if (!await claim.ConfirmAsync(context.RequestAborted).ConfigureAwait(false))
+        {
+            upstream.Dispose();
+            LogRefused(_logger, StatusCodes.Status409Conflict, "device already connected");
+            await RefuseAsync(context, StatusCodes.Status409Conflict, "this device already has a live connection").ConfigureAwait(false);
+            return;
+        }
+
         System.Net.WebSockets.WebSocket socket;
         try
         {

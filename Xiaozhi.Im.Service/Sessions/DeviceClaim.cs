@@ -15,6 +15,12 @@ internal class DeviceClaim : IDisposable
     /// <summary>False: answer 409, the device is live.</summary>
     public bool Accepted { get; }
 
+    /// <summary>
+    /// Called once the new connection is certain (its AI stream is open), before the upgrade: a cluster writes the claim
+    /// and kicks the previous owner only now. False: another connection won meanwhile (policy Reject), answer 409.
+    /// </summary>
+    public virtual ValueTask<bool> ConfirmAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
     /// <summary>Gives up a claim that was never registered (a no-op once registered).</summary>
     public void Dispose()
     {

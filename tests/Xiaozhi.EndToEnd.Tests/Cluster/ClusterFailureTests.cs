@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Xiaozhi.AiService.Stub;
 using Xiaozhi.EndToEnd.Tests.Harness;
@@ -176,6 +177,41 @@ public sealed class ClusterFailureTests
                 await device.DisposeAsync();
             }
         }
+    }
+
+    [Test]
+    public async Task After_an_outage_the_newest_connection_wins_even_when_the_older_ones_node_clock_is_ahead()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = ClusterSettings.For(redis);
+        // Node A's wall clock runs 30 minutes ahead: its older session must not look newer than B's.
+        await using var a = await Gateway.StartAsync(new GatewayOptions
+        {
+            ImArgs = cluster.Args("node-a"),
+            ConfigureIm = builder => builder.Services.AddSingleton<TimeProvider>(new SkewedClock(TimeSpan.FromMinutes(30))),
+        });
+        await using var b = await ClusterNode.StartAsync(cluster, "node-b");
+        await using var bystander = await DeviceClient.ConnectAsync(a, new DeviceConnectOptions { SessionId = "bystander" });
+        await bystander.HelloAsync();
+        await redis.KillAsync();
+        var deviceId = DeviceIds.NewMac();
+        await using var older = await DeviceClient.ConnectAsync(a, new DeviceConnectOptions { DeviceId = deviceId, SessionId = "older-on-a" });
+        await older.HelloAsync();
+        await using var newer = await DeviceClient.ConnectAsync(b, new DeviceConnectOptions { DeviceId = deviceId, SessionId = "newer-on-b" });
+        await newer.HelloAsync();
+
+        await redis.RestartAsync();
+
+        var (status, reason) = await older.WaitForCloseAsync(TimeSpan.FromSeconds(10));
+        status.Should().Be(WebSocketCloseStatus.PolicyViolation);
+        reason.Should().Be("replaced by a new connection for this device");
+        var db = (await redis.ClientAsync()).GetDatabase();
+        await Eventually.Async(() => ((string?)db.HashGet(cluster.KeyPrefix + "device:" + deviceId, "session_id")).Should().Be("newer-on-b"));
+        await Eventually.Async(() => db.KeyExists(cluster.KeyPrefix + "device:" + bystander.DeviceId).Should().BeTrue());
+        var redisNow = (long)(await db.ExecuteAsync("TIME"))[0] * 1000;
+        ((long)db.HashGet(cluster.KeyPrefix + "device:" + bystander.DeviceId, "connected_at")).Should().BeCloseTo(redisNow, 60_000, "stamped by Redis' clock, not node A's");
+        (await newer.ChatAsync("newest stays")).SttText.Should().Be("newest stays");
+        (await bystander.ChatAsync("bystander stays")).SttText.Should().Be("bystander stays");
     }
 
     [TestCase(true, TestName = "A lost kick (subscription cut) is repaired by the refresh within its interval")]

@@ -71,6 +71,36 @@ public sealed class ClusterOwnershipTests
     }
 
     [Test]
+    public async Task A_second_attempt_that_fails_with_503_on_another_node_leaves_the_live_session_alone()
+    {
+        var cluster = ClusterSettings.For(_redis);
+        await using var a = await ClusterNode.StartAsync(cluster, "node-a");
+        // Node B's AI endpoint is down: every upgrade there ends in 503 after the claim was taken.
+        await using var b = await Gateway.StartAsync(new GatewayOptions { ImArgs = cluster.Args("node-b"), AiEndpointOverride = new Uri($"http://127.0.0.1:{FreePort.Pick()}") });
+        var presence = await PresenceRecorder.StartAsync(await _redis.ClientAsync(), cluster.KeyPrefix);
+        var deviceId = DeviceIds.NewMac();
+        await using var first = await DeviceClient.ConnectAsync(a, new DeviceConnectOptions { DeviceId = deviceId, SessionId = "s-a" });
+        await first.HelloAsync();
+        await using var other = await DeviceClient.ConnectAsync(a, new DeviceConnectOptions { SessionId = "s-other" });
+        using var kicksA = Collect(a, "xiaozhi.im.cluster.kicks");
+        using var claimsB = Collect(b, "xiaozhi.im.cluster.claims");
+
+        var refusal = await DeviceClient.ExpectRefusalAsync(b, new DeviceConnectOptions { DeviceId = deviceId, SessionId = "s-b" });
+
+        refusal.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await first.ChatAsync("still served by node a")).SttText.Should().Be("still served by node a");
+        first.CloseStatus.Should().BeNull("nobody kicked the live session for an attempt that failed");
+        (await OwnerField(cluster, deviceId, "session_id")).Should().Be("s-a");
+        (await OwnerField(cluster, deviceId, "node_id")).Should().Be("node-a");
+        a.Holds(deviceId).Should().BeTrue();
+        Tagged(kicksA, "direction", "result").Should().BeEmpty("no kick was published for the failed attempt");
+        Tagged(claimsB, "outcome").Should().BeEmpty("the failed attempt never wrote a claim");
+        presence.For(deviceId).Should().NotContain(e => e.SessionId == "s-b", "a session that never started has no presence events");
+        await other.HelloAsync();
+        (await other.ChatAsync("another device on node a")).SttText.Should().Be("another device on node a");
+    }
+
+    [Test]
     public async Task Under_Reject_a_device_live_on_one_node_gets_409_on_another_and_keeps_its_session()
     {
         var cluster = ClusterSettings.For(_redis, "Reject");
