@@ -14,6 +14,7 @@ internal sealed class SessionFactory
     private readonly UplinkLimits _uplinkLimits;
     private readonly LimitsOptions _limits;
     private readonly ResumeOptions _resume;
+    private readonly MovesOptions _moves;
     private readonly ImMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly SessionLoggers _loggers;
@@ -31,6 +32,7 @@ internal sealed class SessionFactory
         _limits = limits.Value;
         _uplinkLimits = new UplinkLimits(socket.MaxTextFrameBytes, socket.MaxBinaryFrameBytes, ai.Value.MaxMessageBytes, _limits.InitialReceiveBufferBytes, _limits.CloseTimeout);
         _resume = ai.Value.Resume;
+        _moves = ai.Value.Moves;
         _streams = streams;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -38,5 +40,5 @@ internal sealed class SessionFactory
     }
 
     public Session Create(SessionMetadata metadata, WebSocket socket, UpstreamChatStream upstream) =>
-        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics);
+        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics, _moves);
 }
