@@ -61,6 +61,10 @@ internal static class CommandLineHelp
           --Ai:Resume:MaxBufferedBytes            payload bytes kept meanwhile (1 MiB)   default 1048576
           --Ai:Resume:MaxBufferAge                oldest kept frame   default 00:00:10
 
+        Session moves (off an endpoint being left, off a GOAWAY connection)
+          --Ai:Moves:SpreadWindow                 an endpoint's sessions move at random moments within it   default 00:00:10
+          --Ai:Moves:GoAwayBusyLimit              a session still in a turn after GOAWAY moves anyway after it   default 00:00:03
+
         Limits
           --Limits:CloseTimeout                   wait for a device's close answer   default 00:00:02
           --Limits:UpstreamDrainTimeout           wait for the AI stream to end after a device left   default 00:00:02

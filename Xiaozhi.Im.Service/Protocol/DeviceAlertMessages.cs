@@ -20,6 +20,12 @@ internal static class DeviceAlertMessages
     /// </summary>
     public const string RequestLost = "Lost your last request while reconnecting to the AI service; please ask again.";
 
+    /// <summary>
+    /// The session moved off a connection the AI service was closing (GOAWAY) while the AI was still answering, past
+    /// <c>Ai:Moves:GoAwayBusyLimit</c>: the rest of that answer is lost (a <c>tts stop</c> follows).
+    /// </summary>
+    public const string AnswerCut = "The answer was cut short while moving to a fresh connection to the AI service; please ask again.";
+
     /// <summary>A malformed binary frame (the problem names the version, the field and the sizes, never the payload).</summary>
     public static string InvalidBinaryFrame(string problem) => "Invalid binary frame: " + problem + ".";
 

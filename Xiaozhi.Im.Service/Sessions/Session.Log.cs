@@ -27,14 +27,17 @@ internal sealed partial class Session
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "The AI was speaking when its stream ended: sent the device a tts stop")]
     private static partial void LogSynthesizedTtsStop(ILogger logger);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Moving the session off {Endpoint}'s connection that is going away")]
-    private static partial void LogMigrating(ILogger logger, Uri endpoint);
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Moving the session off {Endpoint} ({Reason})")]
+    private static partial void LogMigrating(ILogger logger, Uri endpoint, string reason);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Session moved to a fresh stream on {Endpoint} in {Elapsed}")]
     private static partial void LogMigrated(ILogger logger, Uri endpoint, TimeSpan elapsed);
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Drain timeout reached in a turn: closing 1001")]
     private static partial void LogDrainDeadline(ILogger logger);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "Still in a turn {Limit} after {Endpoint}'s connection sent GOAWAY: moving now, before the server's grace ends; an answer still coming is cut and the device told")]
+    private static partial void LogGoAwayBusyLimit(ILogger logger, Uri endpoint, TimeSpan limit);
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "The session failed unexpectedly; closing the device with 1011")]
     private static partial void LogSessionFailed(ILogger logger, Exception exception);

@@ -16,6 +16,7 @@ internal sealed partial class Session
         old.Dispose();
         var end = await SettleDownlink(downlink).ConfigureAwait(false);
         _state.MoveStarted();
+        TakeMoveCauses();
 
         var now = _timeProvider.GetTimestamp();
         _reopener.StartDeadline(restart: end.Responses > 0);
@@ -55,15 +56,21 @@ internal sealed partial class Session
     private async Task<Task<DownlinkEnd>?> MigrateAsync(Task<DownlinkEnd> oldDownlink, CancellationToken token)
     {
         _state.MoveStarted();
+        var (causes, departure) = TakeMoveCauses();
+        var reason = MoveReason(causes, departure);
+
+        // Past Ai:Moves:GoAwayBusyLimit the turn in progress cannot finish on the old stream before the server closes it:
+        // it is handled as if the stream were lost now (the utterance or unanswered request replayed on the new stream).
+        var cut = (causes & MoveCauses.GoAwayBusyLimit) != 0;
         var old = _stream;
         var started = _timeProvider.GetTimestamp();
-        LogMigrating(_resumeLogger, old.Endpoint);
+        LogMigrating(_resumeLogger, old.Endpoint, reason);
         _link.Detach();
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
         await old.CompleteRequestsAsync().ConfigureAwait(false);
         _reopener.StartDeadline(restart: true);
 
-        var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, afterLostStream: false, token).ConfigureAwait(false);
+        var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, afterLostStream: cut, token).ConfigureAwait(false);
         if (next is null)
         {
             old.Dispose();
@@ -74,7 +81,10 @@ internal sealed partial class Session
         // The old stream's last responses reach the device first, in order; the new stream's wait in flow control.
         try
         {
-            await oldDownlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
+            if (!cut)
+            {
+                await oldDownlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
+            }
         }
         catch (TimeoutException)
         {
@@ -85,9 +95,43 @@ internal sealed partial class Session
         await SettleDownlink(oldDownlink).ConfigureAwait(false);
         Watch(old, next);
         _stream = next;
+        if (cut)
+        {
+            await TellAnswerCutAsync(token).ConfigureAwait(false);
+        }
+
         _metrics.Migrated();
+        _metrics.Moved(reason);
         LogMigrated(_resumeLogger, next.Endpoint, _timeProvider.GetElapsedTime(started));
         return _downlink.RunAsync(next, replayedHello, token);
+    }
+
+    /// <summary>
+    /// After a move that cut the old stream: a device whose answer was still coming is told (an alert, then the
+    /// <c>tts stop</c> it waits for), and one whose request could not be replayed gets the request-lost alert.
+    /// </summary>
+    private async Task TellAnswerCutAsync(CancellationToken token)
+    {
+        if (Writer.IsClosed)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
+        if (_ledger.Speaking)
+        {
+            LogSynthesizedTtsStop(_resumeLogger);
+            _metrics.TtsStopSynthesized();
+            await Writer.SendAlertAsync(DeviceAlertMessages.AnswerCut, linked.Token).ConfigureAwait(false);
+            await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
+            _ledger.StopSpeaking();
+        }
+
+        if (_ledger.TakeRequestLost())
+        {
+            await Writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A new stream with the replay and the kept frames written, or null (the upstream failed when it timed out).</summary>

@@ -45,6 +45,7 @@ internal sealed partial class Session : IDeviceSession
     private UpstreamChatStream _stream;
     private readonly SessionState _state = new();
     private readonly Telemetry.ImMetrics _metrics;
+    private readonly MovesOptions _moves;
 
     internal Session(
         SessionMetadata metadata,
@@ -57,11 +58,13 @@ internal sealed partial class Session : IDeviceSession
         TimeProvider timeProvider,
         SessionLoggers loggers,
         Telemetry.ImMetrics metrics,
-        NodeBufferBudget? budget = null)
+        NodeBufferBudget? budget = null,
+        MovesOptions? moves = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
+        _moves = moves ?? new MovesOptions();
         ArgumentNullException.ThrowIfNull(resume);
         Metadata = metadata;
         _socket = socket;
@@ -131,6 +134,7 @@ internal sealed partial class Session : IDeviceSession
             await Task.WhenAll(Settle(uplink), Settle(downlink)).ConfigureAwait(false);
             Writer.Dispose();
             Watch(_stream, null);
+            TakeMoveCauses();
             _stream.Dispose();
             _link.Close();
             _link.Dispose();
@@ -295,12 +299,16 @@ internal sealed partial class Session : IDeviceSession
     {
         if (!delivered)
         {
-            if (_state.Phase == SessionPhase.MoveWanted)
+            // Under the move gate: an endpoint that stops being left may cancel a wanted move meanwhile (OnEndpointStays).
+            lock (_moveGate)
             {
-                _link.Detach();
-                if (_state.TurnEndingDuringMove())
+                if (_state.Phase == SessionPhase.MoveWanted)
                 {
-                    _signal.Set();
+                    _link.Detach();
+                    if (_state.TurnEndingDuringMove())
+                    {
+                        _signal.Set();
+                    }
                 }
             }
 
@@ -320,18 +328,11 @@ internal sealed partial class Session : IDeviceSession
             previous.Connection.GoingAway -= OnConnectionGoingAway;
         }
 
+        Interlocked.Exchange(ref _departureWatch, null)?.Dispose();
         if (next is not null)
         {
             next.Connection.GoingAway += OnConnectionGoingAway;
-        }
-    }
-
-    private void OnConnectionGoingAway(AiConnection connection)
-    {
-        var stream = _stream;
-        if (ReferenceEquals(stream.Connection, connection) && stream.MayBeGoingAway && _state.WantMove())
-        {
-            _signal.Set();
+            _departureWatch = next.Source.Departure.Watch(OnEndpointLeaving, OnEndpointStays);
         }
     }
 

@@ -14,6 +14,7 @@ internal sealed class SessionFactory
     private readonly UplinkLimits _uplinkLimits;
     private readonly LimitsOptions _limits;
     private readonly ResumeOptions _resume;
+    private readonly MovesOptions _moves;
     private readonly ImMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly SessionLoggers _loggers;
@@ -37,6 +38,7 @@ internal sealed class SessionFactory
         };
         _budget = budget;
         _resume = ai.Value.Resume;
+        _moves = ai.Value.Moves;
         _streams = streams;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -44,5 +46,5 @@ internal sealed class SessionFactory
     }
 
     public Session Create(SessionMetadata metadata, WebSocket socket, UpstreamChatStream upstream) =>
-        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics, _budget);
+        new(metadata, socket, upstream, _streams, _uplinkLimits, _limits, _resume, _timeProvider, _loggers, _metrics, _budget, _moves);
 }

@@ -35,6 +35,9 @@ internal sealed class SessionState
     /// <summary>The turn is ending on a connection that is going away; true when the move is now due.</summary>
     public bool TurnEndingDuringMove() => Move(SessionPhase.MoveWanted, SessionPhase.MoveNow);
 
+    /// <summary>A wanted move is no longer wanted (its endpoint is serving again); true when it was wanted and not yet due.</summary>
+    public bool CancelWantedMove() => Move(SessionPhase.MoveWanted, SessionPhase.Serving);
+
     /// <summary>A new stream is being opened (resume or move): a wanted move is done with.</summary>
     public void MoveStarted()
     {

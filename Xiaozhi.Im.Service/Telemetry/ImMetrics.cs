@@ -26,6 +26,8 @@ internal sealed class ImMetrics
     private readonly Counter<long> _resumeSessionIdChanged;
     private readonly Counter<long> _resumeEvents;
     private readonly Counter<long> _resumeDropped;
+    private readonly Counter<long> _moves;
+    private readonly Counter<long> _departures;
 
     /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
     public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, ISessionRegistry sessions)
@@ -65,6 +67,14 @@ internal sealed class ImMetrics
         // The resilience paths (resume, GOAWAY migration, slow consumers, frames dropped while resuming): tests read these too.
         _resumeEvents = meter.CreateCounter<long>("xiaozhi.im.resume.events", "{event}", "Upstream resumes and related session events since start.");
         _resumeDropped = meter.CreateCounter<long>("xiaozhi.im.resume.dropped", "{frame}", "Device frames dropped while no upstream stream was open, by reason.");
+
+        // Moves on the gateway's initiative (GOAWAY, an endpoint being left), and the streams a connection close still cut.
+        _moves = meter.CreateCounter<long>("xiaozhi.im.moves", "{move}", "Sessions moved to a new stream on the gateway's initiative, by reason.");
+        _departures = meter.CreateCounter<long>("xiaozhi.im.endpoint.departures", "{departure}", "AI endpoints the gateway started leaving, by reason.");
+        pool.EndpointSet.DepartureBegun += reason => _departures.Add(1, new KeyValuePair<string, object?>("reason", MoveReasons.Of(reason)));
+        meter.CreateObservableCounter("xiaozhi.im.upstream.streams_cut", () => pool.Endpoints.Select(
+            e => new Measurement<long>(e.StreamsCutByClose, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "{stream}", "ChatStreams still open when the AI service closed their connection (a GOAWAY's grace ended, or a crash).");
 
         // Every series exists from the start at 0 (a scrape shows "no resume yet", not "unknown").
         foreach (var name in (string[])["resumed", "failed", "migrated", "slow_consumer_closed", "tts_stop_synthesized"])
@@ -118,6 +128,9 @@ internal sealed class ImMetrics
 
     /// <summary>A session moved off a connection that received GOAWAY.</summary>
     public void Migrated() => ResumeEvent("migrated");
+
+    /// <summary>A session moved on the gateway's initiative (<see cref="MoveReasons"/>).</summary>
+    public void Moved(string reason) => _moves.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>A device was cut off for not reading.</summary>
     public void SlowConsumerClosed() => ResumeEvent("slow_consumer_closed");

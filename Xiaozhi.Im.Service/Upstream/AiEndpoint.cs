@@ -21,10 +21,14 @@ internal sealed partial class AiEndpoint : IDisposable
     private readonly Lock _gate = new();
     private AiConnection[] _connections;
     private long _goAwayGeneration;
+    private long _streamsCut;
     private int _health;
 
-    /// <summary>Creates the endpoint; no connection is made until a session needs one.</summary>
-    public AiEndpoint(Uri address, AiOptions options, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Creates the endpoint; no connection is made until a session needs one. <paramref name="departure"/> makes its
+    /// <see cref="Departure"/> (the pool's clock and metric); without it the system clock.
+    /// </summary>
+    public AiEndpoint(Uri address, AiOptions options, ILoggerFactory loggerFactory, Func<Uri, ILogger, EndpointDeparture>? departure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -33,6 +37,7 @@ internal sealed partial class AiEndpoint : IDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<AiEndpoint>();
         _connections = [new AiConnection(this, 0, options, loggerFactory)];
+        Departure = departure?.Invoke(address, _logger) ?? new EndpointDeparture(address, options.Moves.SpreadWindow, TimeProvider.System, Random.Shared, _logger);
     }
 
     /// <summary>The endpoint's URL.</summary>
@@ -53,14 +58,17 @@ internal sealed partial class AiEndpoint : IDisposable
     /// <summary>HTTP/2 (TCP) connections open to this endpoint now.</summary>
     public int OpenConnections => Connections.Sum(c => c.OpenConnections);
 
+    /// <summary>ChatStreams still open when the AI service ended their connection (warning 3012), since start.</summary>
+    public long StreamsCutByClose => Interlocked.Read(ref _streamsCut);
+
     /// <summary>How many connection GOAWAYs this endpoint saw.</summary>
     public long GoAwayGeneration => Interlocked.Read(ref _goAwayGeneration);
 
     /// <summary>The last health check's verdict.</summary>
     public AiEndpointHealth Health => (AiEndpointHealth)Volatile.Read(ref _health);
 
-    /// <summary>True when new sessions may go here (serving, or not checked yet).</summary>
-    public bool IsHealthy => Health is AiEndpointHealth.Serving or AiEndpointHealth.Unknown;
+    /// <summary>True when new sessions may go here (serving, or not checked yet, and not being left).</summary>
+    public bool IsHealthy => (Health is AiEndpointHealth.Serving or AiEndpointHealth.Unknown) && !Departure.IsActive;
 
     /// <summary>Records a health verdict; returns the previous one.</summary>
     public AiEndpointHealth SetHealth(AiEndpointHealth health) => (AiEndpointHealth)Interlocked.Exchange(ref _health, (int)health);
@@ -128,6 +136,7 @@ internal sealed partial class AiEndpoint : IDisposable
     {
         if (connection.ActiveStreams > 0)
         {
+            Interlocked.Add(ref _streamsCut, connection.ActiveStreams);
             // A server that allows fewer streams than Ai:StreamsPerConnection splits a pooled connection over several HTTP/2
             // connections, each reported when lost: the count says the streams are the pooled connection's, not this one's.
             LogConnectionLost(_logger, Address, connection.Index, connection.ActiveStreams, connection.OpenConnections);

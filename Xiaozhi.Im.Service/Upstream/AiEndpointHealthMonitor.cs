@@ -75,6 +75,15 @@ internal sealed partial class AiEndpointHealthMonitor : BackgroundService
         }
 
         var previous = endpoint.SetHealth(verdict);
+
+        // A draining service (NOT_SERVING) is left: its sessions move at their next quiet moment. Unreachable is not a
+        // reason: the streams of a service that is gone fail and resume by themselves.
+        _ = verdict switch
+        {
+            AiEndpointHealth.NotServing => endpoint.Leave(EndpointDepartureReason.NotServing),
+            AiEndpointHealth.Serving => endpoint.Stay(EndpointDepartureReason.NotServing),
+            _ => false,
+        };
         if (previous != verdict)
         {
             if (verdict == AiEndpointHealth.Serving)

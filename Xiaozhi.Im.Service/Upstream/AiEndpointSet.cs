@@ -36,10 +36,13 @@ internal sealed class AiEndpointSet : IDisposable
                 : throw new InvalidOperationException($"Ai:Endpoints entry '{entry}' {error}."))
             .ToArray();
         _byTarget = _targets
-            .Select(t => t.Fixed is { } fixedUri ? new List<AiEndpoint> { new(fixedUri, options, loggerFactory) } : [])
+            .Select(t => t.Fixed is { } fixedUri ? new List<AiEndpoint> { Create(fixedUri) } : [])
             .ToArray();
         _current = [.. _byTarget.SelectMany(e => e)];
     }
+
+    /// <summary>Raised when an endpoint starts being left for a reason (once per reason that newly holds): the metric.</summary>
+    public event Action<EndpointDepartureReason>? DepartureBegun;
 
     /// <summary>The endpoints offered to new sessions now.</summary>
     public IReadOnlyList<AiEndpoint> Current => Volatile.Read(ref _current);
@@ -126,10 +129,11 @@ internal sealed class AiEndpointSet : IDisposable
                     {
                         endpoint = _retired[retired].Endpoint;
                         _retired.RemoveAt(retired);
+                        endpoint.Stay(EndpointDepartureReason.Retired);
                     }
                     else
                     {
-                        endpoint = new AiEndpoint(uri, _options, _loggerFactory);
+                        endpoint = Create(uri);
                     }
 
                     added.Add(uri);
@@ -142,6 +146,7 @@ internal sealed class AiEndpointSet : IDisposable
             foreach (var endpoint in previous.Where(e => !next.Contains(e)))
             {
                 _retired.Add((index, endpoint, _time.GetTimestamp()));
+                endpoint.Leave(EndpointDepartureReason.Retired);
                 removed.Add(endpoint.Address);
             }
 
@@ -190,6 +195,10 @@ internal sealed class AiEndpointSet : IDisposable
             _retired.Clear();
         }
     }
+
+    private AiEndpoint Create(Uri address) => new(address, _options, _loggerFactory,
+        (uri, logger) => new EndpointDeparture(
+            uri, _options.Moves.SpreadWindow, _time, Random.Shared, logger, r => DepartureBegun?.Invoke(r), () => Current.Any(e => e.Address != uri && e.IsHealthy)));
 
     private int IndexOf(AiEndpointTarget target)
     {

@@ -87,7 +87,27 @@ internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
         }
 
         ValidateResume(options.Resume, failures);
+        ValidateMoves(options.Moves, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateMoves(MovesOptions? moves, List<string> failures)
+    {
+        if (moves is null)
+        {
+            failures.Add("Ai:Moves is missing.");
+            return;
+        }
+
+        if (moves.SpreadWindow < TimeSpan.Zero || moves.SpreadWindow > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Ai:Moves:SpreadWindow must be between 0 and 00:10:00 (got {moves.SpreadWindow}).");
+        }
+
+        if (moves.GoAwayBusyLimit <= TimeSpan.Zero || moves.GoAwayBusyLimit > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Ai:Moves:GoAwayBusyLimit must be greater than 0 and at most 00:01:00 (got {moves.GoAwayBusyLimit}); keep it below the AI service's MaxConnectionAgeGrace (5 s for the Go service).");
+        }
     }
 
     private static void ValidateResume(ResumeOptions? resume, List<string> failures)

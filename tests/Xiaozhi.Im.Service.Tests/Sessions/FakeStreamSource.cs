@@ -8,7 +8,7 @@ namespace Xiaozhi.Im.Service.Tests.Sessions;
 /// <summary>A stream source that hands out fake calls (or none, like a pool with no connectable endpoint) and records its calls.</summary>
 internal sealed class FakeStreamSource : IChatStreamSource, IDisposable
 {
-    private readonly AiEndpoint _endpoint = FakeChatCall.Endpoint();
+    private readonly AiEndpoint _endpoint;
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _calls;
 
@@ -25,6 +25,12 @@ internal sealed class FakeStreamSource : IChatStreamSource, IDisposable
     public bool Serving { get; set; } = true;
 
     public Task EndpointRecovered => Volatile.Read(ref _recovered).Task;
+
+    /// <summary>Hands out calls on <paramref name="endpoint"/> (owned: disposed with the source), or on a fresh one.</summary>
+    public FakeStreamSource(AiEndpoint? endpoint = null) => _endpoint = endpoint ?? FakeChatCall.Endpoint();
+
+    /// <summary>The endpoint of the calls it hands out.</summary>
+    public AiEndpoint Endpoint => _endpoint;
 
     public FakeChatCall NewCall() => FakeChatCall.On(_endpoint);
 

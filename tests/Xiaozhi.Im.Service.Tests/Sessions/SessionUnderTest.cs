@@ -22,18 +22,25 @@ internal sealed class SessionUnderTest : IDisposable
     private static readonly SessionMetadata Metadata = new("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(20));
 
-    public SessionUnderTest()
+    public SessionUnderTest(MovesOptions? moves = null)
     {
+        Moves = moves ?? new MovesOptions();
+
+        // The endpoint's departure runs on the test's clock, its moments drawn from a fixed seed.
+        Source = new FakeStreamSource(new AiEndpoint(new Uri("http://127.0.0.1:1"), new AiOptions(), NullLoggerFactory.Instance,
+            (uri, logger) => new EndpointDeparture(uri, Moves.SpreadWindow, Time, new Random(7), logger)));
         First = Control(Source.NewCall());
         var limits = new LimitsOptions();
         var webSocket = new DeviceWebSocketOptions();
         var uplinkLimits = new UplinkLimits(webSocket.MaxTextFrameBytes, webSocket.MaxBinaryFrameBytes, new AiOptions().MaxMessageBytes, limits.InitialReceiveBufferBytes, limits.CloseTimeout);
-        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), Time, SessionLoggers.Null, Metrics.Metrics);
+        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), Time, SessionLoggers.Null, Metrics.Metrics, Moves);
     }
 
     public FakeTimeProvider Time { get; } = new();
 
-    public FakeStreamSource Source { get; } = new();
+    public FakeStreamSource Source { get; }
+
+    public MovesOptions Moves { get; }
 
     public InMemoryWebSocketPair Pair { get; } = new();
 

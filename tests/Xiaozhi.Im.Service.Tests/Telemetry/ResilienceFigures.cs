@@ -10,11 +10,13 @@ internal sealed class ResilienceFigures : IDisposable
 {
     private readonly MetricCollector<long> _events;
     private readonly MetricCollector<long> _dropped;
+    private readonly MetricCollector<long> _moves;
 
     public ResilienceFigures(IMeterFactory meterFactory)
     {
         _events = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.resume.events");
         _dropped = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.resume.dropped");
+        _moves = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.moves");
     }
 
     public long Resumes => Event("resumed");
@@ -27,6 +29,9 @@ internal sealed class ResilienceFigures : IDisposable
 
     public long SynthesizedTtsStops => Event("tts_stop_synthesized");
 
+    /// <summary>Sessions moved on the gateway's initiative for <paramref name="reason"/> (xiaozhi.im.moves).</summary>
+    public long Moves(string reason) => _moves.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+
     public long TotalDropped => _dropped.GetMeasurementSnapshot().Sum(m => m.Value);
 
     public long Dropped(ResumeDropReason reason) =>
@@ -36,6 +41,7 @@ internal sealed class ResilienceFigures : IDisposable
     {
         _events.Dispose();
         _dropped.Dispose();
+        _moves.Dispose();
     }
 
     private long Event(string name) => _events.GetMeasurementSnapshot().Where(m => Equals(m.Tags["event"], name)).Sum(m => m.Value);
