@@ -33,7 +33,7 @@ internal sealed class SessionUnderTest : IDisposable
         var limits = new LimitsOptions();
         var webSocket = new DeviceWebSocketOptions();
         var uplinkLimits = new UplinkLimits(webSocket.MaxTextFrameBytes, webSocket.MaxBinaryFrameBytes, new AiOptions().MaxMessageBytes, limits.InitialReceiveBufferBytes, limits.CloseTimeout);
-        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), Time, SessionLoggers.Null, Metrics.Metrics, Moves);
+        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), Time, SessionLoggers.Null, Metrics.Metrics, moves: Moves);
     }
 
     public FakeTimeProvider Time { get; } = new();
