@@ -97,7 +97,8 @@ internal sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
-        var admitted = _admission.Admit(context.Connection.RemoteIpAddress, context.Request.Headers.Origin.ToString());
+        var remote = context.Connection.RemoteIpAddress;
+        var admitted = _admission.Admit(remote, context.Request.Headers.Origin.ToString());
         if (!admitted.Admitted)
         {
             LogRefused(_logger, admitted.StatusCode, admitted.Category);
@@ -111,7 +112,7 @@ internal sealed partial class DeviceWebSocketEndpoint
         }
         finally
         {
-            _admission.Release();
+            _admission.Release(remote);
         }
     }
 
@@ -272,7 +273,11 @@ internal sealed partial class DeviceWebSocketEndpoint
             _ => "other",
         });
         context.Response.StatusCode = status;
+        // A refused client gets nothing more on this connection: without this Kestrel would keep it open for keep-alive.
+        context.Response.Headers.Connection = "close";
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(reason).ConfigureAwait(false);
+        var body = System.Text.Encoding.UTF8.GetBytes(reason);
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 }
