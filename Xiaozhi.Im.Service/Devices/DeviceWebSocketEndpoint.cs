@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Telemetry;
@@ -123,7 +124,7 @@ internal sealed partial class DeviceWebSocketEndpoint
         var handshake = DeviceHandshake.Parse(context.Request.Headers, _webSocket.AllowQueryIdentity ? context.Request.QueryString.Value : null);
         if (handshake.Identity is not { } identity)
         {
-            LogRefused(_logger, StatusCodes.Status400BadRequest, handshake.Error!);
+            LogRefused(_logger, StatusCodes.Status400BadRequest, LogText.Escape(handshake.Error));
             await RefuseAsync(context, StatusCodes.Status400BadRequest, handshake.Error!).ConfigureAwait(false);
             return;
         }
@@ -141,7 +142,8 @@ internal sealed partial class DeviceWebSocketEndpoint
             var auth = await _tokens.ValidateAsync(identity.Token, identity.DeviceId).ConfigureAwait(false);
             if (!auth.Succeeded)
             {
-                LogAuthFailed(_logger, auth.FailureReason!, identity.Token is not null);
+                // The reason may quote the token's own header (its alg): a device's text, escaped for the log.
+                LogAuthFailed(_logger, LogText.Escape(auth.FailureReason), identity.Token is not null);
                 await RefuseAsync(context, StatusCodes.Status401Unauthorized, auth.FailureReason!).ConfigureAwait(false);
                 return;
             }
