@@ -78,6 +78,7 @@ internal static class CommandLineHelp
           --Admission:MaxConcurrentSessions       sessions at once, then 503   default 10000
           --Admission:PerIpConnectionsPerSecond   new connections per IP and second, then 429   default 20
           --Admission:PerIpConnectionBurst        new connections per IP at once   default 200
+          --Admission:PerIpConcurrentConnections  open connections per IP (IPv6 per /64), then 429   default 1000
           --Admission:HandshakeTimeout            upgrade request headers (Kestrel 408)   default 00:00:10
           --Admission:HelloTimeout                no hello → close 1008   default 00:00:30
           --Admission:IdleTimeout                 no frame either way → close 1000   default 00:03:00

@@ -45,6 +45,12 @@ internal static class ImApplication
             {
                 kestrel.Limits.RequestHeadersTimeout = admission.HandshakeTimeout;
             }
+
+            // A backstop below admission: sockets that never send a request are not seen by it.
+            if (admission.MaxConcurrentSessions > 0)
+            {
+                KestrelConnectionLimits.Apply(kestrel.Limits, admission);
+            }
         });
         configure?.Invoke(builder);
 

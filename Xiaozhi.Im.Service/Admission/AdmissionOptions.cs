@@ -18,6 +18,12 @@ internal sealed class AdmissionOptions
     /// <summary>Connections one IP may open at once before the rate applies (e.g. a NAT'd fleet reconnecting). Default 200.</summary>
     public int PerIpConnectionBurst { get; set; } = 200;
 
+    /// <summary>
+    /// Connections one IP address (an IPv6 /64) may hold open at once, from admission until the connection ends; beyond
+    /// it 429. Default 1000 (a NAT'd fleet shares an address; one host needs a handful).
+    /// </summary>
+    public int PerIpConcurrentConnections { get; set; } = 1000;
+
     /// <summary>Time a client has to send its upgrade request headers (Kestrel). Default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -19,6 +19,11 @@ internal sealed class AdmissionOptionsValidator : IValidateOptions<AdmissionOpti
             failures.Add("Admission:PerIpConnectionsPerSecond must be > 0 and Admission:PerIpConnectionBurst at least 1.");
         }
 
+        if (options.PerIpConcurrentConnections < 1)
+        {
+            failures.Add($"Admission:PerIpConcurrentConnections must be at least 1 (got {options.PerIpConcurrentConnections}).");
+        }
+
         if (options.MessagesPerSecond <= 0 || options.MessageBurst < 1)
         {
             failures.Add("Admission:MessagesPerSecond must be > 0 and Admission:MessageBurst at least 1.");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Auth;
+using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Telemetry;
@@ -97,7 +98,8 @@ internal sealed partial class DeviceWebSocketEndpoint
             return;
         }
 
-        var admitted = _admission.Admit(context.Connection.RemoteIpAddress, context.Request.Headers.Origin.ToString());
+        var remote = context.Connection.RemoteIpAddress;
+        var admitted = _admission.Admit(remote, context.Request.Headers.Origin.ToString());
         if (!admitted.Admitted)
         {
             LogRefused(_logger, admitted.StatusCode, admitted.Category);
@@ -111,7 +113,7 @@ internal sealed partial class DeviceWebSocketEndpoint
         }
         finally
         {
-            _admission.Release();
+            _admission.Release(remote);
         }
     }
 
@@ -122,7 +124,7 @@ internal sealed partial class DeviceWebSocketEndpoint
         var handshake = DeviceHandshake.Parse(context.Request.Headers, _webSocket.AllowQueryIdentity ? context.Request.QueryString.Value : null);
         if (handshake.Identity is not { } identity)
         {
-            LogRefused(_logger, StatusCodes.Status400BadRequest, handshake.Error!);
+            LogRefused(_logger, StatusCodes.Status400BadRequest, LogText.Escape(handshake.Error));
             await RefuseAsync(context, StatusCodes.Status400BadRequest, handshake.Error!).ConfigureAwait(false);
             return;
         }
@@ -140,7 +142,8 @@ internal sealed partial class DeviceWebSocketEndpoint
             var auth = await _tokens.ValidateAsync(identity.Token, identity.DeviceId).ConfigureAwait(false);
             if (!auth.Succeeded)
             {
-                LogAuthFailed(_logger, auth.FailureReason!, identity.Token is not null);
+                // The reason may quote the token's own header (its alg): a device's text, escaped for the log.
+                LogAuthFailed(_logger, LogText.Escape(auth.FailureReason), identity.Token is not null);
                 await RefuseAsync(context, StatusCodes.Status401Unauthorized, auth.FailureReason!).ConfigureAwait(false);
                 return;
             }
@@ -289,7 +292,11 @@ internal sealed partial class DeviceWebSocketEndpoint
             _ => "other",
         });
         context.Response.StatusCode = status;
+        // A refused client gets nothing more on this connection: without this Kestrel would keep it open for keep-alive.
+        context.Response.Headers.Connection = "close";
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(reason).ConfigureAwait(false);
+        var body = System.Text.Encoding.UTF8.GetBytes(reason);
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 }

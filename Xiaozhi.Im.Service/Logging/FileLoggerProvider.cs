@@ -7,6 +7,8 @@ namespace Xiaozhi.Im.Service.Logging;
 /// <c>log.log_file</c>). One line per entry, appended and flushed under a lock: no queue, so nothing is lost or
 /// buffered without bound; levels are filtered by the usual <c>Logging:LogLevel</c> settings. Each line carries the
 /// scopes it was written in (the session's <c>{SessionId=…, DeviceId=…}</c>), so one session's lines can be found.
+/// Message, scope values and exception text are written through <see cref="LogText"/>'s escaping: whatever a call site
+/// missed, a device value cannot end the line and forge the next.
 /// </summary>
 internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
@@ -27,13 +29,14 @@ internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScop
                     continue;
                 }
 
-                line.Append(first ? string.Empty : ", ").Append(key).Append('=').Append(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                line.Append(first ? string.Empty : ", ").Append(key).Append('=');
+                LogText.AppendEscaped(line, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
                 first = false;
             }
         }
         else
         {
-            line.Append(Convert.ToString(scope, System.Globalization.CultureInfo.InvariantCulture));
+            LogText.AppendEscaped(line, Convert.ToString(scope, System.Globalization.CultureInfo.InvariantCulture));
         }
 
         line.Append('}');
@@ -76,10 +79,12 @@ internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScop
             .Append(_timeProvider.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture))
             .Append(' ').Append(level).Append(' ').Append(category).Append('[').Append(eventId.Id).Append(']');
         _scopes.ForEachScope(AppendScope, line);
-        line.Append(' ').Append(message);
+        line.Append(' ');
+        LogText.AppendEscaped(line, message);
         if (exception is not null)
         {
-            line.Append(' ').Append(exception.GetType().Name).Append(": ").Append(exception.Message);
+            line.Append(' ').Append(exception.GetType().Name).Append(": ");
+            LogText.AppendEscaped(line, exception.Message);
         }
 
         lock (_gate)

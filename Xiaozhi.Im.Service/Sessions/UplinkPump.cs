@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Upstream;
 
@@ -223,7 +224,7 @@ internal sealed partial class UplinkPump
     private UplinkFrame PrepareText(ReadOnlySpan<byte> utf8)
     {
         var type = JsonMessageTypeSniffer.Sniff(utf8);
-        LogTextFrame(_logger, type.ForLog(), utf8.Length);
+        LogTextFrame(_logger, LogText.Escape(type.ForLog()), utf8.Length);
         _spanEvents.Add("device", type);
         var tag = _ledger.NoteDeviceText(type, utf8);
         return PrepareRequest(ChatFrameKind.Text, utf8, tag, type.Type);

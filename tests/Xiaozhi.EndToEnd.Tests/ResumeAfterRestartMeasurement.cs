@@ -28,6 +28,7 @@ public sealed class ResumeAfterRestartMeasurement
             ImArgs =
             [
                 "--Admission:PerIpConnectionsPerSecond", "100000", "--Admission:PerIpConnectionBurst", "100000",
+                "--Admission:PerIpConcurrentConnections", "100000",
                 "--Admission:MessagesPerSecond", "100000", "--Admission:MessageBurst", "100000",
                 "--Logging:LogLevel:Default", "Error",
             ],

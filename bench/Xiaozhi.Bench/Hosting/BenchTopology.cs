@@ -186,6 +186,7 @@ public sealed class BenchTopology : IDisposable
                 "--Admission:MaxConcurrentSessions", "100000",
                 "--Admission:PerIpConnectionBurst", "1000000",
                 "--Admission:PerIpConnectionsPerSecond", "1000000",
+                "--Admission:PerIpConcurrentConnections", "1000000",
                 "--Admission:MessagesPerSecond", "1000000",
                 "--Admission:MessageBurst", "1000000",
                 "--Logging:LogLevel:Default", "Warning",

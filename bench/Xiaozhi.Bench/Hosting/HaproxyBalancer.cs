@@ -43,6 +43,8 @@ public sealed class HaproxyBalancer : IDisposable
         {
             ["XIAOZHI_LB_LOG"] = "stdout",
             ["XIAOZHI_LB_MAXCONN"] = maxConnections.ToString(CultureInfo.InvariantCulture),
+            // Every simulated device comes from 127.0.0.1: the per-source limit must not be what is measured.
+            ["XIAOZHI_LB_PER_SOURCE_CONNECTIONS"] = maxConnections.ToString(CultureInfo.InvariantCulture),
             ["XIAOZHI_LB_STATS_SOCKET"] = statsSocket,
             ["XIAOZHI_LB_DEVICE_BIND"] = $"127.0.0.1:{port}",
             ["XIAOZHI_LB_CHECK_INTER"] = "500ms",

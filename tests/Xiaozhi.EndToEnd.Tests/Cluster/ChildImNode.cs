@@ -38,7 +38,7 @@ internal sealed class ChildImNode : IAsyncDisposable
         {
             dll, "--contentRoot", contentRoot.FullName, "--urls", $"http://127.0.0.1:{port}", "--Ai:Endpoints:0", aiEndpoint.ToString(),
             "--Management:Urls", "http://127.0.0.1:0", "--Auth:JwtSecret", jwtSecret, "--Logging:LogLevel:Default", "Warning",
-            "--Admission:PerIpConnectionBurst", "100000",
+            "--Admission:PerIpConnectionBurst", "100000", "--Admission:PerIpConcurrentConnections", "100000",
         }.Concat(args))
         {
             start.ArgumentList.Add(arg);

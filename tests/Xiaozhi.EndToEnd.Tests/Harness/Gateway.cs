@@ -170,6 +170,7 @@ internal sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
                 // The whole suite dials from 127.0.0.1 and blasts frames faster than real time: lift the per-address and
                 // per-session rates (AdmissionControlTests set their own; later arguments win).
                 "--Admission:PerIpConnectionBurst", "100000",
+                "--Admission:PerIpConcurrentConnections", "100000",
                 "--Admission:MessagesPerSecond", "100000",
                 "--Admission:MessageBurst", "100000",
                 .. options.ImArgs,

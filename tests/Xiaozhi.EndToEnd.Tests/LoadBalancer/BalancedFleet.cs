@@ -28,7 +28,9 @@ internal sealed class BalancedFleet : IAsyncDisposable
     /// <summary>What devices dial: the balancer.</summary>
     public Gateway ViaBalancer { get; }
 
-    public static async Task<BalancedFleet> StartAsync(IReadOnlyList<string>? stubArgs = null)
+    /// <summary>Starts the nodes and the balancer (<paramref name="tls"/>: with its wss:// listener; <paramref name="balancerEnvironment"/>: more haproxy variables).</summary>
+    public static async Task<BalancedFleet> StartAsync(
+        IReadOnlyList<string>? stubArgs = null, bool tls = false, IReadOnlyDictionary<string, string>? balancerEnvironment = null)
     {
         string[] nodeArgs =
         [
@@ -44,7 +46,7 @@ internal sealed class BalancedFleet : IAsyncDisposable
             // A node's first upgrade (JIT, the first AI connection) can outlast the test's short server timeout on a busy machine.
             await WarmUpAsync(first);
             await WarmUpAsync(second);
-            var balancer = await HaproxyProcess.StartAsync([(first.DeviceUrl, Management(first)), (second.DeviceUrl, Management(second))]);
+            var balancer = await HaproxyProcess.StartAsync([(first.DeviceUrl, Management(first)), (second.DeviceUrl, Management(second))], tls, balancerEnvironment);
             var fleet = new BalancedFleet([first, second], balancer);
             await fleet.WaitUntilServersAreAsync("UP", "UP");
             return fleet;

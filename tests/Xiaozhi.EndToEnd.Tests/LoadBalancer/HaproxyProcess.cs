@@ -9,7 +9,8 @@ namespace Xiaozhi.EndToEnd.Tests.LoadBalancer;
 /// <summary>
 /// The real haproxy, started on the shipped deploy/haproxy/haproxy.cfg (not a copy): the file's
 /// <c>${NAME-default}</c> variables get loopback ports, short client and check timeouts, and a stats socket in a
-/// scratch directory; everything else is the shipped configuration. Killed on dispose.
+/// scratch directory; everything else is the shipped configuration. With TLS, its <c>wss://</c> listener gets a
+/// throw-away certificate for 127.0.0.1. Killed on dispose.
 /// </summary>
 internal sealed class HaproxyProcess : IAsyncDisposable
 {
@@ -22,12 +23,15 @@ internal sealed class HaproxyProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly DirectoryInfo _scratch;
     private readonly StringBuilder _output = new();
+    private readonly BalancerCertificate? _certificate;
 
-    private HaproxyProcess(Process process, DirectoryInfo scratch, int port)
+    private HaproxyProcess(Process process, DirectoryInfo scratch, int port, int tlsPort, BalancerCertificate? certificate)
     {
         _process = process;
         _scratch = scratch;
+        _certificate = certificate;
         DeviceUrl = new Uri($"ws://127.0.0.1:{port}/xiaozhi/v1/");
+        SecureDeviceUrl = new Uri($"wss://127.0.0.1:{tlsPort}/xiaozhi/v1/");
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
@@ -36,6 +40,12 @@ internal sealed class HaproxyProcess : IAsyncDisposable
 
     /// <summary>Where devices dial the balancer.</summary>
     public Uri DeviceUrl { get; }
+
+    /// <summary>Where devices dial the balancer's TLS listener (started with <c>tls: true</c> only).</summary>
+    public Uri SecureDeviceUrl { get; }
+
+    /// <summary>The throw-away certificate of the TLS listener, for a client to trust.</summary>
+    public BalancerCertificate Certificate => _certificate ?? throw new InvalidOperationException("started without TLS");
 
     private string StatsSocket => Path.Combine(_scratch.FullName, "admin.sock");
 
@@ -51,13 +61,19 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts haproxy in front of <paramref name="nodes"/> (device port, management port each) and waits for its stats socket.</summary>
-    public static async Task<HaproxyProcess> StartAsync(IReadOnlyList<(Uri Device, Uri Management)> nodes)
+    /// <summary>
+    /// Starts haproxy in front of <paramref name="nodes"/> (device port, management port each) and waits for its stats
+    /// socket; <paramref name="environment"/> sets more of the file's variables.
+    /// </summary>
+    public static async Task<HaproxyProcess> StartAsync(
+        IReadOnlyList<(Uri Device, Uri Management)> nodes, bool tls = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var haproxy = ExternalTool.Require("haproxy", "haproxy");
         nodes.Should().HaveCount(2, "the shipped file lists two nodes");
         var scratch = Directory.CreateTempSubdirectory("xiaozhi-haproxy-");
         var port = FreePort();
+        var tlsPort = FreePort();
+        var certificate = tls ? BalancerCertificate.Create(scratch) : null;
         var start = new ProcessStartInfo(haproxy)
         {
             RedirectStandardOutput = true,
@@ -77,6 +93,17 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         start.Environment["XIAOZHI_LB_CLIENT_TIMEOUT"] = $"{(int)ClientTimeout.TotalMilliseconds}ms";
         start.Environment["XIAOZHI_LB_SERVER_TIMEOUT"] = $"{(int)ServerTimeout.TotalMilliseconds}ms";
         start.Environment["XIAOZHI_LB_CHECK_INTER"] = "200ms";
+        if (certificate is not null)
+        {
+            start.Environment["XIAOZHI_LB_TLS_BIND"] = $"127.0.0.1:{tlsPort}";
+            start.Environment["XIAOZHI_LB_TLS_CERT"] = certificate.PemPath;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         for (var i = 0; i < nodes.Count; i++)
         {
             start.Environment[$"XIAOZHI_IM_NODE{i + 1}"] = $"127.0.0.1:{nodes[i].Device.Port}";
@@ -84,7 +111,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new AssertionException("could not start haproxy");
-        var balancer = new HaproxyProcess(process, scratch, port);
+        var balancer = new HaproxyProcess(process, scratch, port, tlsPort, certificate);
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -145,6 +172,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         _process.Dispose();
+        _certificate?.Dispose();
         try
         {
             _scratch.Delete(recursive: true);

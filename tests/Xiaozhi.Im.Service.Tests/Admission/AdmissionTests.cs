@@ -48,6 +48,64 @@ public sealed class AdmissionTests
     }
 
     [Test]
+    public void An_address_at_its_open_connection_cap_gets_429_until_one_of_its_connections_ends()
+    {
+        var admission = Create(o => (o.PerIpConnectionBurst, o.PerIpConcurrentConnections) = (100, 2));
+        var crowded = IPAddress.Parse("127.0.0.2");
+
+        admission.Admit(crowded, null).Admitted.Should().BeTrue();
+        admission.Admit(crowded, null).Admitted.Should().BeTrue();
+        admission.Admit(crowded, null).Should().Be(AdmissionDecision.Refuse(429, "too many open connections from this address", "ip_concurrency"));
+        admission.Admit(IPAddress.Parse("127.0.0.3"), null).Admitted.Should().BeTrue("another address has its own count");
+        admission.HeldSlots.Should().Be(3, "the refusal holds no session slot");
+
+        admission.Release(crowded);
+        admission.OpenFrom(crowded).Should().Be(1);
+        admission.Admit(crowded, null).Admitted.Should().BeTrue();
+    }
+
+    [Test]
+    public void Ipv6_addresses_count_per_64_and_ipv4_mapped_addresses_as_ipv4()
+    {
+        var admission = Create(o => (o.PerIpConnectionBurst, o.PerIpConcurrentConnections) = (100, 2));
+
+        admission.Admit(IPAddress.Parse("2001:db8:1:2::1"), null).Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Parse("2001:db8:1:2:ffff:1:2:3"), null).Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Parse("2001:db8:1:2:abcd::9"), null).Category.Should().Be("ip_concurrency", "the same /64");
+        admission.Admit(IPAddress.Parse("2001:db8:1:3::1"), null).Admitted.Should().BeTrue("the next /64 is another subscriber");
+
+        admission.Admit(IPAddress.Parse("192.0.2.7"), null).Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Parse("::ffff:192.0.2.7"), null).Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Parse("192.0.2.7"), null).Category.Should().Be("ip_concurrency", "a mapped address is the IPv4 address");
+        admission.Release(IPAddress.Parse("2001:db8:1:2::77"));
+        admission.OpenFrom(IPAddress.Parse("2001:db8:1:2::1")).Should().Be(1);
+    }
+
+    [Test]
+    public void The_rate_counts_an_ipv6_64_as_one_address()
+    {
+        var admission = Create();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            admission.Admit(IPAddress.Parse($"2001:db8::{i}"), null).Admitted.Should().BeTrue();
+        }
+
+        admission.Admit(IPAddress.Parse("2001:db8::4"), null).Category.Should().Be("rate", "a host cannot dodge the rate by changing its interface id");
+    }
+
+    [Test]
+    public void A_refusal_at_capacity_gives_the_address_slot_back()
+    {
+        var admission = Create(o => (o.PerIpConnectionBurst, o.MaxConcurrentSessions, o.PerIpConcurrentConnections) = (100, 1, 5));
+
+        admission.Admit(IPAddress.Loopback, null).Admitted.Should().BeTrue();
+        admission.Admit(IPAddress.Loopback, null).Category.Should().Be("capacity");
+
+        admission.OpenFrom(IPAddress.Loopback).Should().Be(1);
+    }
+
+    [Test]
     public void At_capacity_upgrades_get_503_until_a_slot_is_released()
     {
         var admission = Create(o => o.PerIpConnectionBurst = 100);
@@ -56,7 +114,7 @@ public sealed class AdmissionTests
         admission.Admit(IPAddress.Loopback, null).Should().Be(AdmissionDecision.Refuse(503, "gateway at capacity, try again later", "capacity"));
         admission.HeldSlots.Should().Be(5, "a refusal holds no slot");
 
-        admission.Release();
+        admission.Release(IPAddress.Loopback);
         admission.Admit(IPAddress.Loopback, null).Admitted.Should().BeTrue();
     }
 
@@ -113,6 +171,7 @@ public sealed class AdmissionTests
 
     [TestCase(nameof(AdmissionOptions.MaxConcurrentSessions), "Admission:MaxConcurrentSessions must be at least 1")]
     [TestCase(nameof(AdmissionOptions.HelloTimeout), "Admission:HelloTimeout must be greater than 0")]
+    [TestCase(nameof(AdmissionOptions.PerIpConcurrentConnections), "Admission:PerIpConcurrentConnections must be at least 1")]
     [TestCase(nameof(AdmissionOptions.AllowedOrigins), "Admission:AllowedOrigins entry 'https://app.example/path' is not an origin")]
     public void Bad_settings_are_refused_at_start_up_naming_the_setting(string setting, string message)
     {
@@ -121,6 +180,7 @@ public sealed class AdmissionTests
         {
             case nameof(AdmissionOptions.MaxConcurrentSessions): options.MaxConcurrentSessions = 0; break;
             case nameof(AdmissionOptions.HelloTimeout): options.HelloTimeout = TimeSpan.Zero; break;
+            case nameof(AdmissionOptions.PerIpConcurrentConnections): options.PerIpConcurrentConnections = 0; break;
             default: options.AllowedOrigins = ["https://app.example/path"]; break;
         }
 

@@ -58,6 +58,30 @@ public sealed class FileLoggerProviderTests
     }
 
     [Test]
+    public void Control_characters_in_a_message_a_scope_or_an_exception_are_escaped_so_an_entry_stays_one_line()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 3, 0, 0, TimeSpan.Zero));
+        using (var factory = LoggerFactory.Create(logging => logging.AddProvider(new FileLoggerProvider(LogPath, time))))
+        {
+            var logger = factory.CreateLogger("Xiaozhi.Test");
+            using (logger.BeginScope(new Dictionary<string, object?> { ["DeviceId"] = "d\r\n[fake] scope" }))
+            using (logger.BeginScope("plain\n[fake] scope"))
+            {
+                // A structured value with raw CR LF, as a call site that forgot LogText.Escape would pass it.
+#pragma warning disable CA1848, CA2254 // the point is a raw value through the plain API
+                logger.LogWarning(new EventId(10), new InvalidOperationException("boom\r\n[fake] exception"), "type {Type}", "\r\n[fake] line\u0085\u2028");
+#pragma warning restore CA1848, CA2254
+            }
+
+            logger.LogWarning(new EventId(11), "next");
+        }
+
+        File.ReadAllLines(LogPath).Should().Equal(
+            @"2026-12-04T03:00:00.0000000+00:00 Warning Xiaozhi.Test[10] {DeviceId=d\r\n[fake] scope} {plain\n[fake] scope} type \r\n[fake] line\u0085\u2028 InvalidOperationException: boom\r\n[fake] exception",
+            "2026-12-04T03:00:00.0000000+00:00 Warning Xiaozhi.Test[11] next");
+    }
+
+    [Test]
     public async Task Each_sessions_file_lines_carry_its_session_id_and_device_id()
     {
         var (ai, address, _) = await FakeAiService.StartAsync();
