@@ -59,6 +59,15 @@ internal static class CommandLineHelp
           --Ai:Resume:MaxBufferedBytes            payload bytes kept meanwhile (1 MiB)   default 1048576
           --Ai:Resume:MaxBufferAge                oldest kept frame   default 00:00:10
 
+        Endpoint choice and outlier ejection (docs/architecture.md)
+          --Ai:Balancing:Policy                   PeakEwma (latency × load, two random choices) | LeastSessions   default PeakEwma
+          --Ai:Balancing:DecayTime                latency estimate's time constant; idle endpoints relax toward peers   default 00:00:10
+          --Ai:Balancing:Weights:0 <w> ...        static weight per Ai:Endpoints entry, same order (2 = half the cost)   default off
+          --Ai:Balancing:EjectAfterFailures       failures in a row (stream not opening/failing, 999) that eject; 0 = never   default 5
+          --Ai:Balancing:EjectionTime             first ejection; the nth in a row lasts n times as long   default 00:00:30
+          --Ai:Balancing:MaxEjectionTime          longest ejection   default 00:05:00
+          --Ai:Balancing:MaxEjectionPercent       most endpoints ejected at once, percent rounded down   default 50
+
         Limits
           --Limits:CloseTimeout                   wait for a device's close answer   default 00:00:02
           --Limits:UpstreamDrainTimeout           wait for the AI stream to end after a device left   default 00:00:02

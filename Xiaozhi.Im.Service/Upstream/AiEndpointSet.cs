@@ -24,9 +24,15 @@ internal sealed class AiEndpointSet : IDisposable
     private TaskCompletionSource _refreshRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Parses the entries and creates the fixed endpoints (no connection yet); DNS entries start empty.</summary>
-    public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    private readonly AiOutlierEjector? _ejector;
+
+    /// <summary>
+    /// Parses the entries and creates the fixed endpoints (no connection yet); DNS entries start empty. Every endpoint
+    /// reports its failures to <paramref name="ejector"/>.
+    /// </summary>
+    public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory, AiOutlierEjector? ejector = null)
     {
+        _ejector = ejector;
         _options = options;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -36,7 +42,7 @@ internal sealed class AiEndpointSet : IDisposable
                 : throw new InvalidOperationException($"Ai:Endpoints entry '{entry}' {error}."))
             .ToArray();
         _byTarget = _targets
-            .Select(t => t.Fixed is { } fixedUri ? new List<AiEndpoint> { new(fixedUri, options, loggerFactory) } : [])
+            .Select((t, i) => t.Fixed is { } fixedUri ? new List<AiEndpoint> { new(fixedUri, options, loggerFactory, time, ejector, options.Balancing.WeightOf(i)) } : [])
             .ToArray();
         _current = [.. _byTarget.SelectMany(e => e)];
     }
@@ -129,7 +135,7 @@ internal sealed class AiEndpointSet : IDisposable
                     }
                     else
                     {
-                        endpoint = new AiEndpoint(uri, _options, _loggerFactory);
+                        endpoint = new AiEndpoint(uri, _options, _loggerFactory, _time, _ejector, _options.Balancing.WeightOf(index));
                     }
 
                     added.Add(uri);

@@ -69,6 +69,9 @@ internal sealed class AiOptions
     /// <summary>Session resume after a lost ChatStream (section <c>Ai:Resume</c>).</summary>
     public ResumeOptions Resume { get; set; } = new();
 
+    /// <summary>Endpoint choice and outlier ejection (section <c>Ai:Balancing</c>).</summary>
+    public AiBalancingOptions Balancing { get; set; } = new();
+
     /// <summary>TLS to <c>https://</c> endpoints: a private CA and an optional client certificate (mTLS).</summary>
     public AiTlsOptions Tls { get; set; } = new();
 
