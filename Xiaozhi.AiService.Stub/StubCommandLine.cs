@@ -51,6 +51,8 @@ internal static class StubCommandLine
           --Stub:Faults:FailStreamAfterMessages <n>      fail a stream (Internal) at its Nth message. Default off
           --Stub:Faults:MaxConnectionAgeSeconds <s>      graceful GOAWAY after s seconds (Go MaxConnectionAge). Default off
           --Stub:Faults:MaxConnectionAgeGraceSeconds <s> then abort the connection after s more seconds. Default 5
+          --Stub:Faults:MaxConcurrentTurns <n>           turns played at once, more wait (0 = no limit). Default 0
+          --Stub:Faults:FailEveryNthTurn <n>             answer every Nth turn with 999. Default off
           --Stub:Faults:Draining true|false              HealthCheck answers NOT_SERVING. Default false
 
         Client certificates (Stub:Tls:, to exercise the IM's mTLS)

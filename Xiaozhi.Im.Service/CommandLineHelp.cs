@@ -64,6 +64,14 @@ internal static class CommandLineHelp
         Session moves (off an endpoint being left, off a GOAWAY connection)
           --Ai:Moves:SpreadWindow                 an endpoint's sessions move at random moments within it   default 00:00:10
           --Ai:Moves:GoAwayBusyLimit              a session still in a turn after GOAWAY moves anyway after it   default 00:00:03
+        Endpoint choice and outlier ejection (docs/architecture.md)
+          --Ai:Balancing:Policy                   PeakEwma (latency × load, two random choices) | LeastSessions   default PeakEwma
+          --Ai:Balancing:DecayTime                latency estimate's time constant; idle endpoints relax toward peers   default 00:00:10
+          --Ai:Balancing:Weights:0 <w> ...        static weight per Ai:Endpoints entry, same order (2 = half the cost)   default off
+          --Ai:Balancing:EjectAfterFailures       failures in a row (stream not opening/failing, 999) that eject; 0 = never   default 5
+          --Ai:Balancing:EjectionTime             first ejection; the nth in a row lasts n times as long   default 00:00:30
+          --Ai:Balancing:MaxEjectionTime          longest ejection   default 00:05:00
+          --Ai:Balancing:MaxEjectionPercent       most endpoints ejected at once, percent rounded down   default 50
 
         Limits
           --Limits:CloseTimeout                   wait for a device's close answer   default 00:00:02

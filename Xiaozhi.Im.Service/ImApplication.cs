@@ -76,7 +76,9 @@ internal static class ImApplication
         services.AddOptions<DeviceSessionOptions>().Bind(configuration.GetSection(DeviceSessionOptions.SectionName)).ValidateOnStart();
 
         services.AddSingleton<DeviceTokenValidator>();
-        services.TryAddSingleton<IAiEndpointPolicy, LeastSessionsEndpointPolicy>();
+        services.TryAddSingleton<IAiEndpointPolicy>(sp => sp.GetRequiredService<IOptions<AiOptions>>().Value.Balancing.Policy == AiBalancingPolicy.LeastSessions
+            ? new LeastSessionsEndpointPolicy()
+            : new PeakEwmaEndpointPolicy());
         services.AddSingleton<AiEndpointPool>();
         services.AddHostedService<AiEndpointHealthMonitor>();
         services.TryAddSingleton<IAiEndpointResolver, SystemDnsEndpointResolver>();

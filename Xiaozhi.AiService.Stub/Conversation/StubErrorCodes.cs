@@ -17,4 +17,5 @@ internal static class StubErrorCodes
     public const string UtteranceTooLong = "utterance_too_long";
     public const string TooManyTurns = "too_many_turns";
     public const string Internal = "internal_error";
+    public const string TurnFailed = "turn_failed";
 }

@@ -15,6 +15,14 @@ internal sealed class TurnPlayer(StubResponseWriter writer, StubOptions options,
 
     public async Task PlayAsync(StubTurn turn, CancellationToken token)
     {
+        if (writer.Faults.NextTurnFails())
+        {
+            await writer.WriteAsync(ChatResponses.Error(StubErrorCodes.TurnFailed, "turn failed (Stub:Faults:FailEveryNthTurn)", 0), token).ConfigureAwait(false);
+            return;
+        }
+
+        // Stub:Faults:MaxConcurrentTurns: the turn waits here for a slot, as on a busy GPU box.
+        using var slot = await writer.Faults.EnterTurnAsync(token).ConfigureAwait(false);
         await Text(ServerMessages.Stt(sessionId(), turn.SttText), token).ConfigureAwait(false);
         await Text(ServerMessages.LlmHappy(sessionId()), token).ConfigureAwait(false);
         await Text(ServerMessages.Tts(sessionId(), "start"), token).ConfigureAwait(false);

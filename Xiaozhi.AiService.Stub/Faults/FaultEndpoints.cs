@@ -4,7 +4,7 @@ namespace Xiaozhi.AiService.Stub.Faults;
 
 /// <summary>
 /// A small HTTP control API for manual demos (on the OTA port): <c>GET /stub/faults</c> shows the state;
-/// <c>POST /stub/faults/{delay?ms=N | refuse?on=true | fail-after?n=N | draining?on=true | drop-all | abort-connections | goaway | error?session=S&amp;code=C&amp;message=M}</c>.
+/// <c>POST /stub/faults/{delay?ms=N | capacity?turns=N | fail-turns?every=N | refuse?on=true | fail-after?n=N | draining?on=true | drop-all | abort-connections | goaway | error?session=S&amp;code=C&amp;message=M}</c>.
 /// Cross-site browser requests get 403 (<see cref="CrossSiteRefusal"/>).
 /// </summary>
 internal static class FaultEndpoints
@@ -21,6 +21,26 @@ internal static class FaultEndpoints
             }
 
             f.ResponseDelay = TimeSpan.FromMilliseconds(ms);
+            return State(f);
+        });
+        group.MapPost("/capacity", (StubFaults f, int turns) =>
+        {
+            if (turns is < 0 or > 100_000)
+            {
+                return Results.BadRequest("turns must be between 0 (no limit) and 100000");
+            }
+
+            f.MaxConcurrentTurns = turns;
+            return State(f);
+        });
+        group.MapPost("/fail-turns", (StubFaults f, int? every) =>
+        {
+            if (every is < 0)
+            {
+                return Results.BadRequest("every must be 0 (off) or more");
+            }
+
+            f.FailEveryNthTurn = every is > 0 ? every : null;
             return State(f);
         });
         group.MapPost("/refuse", (StubFaults f, bool on) =>

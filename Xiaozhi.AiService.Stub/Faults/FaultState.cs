@@ -8,6 +8,10 @@ internal sealed record FaultState(
     [property: JsonPropertyName("refuseNewStreams")] bool RefuseNewStreams,
     [property: JsonPropertyName("failStreamsAfterMessages")] int? FailStreamsAfterMessages,
     [property: JsonPropertyName("draining")] bool Draining,
+    [property: JsonPropertyName("maxConcurrentTurns")] int MaxConcurrentTurns,
+    [property: JsonPropertyName("turnsRunning")] int TurnsRunning,
+    [property: JsonPropertyName("turnsWaiting")] int TurnsWaiting,
+    [property: JsonPropertyName("failEveryNthTurn")] int? FailEveryNthTurn,
     [property: JsonPropertyName("openConnections")] int OpenConnections)
 {
     /// <summary>Reads the switches.</summary>
@@ -16,5 +20,9 @@ internal sealed record FaultState(
         faults.RefuseNewStreams,
         faults.FailStreamsAfterMessages,
         faults.Draining,
+        faults.MaxConcurrentTurns,
+        faults.TurnLoad.Running,
+        faults.TurnLoad.Waiting,
+        faults.FailEveryNthTurn,
         faults.OpenConnections);
 }

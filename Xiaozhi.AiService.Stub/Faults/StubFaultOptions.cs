@@ -21,6 +21,12 @@ internal sealed class StubFaultOptions
     /// <summary>After the GOAWAY, the connection is aborted (its streams end) after this many seconds.</summary>
     public int MaxConnectionAgeGraceSeconds { get; set; } = 5;
 
+    /// <summary>Turns played at once over all sessions; more wait their turn (overload shows as growing waits). 0 = no limit.</summary>
+    public int MaxConcurrentTurns { get; set; }
+
+    /// <summary>Every Nth turn (counted over all sessions) is answered with a 999 error instead; unset = never.</summary>
+    public int? FailEveryNthTurn { get; set; }
+
     /// <summary><c>HealthCheck</c> answers NOT_SERVING from the start.</summary>
     public bool Draining { get; set; }
 }

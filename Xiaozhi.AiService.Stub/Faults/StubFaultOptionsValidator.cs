@@ -18,6 +18,16 @@ internal sealed class StubFaultOptionsValidator : IValidateOptions<StubFaultOpti
             failures.Add("Stub:Faults:FailStreamAfterMessages must be 1 or more when set.");
         }
 
+        if (options.MaxConcurrentTurns is < 0 or > 100_000)
+        {
+            failures.Add("Stub:Faults:MaxConcurrentTurns must be between 0 (no limit) and 100000.");
+        }
+
+        if (options.FailEveryNthTurn is < 1)
+        {
+            failures.Add("Stub:Faults:FailEveryNthTurn must be 1 or more when set.");
+        }
+
         if (options.MaxConnectionAgeSeconds is < 0)
         {
             failures.Add("Stub:Faults:MaxConnectionAgeSeconds must be 0 (off) or more.");

@@ -16,6 +16,9 @@ internal sealed class StubFaults
     private volatile bool _refuseNewStreams;
     private volatile bool _draining;
     private int _failAfter;
+    private int _failEveryNthTurn;
+    private long _turns;
+    private readonly TurnCapacity _capacity;
     private CancellationTokenSource _drop = new();
 
     internal StubFaults(IOptions<StubFaultOptions> options, StubSessionRegistry sessions, ConnectionTracker connections)
@@ -27,7 +30,36 @@ internal sealed class StubFaults
         RefuseNewStreams = value.RefuseNewStreams;
         FailStreamsAfterMessages = value.FailStreamAfterMessages;
         Draining = value.Draining;
+        _capacity = new TurnCapacity(value.MaxConcurrentTurns);
+        FailEveryNthTurn = value.FailEveryNthTurn;
     }
+
+    /// <summary>Turns played at once over all sessions; 0 = no limit.</summary>
+    public int MaxConcurrentTurns
+    {
+        get => _capacity.Capacity;
+        set => _capacity.Capacity = value;
+    }
+
+    /// <summary>Turns playing now / waiting for a slot now.</summary>
+    public (int Running, int Waiting) TurnLoad => (_capacity.Running, _capacity.Waiting);
+
+    /// <summary>Every Nth turn over all sessions is answered with 999; null = never.</summary>
+    public int? FailEveryNthTurn
+    {
+        get => Volatile.Read(ref _failEveryNthTurn) is > 0 and var n ? n : null;
+        set => Volatile.Write(ref _failEveryNthTurn, value is > 0 ? value.Value : 0);
+    }
+
+    /// <summary>Counts a turn; true when it is one that <see cref="FailEveryNthTurn"/> fails (deterministic: the Nth, 2Nth, …).</summary>
+    public bool NextTurnFails()
+    {
+        var count = Interlocked.Increment(ref _turns);
+        return FailEveryNthTurn is { } n && count % n == 0;
+    }
+
+    /// <summary>Waits for a turn slot (<see cref="MaxConcurrentTurns"/>); disposing the result frees it.</summary>
+    public Task<IDisposable> EnterTurnAsync(CancellationToken cancellationToken) => _capacity.EnterAsync(cancellationToken);
 
     /// <summary>Delay before every response written to any stream.</summary>
     public TimeSpan ResponseDelay

@@ -14,6 +14,9 @@ internal sealed class StubResponseWriter(IServerStreamWriter<ChatResponse> strea
     private readonly SemaphoreSlim _lock = new(1, 1);
     private bool _closed;
 
+    /// <summary>The stub's faults (a turn asks them for its slot and whether it fails).</summary>
+    public StubFaults Faults => faults;
+
     /// <summary>Writes one response; throws <see cref="OperationCanceledException"/> if the turn was cancelled or the stream is over.</summary>
     public async Task WriteAsync(ChatResponse response, CancellationToken turnToken = default)
     {

@@ -62,6 +62,8 @@ internal sealed partial class ConversationLedger
             }
         }
     }
+    /// <summary>The session's turn timing (both pumps note into it; it lives here because both pumps share the ledger).</summary>
+    public TurnTimer Turns { get; } = new();
 
     /// <summary>True while the device is in a voice turn (its last <c>listen</c> was <c>start</c>).</summary>
     public bool Listening

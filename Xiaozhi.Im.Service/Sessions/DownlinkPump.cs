@@ -76,6 +76,7 @@ internal sealed partial class DownlinkPump
     public async Task<DownlinkEnd> RunAsync(UpstreamChatStream upstream, bool swallowHello, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upstream);
+        using var turns = _ledger.Turns.Bind(upstream.Source, _timeProvider, _metrics);
         long responses = 0;
         var swallow = swallowHello;
         try
@@ -127,6 +128,7 @@ internal sealed partial class DownlinkPump
         }
 
         var status = error is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
+        upstream.Source.NoteFailure();
         LogUpstreamFailed(_logger, upstream.EndLogLevel(FailureLevel(status)), status);
         EndTurnSpan("stream failed");
         return new DownlinkEnd(DownlinkEndKind.Failed, status, responses);
@@ -247,6 +249,7 @@ internal sealed partial class DownlinkPump
     /// <summary>Counts a frame delivered to the device and its time inside the gateway (upstream receive → device send).</summary>
     private void Observe(string kind, string? messageType, int bytes)
     {
+        _ledger.Turns.AiSent(kind, messageType);
         _metrics.Frame(Telemetry.FrameDirection.Downlink, kind, messageType, bytes);
         _metrics.HopLatency(Telemetry.FrameDirection.Downlink, Telemetry.ImMetrics.Since(_receivedAt));
     }

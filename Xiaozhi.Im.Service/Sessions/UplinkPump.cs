@@ -291,6 +291,7 @@ internal sealed partial class UplinkPump
                 return null;
             }
 
+            _ledger.Turns.DeviceSent(frame.Tag, frame.Kind);
             _metrics.Frame(Telemetry.FrameDirection.Uplink, frame.Kind == ChatFrameKind.Text ? "text" : "binary", frame.MessageType, frame.PayloadLength);
             _metrics.HopLatency(Telemetry.FrameDirection.Uplink, Telemetry.ImMetrics.Since(_receivedAt));
             return null;

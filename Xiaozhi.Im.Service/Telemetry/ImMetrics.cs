@@ -28,6 +28,9 @@ internal sealed class ImMetrics
     private readonly Counter<long> _resumeDropped;
     private readonly Counter<long> _moves;
     private readonly Counter<long> _departures;
+    private readonly Histogram<double> _timeToStt;
+    private readonly Histogram<double> _timeToFirstAudio;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, string> _endpointLabels = new();
 
     /// <summary>Creates the instruments; endpoint gauges read the pool when scraped.</summary>
     public ImMetrics(IMeterFactory meterFactory, AiEndpointPool pool, ISessionRegistry sessions)
@@ -63,6 +66,27 @@ internal sealed class ImMetrics
                 new KeyValuePair<string, object?>("endpoint", e.Address.ToString()),
                 new KeyValuePair<string, object?>("state", e.Health.ToString()))),
             "1", "1 when the endpoint's last HealthCheck answered SERVING.");
+
+        // Turns as the device feels them, per endpoint (TurnTimer); the balancer's view of each endpoint.
+        double[] turnBuckets = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000];
+        _timeToStt = meter.CreateHistogram<double>(
+            "xiaozhi.im.turn.time_to_stt", "ms", "End of the device's request → the AI's stt, per AI endpoint.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = turnBuckets });
+        _timeToFirstAudio = meter.CreateHistogram<double>(
+            "xiaozhi.im.turn.time_to_first_audio", "ms", "End of the device's request → the first TTS audio frame, per AI endpoint.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = turnBuckets });
+        meter.CreateObservableGauge("xiaozhi.im.endpoint.ejected", () => pool.Endpoints.Select(
+            e => new Measurement<int>(e.IsEjected ? 1 : 0, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "1", "1 while the endpoint is ejected for failing (no new sessions).");
+        meter.CreateObservableCounter("xiaozhi.im.endpoint.ejections", () => pool.Endpoints.Select(
+            e => new Measurement<long>(e.Balance.Ejections, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "{ejection}", "Ejections of the endpoint since start.");
+        meter.CreateObservableGauge("xiaozhi.im.endpoint.latency_estimate", () => pool.Endpoints.Where(e => e.Balance.LatencyMs is not null).Select(
+            e => new Measurement<double>(e.Balance.LatencyMs!.Value, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "ms", "The balancer's peak-EWMA of the endpoint's time to first audio.");
+        meter.CreateObservableGauge("xiaozhi.im.endpoint.turns_in_progress", () => pool.Endpoints.Select(
+            e => new Measurement<int>(e.Balance.TurnsInProgress, new KeyValuePair<string, object?>("endpoint", e.Address.ToString()))),
+            "{turn}", "Turns on the endpoint waiting for their first audio.");
 
         // The resilience paths (resume, GOAWAY migration, slow consumers, frames dropped while resuming): tests read these too.
         _resumeEvents = meter.CreateCounter<long>("xiaozhi.im.resume.events", "{event}", "Upstream resumes and related session events since start.");
@@ -150,6 +174,32 @@ internal sealed class ImMetrics
 
     /// <summary>The gateway closed a device's WebSocket.</summary>
     public void Closed(int code) => _closes.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    /// <summary>A turn's time to the AI's stt on <paramref name="endpoint"/>.</summary>
+    public void TurnTimeToStt(Uri endpoint, TimeSpan elapsed) =>
+        _timeToStt.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("endpoint", EndpointLabel(endpoint)));
+
+    /// <summary>A turn's time to its first TTS audio frame on <paramref name="endpoint"/>.</summary>
+    public void TurnTimeToFirstAudio(Uri endpoint, TimeSpan elapsed) =>
+        _timeToFirstAudio.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("endpoint", EndpointLabel(endpoint)));
+
+    /// <summary>
+    /// The endpoint's label on the turn histograms: its address for the first <see cref="MaxEndpointLabels"/> endpoints
+    /// seen, then <c>other</c> (dns:/// endpoints come and go; each histogram series costs a dozen buckets).
+    /// </summary>
+    public string EndpointLabel(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (_endpointLabels.TryGetValue(endpoint, out var label))
+        {
+            return label;
+        }
+
+        return _endpointLabels.Count >= MaxEndpointLabels ? "other" : _endpointLabels.GetOrAdd(endpoint, endpoint.ToString());
+    }
+
+    /// <summary>Endpoints with a label of their own on the turn histograms.</summary>
+    public const int MaxEndpointLabels = 32;
 
     private void ResumeEvent(string name) => _resumeEvents.Add(1, new KeyValuePair<string, object?>("event", name));
 

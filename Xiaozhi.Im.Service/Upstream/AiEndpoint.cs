@@ -22,26 +22,43 @@ internal sealed partial class AiEndpoint : IDisposable
     private AiConnection[] _connections;
     private long _goAwayGeneration;
     private long _streamsCut;
+    private readonly AiOutlierEjector? _ejector;
     private int _health;
 
     /// <summary>
-    /// Creates the endpoint; no connection is made until a session needs one. <paramref name="departure"/> makes its
-    /// <see cref="Departure"/> (the pool's clock and metric); without it the system clock.
+    /// Creates the endpoint; no connection is made until a session needs one. <paramref name="ejector"/> (the pool's)
+    /// judges its failures; <paramref name="weight"/> is its <c>Ai:Balancing:Weights</c> entry; <paramref name="departure"/>
+    /// makes its <see cref="Departure"/> (the pool's clock and metric), without it one on <paramref name="time"/>.
     /// </summary>
-    public AiEndpoint(Uri address, AiOptions options, ILoggerFactory loggerFactory, Func<Uri, ILogger, EndpointDeparture>? departure = null)
+    public AiEndpoint(Uri address, AiOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, AiOutlierEjector? ejector = null, double weight = 1, Func<Uri, ILogger, EndpointDeparture>? departure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         Address = address;
+        Balance = new AiEndpointBalance(time ?? TimeProvider.System, options.Balancing.DecayTime);
+        Weight = weight;
+        _ejector = ejector;
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<AiEndpoint>();
         _connections = [new AiConnection(this, 0, options, loggerFactory)];
-        Departure = departure?.Invoke(address, _logger) ?? new EndpointDeparture(address, options.Moves.SpreadWindow, TimeProvider.System, Random.Shared, _logger);
+        Departure = departure?.Invoke(address, _logger) ?? new EndpointDeparture(address, options.Moves.SpreadWindow, time ?? TimeProvider.System, Random.Shared, _logger);
     }
 
     /// <summary>The endpoint's URL.</summary>
     public Uri Address { get; }
+
+    /// <summary>Raised when the endpoint was ejected (<see cref="AiOutlierEjector"/>): its sessions may want to move.</summary>
+    public event EventHandler<AiEndpointEjectedEventArgs>? Ejected;
+
+    /// <summary>Turns in progress, latency estimate, failures in a row, ejection.</summary>
+    public AiEndpointBalance Balance { get; }
+
+    /// <summary>The static weight (<c>Ai:Balancing:Weights</c>): 2 looks half as costly as 1.</summary>
+    public double Weight { get; }
+
+    /// <summary>True while ejected for failing: no new sessions (unless every endpoint is unusable).</summary>
+    public bool IsEjected => Balance.IsEjected;
 
     /// <summary>The first connection's channel: health checks, and whether the endpoint is connectable.</summary>
     public GrpcChannel Channel => _connections[0].Channel;
@@ -70,8 +87,43 @@ internal sealed partial class AiEndpoint : IDisposable
     /// <summary>True when new sessions may go here (serving, or not checked yet, and not being left).</summary>
     public bool IsHealthy => (Health is AiEndpointHealth.Serving or AiEndpointHealth.Unknown) && !Departure.IsActive;
 
-    /// <summary>Records a health verdict; returns the previous one.</summary>
-    public AiEndpointHealth SetHealth(AiEndpointHealth health) => (AiEndpointHealth)Interlocked.Exchange(ref _health, (int)health);
+    /// <summary>
+    /// Records a health verdict; returns the previous one. SERVING starts the failures in a row again, and SERVING after
+    /// a health check that failed ends an ejection: the endpoint was down and is back (a restarted AI service).
+    /// </summary>
+    public AiEndpointHealth SetHealth(AiEndpointHealth health)
+    {
+        var previous = (AiEndpointHealth)Interlocked.Exchange(ref _health, (int)health);
+        if (health == AiEndpointHealth.Serving)
+        {
+            Balance.Succeeded();
+            if (previous is AiEndpointHealth.NotServing or AiEndpointHealth.Unreachable)
+            {
+                _ejector?.Return(this);
+            }
+        }
+
+        return previous;
+    }
+
+    /// <summary>A stream that did not open or failed, or a turn answered with 999: counted toward ejection.</summary>
+    public void NoteFailure()
+    {
+        if (_ejector is null)
+        {
+            Balance.Failed();
+        }
+        else
+        {
+            _ejector.Failed(this);
+        }
+    }
+
+    /// <summary>A turn answered: the failures in a row start again.</summary>
+    public void NoteSuccess() => Balance.Succeeded();
+
+    /// <summary>Raises <see cref="Ejected"/> (the ejector, after it ejected this endpoint).</summary>
+    internal void OnEjected(AiEndpointEjectedEventArgs ejected) => Ejected?.Invoke(this, ejected);
 
     /// <summary>
     /// Picks the connection for a new stream and counts the stream on it (the caller hands it to an

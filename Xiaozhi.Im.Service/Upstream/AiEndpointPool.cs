@@ -20,6 +20,7 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AiEndpointPool> _logger;
     private readonly IAiEndpointPolicy _policy;
+    private readonly AiOutlierEjector _ejector;
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the pool (no connections yet); <paramref name="policy"/> defaults to <see cref="LeastSessionsEndpointPolicy"/>.</summary>
@@ -29,7 +30,15 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
         _policy = policy ?? new LeastSessionsEndpointPolicy();
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<AiEndpointPool>();
-        _set = new AiEndpointSet(_options, timeProvider, loggerFactory);
+        _ejector = new AiOutlierEjector(_options.Balancing, timeProvider, loggerFactory.CreateLogger<AiOutlierEjector>(), () => _set!.Current);
+        _set = new AiEndpointSet(_options, timeProvider, loggerFactory, _ejector);
+    }
+
+    /// <summary>Raised after an endpoint was ejected for failing (see <see cref="AiEndpoint.Ejected"/>).</summary>
+    public event EventHandler<AiEndpointEjectedEventArgs>? EndpointEjected
+    {
+        add => _ejector.EndpointEjected += value;
+        remove => _ejector.EndpointEjected -= value;
     }
 
     /// <summary>
@@ -142,12 +151,20 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
     /// <inheritdoc />
     public void Dispose()
     {
+        _ejector.Dispose();
         _set.Dispose();
     }
 
     private async Task<AiEndpoint?> ConnectAnyAsync(TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
         var ordered = _policy.Order(_set.Current);
+
+        // Whatever the policy: an ejected endpoint takes no new session while another may.
+        if (ordered.Any(e => e.IsEjected) && ordered.Any(e => !e.IsEjected))
+        {
+            ordered = [.. ordered.Where(e => !e.IsEjected)];
+        }
+
         var ready = ordered.FirstOrDefault(e => e.Channel.State == ConnectivityState.Ready);
         if (ready is not null)
         {
@@ -194,6 +211,11 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                connection.Endpoint.NoteFailure();
+            }
+
             if (connection.Index == 0)
             {
                 LogEndpointNotConnectable(_logger, connection.Endpoint.Address, connection.State);
@@ -210,6 +232,7 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or RpcException or ObjectDisposedException)
         {
             LogEndpointConnectFailed(_logger, connection.Endpoint.Address, ex.GetType().Name);
+            connection.Endpoint.NoteFailure();
             _set.RequestRefresh();
             return false;
         }

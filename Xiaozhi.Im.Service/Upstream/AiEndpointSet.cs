@@ -24,9 +24,15 @@ internal sealed class AiEndpointSet : IDisposable
     private TaskCompletionSource _refreshRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Parses the entries and creates the fixed endpoints (no connection yet); DNS entries start empty.</summary>
-    public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    private readonly AiOutlierEjector? _ejector;
+
+    /// <summary>
+    /// Parses the entries and creates the fixed endpoints (no connection yet); DNS entries start empty. Every endpoint
+    /// reports its failures to <paramref name="ejector"/>.
+    /// </summary>
+    public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory, AiOutlierEjector? ejector = null)
     {
+        _ejector = ejector;
         _options = options;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -36,7 +42,7 @@ internal sealed class AiEndpointSet : IDisposable
                 : throw new InvalidOperationException($"Ai:Endpoints entry '{entry}' {error}."))
             .ToArray();
         _byTarget = _targets
-            .Select(t => t.Fixed is { } fixedUri ? new List<AiEndpoint> { Create(fixedUri) } : [])
+            .Select((t, i) => t.Fixed is { } fixedUri ? new List<AiEndpoint> { Create(fixedUri, i) } : [])
             .ToArray();
         _current = [.. _byTarget.SelectMany(e => e)];
     }
@@ -133,7 +139,7 @@ internal sealed class AiEndpointSet : IDisposable
                     }
                     else
                     {
-                        endpoint = Create(uri);
+                        endpoint = Create(uri, index);
                     }
 
                     added.Add(uri);
@@ -196,7 +202,7 @@ internal sealed class AiEndpointSet : IDisposable
         }
     }
 
-    private AiEndpoint Create(Uri address) => new(address, _options, _loggerFactory,
+    private AiEndpoint Create(Uri address, int index) => new(address, _options, _loggerFactory, _time, _ejector, _options.Balancing.WeightOf(index),
         (uri, logger) => new EndpointDeparture(
             uri, _options.Moves.SpreadWindow, _time, Random.Shared, logger, r => DepartureBegun?.Invoke(r), () => Current.Any(e => e.Address != uri && e.IsHealthy)));
 

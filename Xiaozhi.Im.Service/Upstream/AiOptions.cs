@@ -71,6 +71,8 @@ internal sealed class AiOptions
 
     /// <summary>Moves off an endpoint being left and off a GOAWAY connection (section <c>Ai:Moves</c>).</summary>
     public MovesOptions Moves { get; set; } = new();
+    /// <summary>Endpoint choice and outlier ejection (section <c>Ai:Balancing</c>).</summary>
+    public AiBalancingOptions Balancing { get; set; } = new();
 
     /// <summary>TLS to <c>https://</c> endpoints: a private CA and an optional client certificate (mTLS).</summary>
     public AiTlsOptions Tls { get; set; } = new();

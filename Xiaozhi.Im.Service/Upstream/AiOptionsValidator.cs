@@ -88,6 +88,7 @@ internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
 
         ValidateResume(options.Resume, failures);
         ValidateMoves(options.Moves, failures);
+        ValidateBalancing(options.Balancing, endpoints.Count, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -107,6 +108,53 @@ internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
         if (moves.GoAwayBusyLimit <= TimeSpan.Zero || moves.GoAwayBusyLimit > TimeSpan.FromMinutes(1))
         {
             failures.Add($"Ai:Moves:GoAwayBusyLimit must be greater than 0 and at most 00:01:00 (got {moves.GoAwayBusyLimit}); keep it below the AI service's MaxConnectionAgeGrace (5 s for the Go service).");
+        }
+    }
+
+    private static void ValidateBalancing(AiBalancingOptions? balancing, int endpointCount, List<string> failures)
+    {
+        if (balancing is null)
+        {
+            failures.Add("Ai:Balancing is missing.");
+            return;
+        }
+
+        if (!Enum.IsDefined(balancing.Policy))
+        {
+            failures.Add($"Ai:Balancing:Policy must be PeakEwma or LeastSessions (got {balancing.Policy}).");
+        }
+
+        if (balancing.DecayTime < TimeSpan.FromMilliseconds(100) || balancing.DecayTime > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Ai:Balancing:DecayTime must be between 00:00:00.1 and 01:00:00 (got {balancing.DecayTime}).");
+        }
+
+        if (balancing.Weights.Count > endpointCount)
+        {
+            failures.Add($"Ai:Balancing:Weights has {balancing.Weights.Count} entries for {endpointCount} Ai:Endpoints entries: one weight per entry, same order.");
+        }
+
+        for (var i = 0; i < balancing.Weights.Count; i++)
+        {
+            if (!double.IsFinite(balancing.Weights[i]) || balancing.Weights[i] is < 0.01 or > 100)
+            {
+                failures.Add($"Ai:Balancing:Weights:{i} must be between 0.01 and 100 (got {balancing.Weights[i]}).");
+            }
+        }
+
+        if (balancing.EjectAfterFailures is < 0 or > 10_000)
+        {
+            failures.Add($"Ai:Balancing:EjectAfterFailures must be between 0 (never eject) and 10000 (got {balancing.EjectAfterFailures}).");
+        }
+
+        if (balancing.EjectionTime <= TimeSpan.Zero || balancing.MaxEjectionTime < balancing.EjectionTime)
+        {
+            failures.Add($"Ai:Balancing:EjectionTime must be greater than 0 and Ai:Balancing:MaxEjectionTime at least as large (got {balancing.EjectionTime} and {balancing.MaxEjectionTime}).");
+        }
+
+        if (balancing.MaxEjectionPercent is < 0 or > 100)
+        {
+            failures.Add($"Ai:Balancing:MaxEjectionPercent must be between 0 and 100 (got {balancing.MaxEjectionPercent}).");
         }
     }
 

@@ -197,10 +197,10 @@ internal sealed partial class EndpointDeparture
         }
     }
 
-    [LoggerMessage(EventId = 3040, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint} is being left ({Reason}): its {Sessions} sessions move to other endpoints at their next quiet moment, spread over {Window}")]
+    [LoggerMessage(EventId = 3050, Level = LogLevel.Warning, Message = "AI service endpoint {Endpoint} is being left ({Reason}): its {Sessions} sessions move to other endpoints at their next quiet moment, spread over {Window}")]
     private static partial void LogLeaving(ILogger logger, Uri endpoint, EndpointDepartureReason reason, int sessions, TimeSpan window);
 
-    [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint} is no longer being left ({Reason} cleared): {Stayed} sessions not yet moved stay, {Told} told to move stay if their move has not started")]
+    [LoggerMessage(EventId = 3051, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint} is no longer being left ({Reason} cleared): {Stayed} sessions not yet moved stay, {Told} told to move stay if their move has not started")]
     private static partial void LogStaying(ILogger logger, Uri endpoint, EndpointDepartureReason reason, int stayed, int told);
 
     private sealed class Watcher(EndpointDeparture owner, Action<EndpointDepartureReason> move, Action stay) : IDisposable
