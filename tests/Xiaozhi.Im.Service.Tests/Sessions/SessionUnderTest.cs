@@ -28,7 +28,7 @@ internal sealed class SessionUnderTest : IDisposable
 
         // The endpoint's departure runs on the test's clock, its moments drawn from a fixed seed.
         Source = new FakeStreamSource(new AiEndpoint(new Uri("http://127.0.0.1:1"), new AiOptions(), NullLoggerFactory.Instance,
-            (uri, logger) => new EndpointDeparture(uri, Moves.SpreadWindow, Time, new Random(7), logger)));
+            departure: (uri, logger) => new EndpointDeparture(uri, Moves.SpreadWindow, Time, new Random(7), logger)));
         First = Control(Source.NewCall());
         var limits = new LimitsOptions();
         var webSocket = new DeviceWebSocketOptions();
