@@ -128,7 +128,12 @@ internal sealed partial class DownlinkPump
         }
 
         var status = error is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
-        upstream.Source.NoteFailure();
+        if (!upstream.LostWithItsConnection)
+        {
+            // A lost connection counts once toward ejection (AiEndpoint.OnConnectionLost), not once per stream on it.
+            upstream.Source.NoteFailure();
+        }
+
         LogUpstreamFailed(_logger, upstream.EndLogLevel(FailureLevel(status)), status);
         EndTurnSpan("stream failed");
         return new DownlinkEnd(DownlinkEndKind.Failed, status, responses);

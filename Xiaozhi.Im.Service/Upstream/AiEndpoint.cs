@@ -192,6 +192,9 @@ internal sealed partial class AiEndpoint : IDisposable
             // A server that allows fewer streams than Ai:StreamsPerConnection splits a pooled connection over several HTTP/2
             // connections, each reported when lost: the count says the streams are the pooled connection's, not this one's.
             LogConnectionLost(_logger, Address, connection.Index, connection.ActiveStreams, connection.OpenConnections);
+
+            // One failure toward ejection for the lost connection; its streams do not count each (DownlinkPump).
+            NoteFailure();
         }
     }
 

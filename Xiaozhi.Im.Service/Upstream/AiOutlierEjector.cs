@@ -53,7 +53,8 @@ internal sealed partial class AiOutlierEjector : IDisposable
             var already = all.Count(e => e.Balance.IsEjected);
             if (already >= allowed)
             {
-                if (failures == _options.EjectAfterFailures)
+                // One endpoint alone (or a 0 % cap) is never ejected: nothing to warn about then.
+                if (failures == _options.EjectAfterFailures && allowed > 0)
                 {
                     LogEjectionCapped(_logger, endpoint.Address, failures, already, all.Count, _options.MaxEjectionPercent);
                 }
