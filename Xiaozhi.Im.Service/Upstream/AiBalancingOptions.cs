@@ -22,6 +22,27 @@ internal sealed class AiBalancingOptions
     /// <summary>Failures in a row (streams not opening or failing, turns answered with 999) that eject an endpoint; 0 = never. Default 5.</summary>
     public int EjectAfterFailures { get; set; } = 5;
 
+    /// <summary>
+    /// The share of an endpoint's outcomes in <see cref="OutlierWindow"/> (answered turns and failures) that, failed,
+    /// ejects it even when its failures are never in a row, in percent; 0 = off. Default 30.
+    /// </summary>
+    public int EjectFailurePercent { get; set; } = 30;
+
+    /// <summary>
+    /// An endpoint's time to first answer, averaged over <see cref="OutlierWindow"/>, that many times the median of its
+    /// peers' ejects it (judged with at least two peers that answered in the window); 0 = off. Default 5.
+    /// </summary>
+    public double EjectLatencyFactor { get; set; } = 5;
+
+    /// <summary>The recent past the failure-rate and latency rules judge (whole seconds, at most 10 min). Default 1 min.</summary>
+    public TimeSpan OutlierWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Outcomes in <see cref="OutlierWindow"/> an endpoint needs before the failure-rate rule judges it (answered turns
+    /// before the latency rule does), so a few bad requests on a quiet endpoint cannot eject it. Default 20.
+    /// </summary>
+    public int MinTurnsToJudge { get; set; } = 20;
+
     /// <summary>The first ejection's length; the nth in a row lasts n times as long. Default 30 s.</summary>
     public TimeSpan EjectionTime { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -2,12 +2,18 @@ namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>
 /// What the balancer knows of one endpoint: the turns waiting for its first answer, a peak-EWMA of its time to first
-/// answer, its failures in a row and its ejection. Fed by the sessions' <see cref="Sessions.TurnTimer"/>s and the
+/// answer, its failures in a row, its recent outcomes (answered turns with their times, failures; per second, for the
+/// failure-rate and latency rules) and its ejection. Fed by the sessions' <see cref="Sessions.TurnTimer"/>s and the
 /// pool; read by <see cref="PeakEwmaEndpointPolicy"/> and <see cref="AiOutlierEjector"/>. Thread-safe, no I/O.
 /// </summary>
 internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
 {
+    /// <summary>The longest outcome window kept (one slot per second): <c>Ai:Balancing:OutlierWindow</c> at most.</summary>
+    public static readonly TimeSpan MaxOutcomeWindow = TimeSpan.FromMinutes(10);
+
     private readonly Lock _gate = new();
+    private readonly long _origin = time.GetTimestamp();
+    private readonly OutcomeSlot[] _slots = new OutcomeSlot[(int)MaxOutcomeWindow.TotalSeconds];
     private int _turnsInProgress;
     private int _failuresInARow;
     private double _latencyMs;
@@ -68,6 +74,35 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
 
             _lastSample = now;
             _sampled = true;
+            ref var slot = ref SlotNow(now);
+            slot.Answered++;
+            slot.LatencyMs += ms;
+        }
+    }
+
+    /// <summary>
+    /// The outcomes of the last <paramref name="window"/> (whole seconds, rounded up): turns answered, failures, and the
+    /// answered turns' mean time to first answer in milliseconds (0 without any).
+    /// </summary>
+    public (int Answered, int Failed, double MeanLatencyMs) Outcomes(TimeSpan window)
+    {
+        var seconds = Math.Clamp((long)Math.Ceiling(window.TotalSeconds), 1, _slots.Length);
+        lock (_gate)
+        {
+            var current = Second(time.GetTimestamp());
+            int answered = 0, failed = 0;
+            var latency = 0.0;
+            foreach (var slot in _slots)
+            {
+                if (slot.Second > current - seconds && slot.Second <= current)
+                {
+                    answered += slot.Answered;
+                    failed += slot.Failed;
+                    latency += slot.LatencyMs;
+                }
+            }
+
+            return (answered, failed, answered == 0 ? 0 : latency / answered);
         }
     }
 
@@ -95,16 +130,35 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
         }
     }
 
-    /// <summary>Counts a failure; returns the failures in a row.</summary>
-    public int Failed() => Interlocked.Increment(ref _failuresInARow);
+    /// <summary>Counts a failure (in a row and in the outcomes); returns the failures in a row.</summary>
+    public int Failed()
+    {
+        lock (_gate)
+        {
+            SlotNow(time.GetTimestamp()).Failed++;
+        }
+
+        return Interlocked.Increment(ref _failuresInARow);
+    }
 
     /// <summary>A success or a SERVING health check: the failures in a row start again from 0.</summary>
     public void Succeeded() => Volatile.Write(ref _failuresInARow, 0);
 
-    /// <summary>Marks the endpoint ejected (true) or back (false); returns whether that changed anything.</summary>
+    /// <summary>
+    /// Marks the endpoint ejected (true) or back (false); returns whether that changed anything. Either way its outcomes
+    /// start again: the ones that got it ejected must not eject it again the moment it is back.
+    /// </summary>
     internal bool SetEjected(bool ejected)
     {
         var changed = Interlocked.Exchange(ref _ejected, ejected ? 1 : 0) != (ejected ? 1 : 0);
+        if (changed)
+        {
+            lock (_gate)
+            {
+                Array.Clear(_slots);
+            }
+        }
+
         if (changed && ejected)
         {
             Interlocked.Increment(ref _ejections);
@@ -112,5 +166,28 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
         }
 
         return changed;
+    }
+
+    // Seconds since creation, from 1 so that a cleared slot (second 0) never counts.
+    private long Second(long timestamp) => (long)time.GetElapsedTime(_origin, timestamp).TotalSeconds + 1;
+
+    private ref OutcomeSlot SlotNow(long timestamp)
+    {
+        var second = Second(timestamp);
+        ref var slot = ref _slots[second % _slots.Length];
+        if (slot.Second != second)
+        {
+            slot = new OutcomeSlot { Second = second };
+        }
+
+        return ref slot;
+    }
+
+    private struct OutcomeSlot
+    {
+        public long Second;
+        public int Answered;
+        public int Failed;
+        public double LatencyMs;
     }
 }

@@ -152,6 +152,26 @@ internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
             failures.Add($"Ai:Balancing:EjectionTime must be greater than 0 and Ai:Balancing:MaxEjectionTime at least as large (got {balancing.EjectionTime} and {balancing.MaxEjectionTime}).");
         }
 
+        if (balancing.EjectFailurePercent is < 0 or > 100)
+        {
+            failures.Add($"Ai:Balancing:EjectFailurePercent must be between 0 (off) and 100 (got {balancing.EjectFailurePercent}).");
+        }
+
+        if (!double.IsFinite(balancing.EjectLatencyFactor) || (balancing.EjectLatencyFactor != 0 && balancing.EjectLatencyFactor is < 1.5 or > 1000))
+        {
+            failures.Add($"Ai:Balancing:EjectLatencyFactor must be 0 (off) or between 1.5 and 1000 (got {balancing.EjectLatencyFactor}).");
+        }
+
+        if (balancing.OutlierWindow < TimeSpan.FromSeconds(1) || balancing.OutlierWindow > AiEndpointBalance.MaxOutcomeWindow)
+        {
+            failures.Add($"Ai:Balancing:OutlierWindow must be between 00:00:01 and 00:10:00 (got {balancing.OutlierWindow}).");
+        }
+
+        if (balancing.MinTurnsToJudge is < 1 or > 100_000)
+        {
+            failures.Add($"Ai:Balancing:MinTurnsToJudge must be between 1 and 100000 (got {balancing.MinTurnsToJudge}).");
+        }
+
         if (balancing.MaxEjectionPercent is < 0 or > 100)
         {
             failures.Add($"Ai:Balancing:MaxEjectionPercent must be between 0 and 100 (got {balancing.MaxEjectionPercent}).");

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Upstream;
 
-/// <summary>Outlier ejection on a fake clock: threshold, reset, return, growth, the cap, the event and its logs.</summary>
+/// <summary>Outlier ejection on a fake clock: failures in a row, failure rate, latency; reset, return, growth, the cap, the event and its logs.</summary>
 public class AiOutlierEjectorTests
 {
     private readonly FakeTimeProvider _time = new();
@@ -20,6 +22,10 @@ public class AiOutlierEjectorTests
         EjectionTime = TimeSpan.FromSeconds(30),
         MaxEjectionTime = TimeSpan.FromSeconds(100),
         MaxEjectionPercent = 50,
+        EjectFailurePercent = 30,
+        EjectLatencyFactor = 5,
+        OutlierWindow = TimeSpan.FromSeconds(60),
+        MinTurnsToJudge = 20,
     };
 
     [SetUp]
@@ -60,6 +66,25 @@ public class AiOutlierEjectorTests
         for (var i = 0; i < times; i++)
         {
             _endpoints[endpoint].NoteFailure();
+        }
+    }
+
+    private void Answer(int endpoint, int times, double ms = 500)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _endpoints[endpoint].Balance.Observe(TimeSpan.FromMilliseconds(ms));
+            _endpoints[endpoint].NoteSuccess();
+        }
+    }
+
+    // Two answered turns, then one failed: never two failures in a row, a third of the turns failed.
+    private void EveryThirdTurnFails(int endpoint, int rounds)
+    {
+        for (var i = 0; i < rounds; i++)
+        {
+            Answer(endpoint, 2);
+            Fail(endpoint, 1);
         }
     }
 
@@ -168,9 +193,169 @@ public class AiOutlierEjectorTests
 
         var never = Options;
         never.EjectAfterFailures = 0;
+        never.EjectFailurePercent = 0; // else 100 failures of 100 outcomes are a failure rate
         Create(never, 4);
         Fail(0, 100);
         _endpoints[0].IsEjected.Should().BeFalse();
+        _ejected.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Every_third_turn_failing_ejects_by_failure_rate_once_the_minimum_volume_is_reached()
+    {
+        EveryThirdTurnFails(0, 6); // 18 outcomes, 6 failed: a third, but fewer than 20 to judge
+        _ejector.Sweep();
+        _endpoints[0].IsEjected.Should().BeFalse();
+        Answer(0, 3); // 21 outcomes, 6 failed: 29 % < 30 %
+        _ejector.Sweep();
+        _endpoints[0].IsEjected.Should().BeFalse();
+
+        Fail(0, 1); // 22 outcomes, 7 failed: 32 % ≥ 30 %
+
+        _endpoints[0].IsEjected.Should().BeTrue();
+        _endpoints.Skip(1).Should().OnlyContain(e => !e.IsEjected);
+        _ejected.Should().ContainSingle().Which.Duration.Should().Be(TimeSpan.FromSeconds(30));
+        Logged(3043).Should().Be(1);
+        Logged(3040).Should().Be(0, "no two failures were in a row");
+        _log.Entries.Single(e => e.EventId == 3043).Level.Should().Be(LogLevel.Warning);
+
+        // Back after its time with its outcomes forgotten: the same history does not eject it again at once.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        _endpoints[0].IsEjected.Should().BeFalse();
+        Fail(0, 1);
+        _ejector.Sweep();
+        _endpoints[0].IsEjected.Should().BeFalse();
+    }
+
+    [Test]
+    public void Below_the_minimum_volume_in_the_window_the_failure_rate_does_not_eject()
+    {
+        for (var i = 0; i < 9; i++)
+        {
+            Answer(0, 1);
+            Fail(0, 1);
+        }
+
+        _ejector.Sweep();
+        _endpoints[0].IsEjected.Should().BeFalse("18 outcomes are fewer than 20, though half failed");
+
+        // Those leave the window: 18 more, half failed, are again too few.
+        _time.Advance(TimeSpan.FromSeconds(61));
+        for (var i = 0; i < 9; i++)
+        {
+            Answer(0, 1);
+            Fail(0, 1);
+        }
+
+        _ejector.Sweep();
+        _endpoints[0].IsEjected.Should().BeFalse();
+        _endpoints[0].Balance.Outcomes(TimeSpan.FromSeconds(60)).Should().Be((9, 9, 500.0));
+        _ejected.Should().BeEmpty();
+
+        var off = Options;
+        off.EjectFailurePercent = 0;
+        Create(off, 4);
+        EveryThirdTurnFails(0, 20);
+        _ejector.Sweep();
+        _endpoints[0].IsEjected.Should().BeFalse("0 turns the rule off");
+    }
+
+    [Test]
+    public void A_single_session_answered_with_999_again_and_again_counts_once_and_does_not_eject()
+    {
+        Answer(0, 20); // the endpoint serves its other sessions
+        var bad = new TurnTimer();
+        using (bad.Bind(_endpoints[0], _time, null))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                bad.DeviceSent(UplinkFrameTag.Request, ChatFrameKind.Text);
+                bad.AiSent("error", "alert");
+            }
+        }
+
+        _ejector.Sweep();
+        _endpoints[0].Balance.Outcomes(TimeSpan.FromSeconds(60)).Failed.Should().Be(1);
+        _endpoints[0].IsEjected.Should().BeFalse();
+        _ejected.Should().BeEmpty();
+    }
+
+    [Test]
+    public void The_failure_rate_rule_keeps_to_the_cap_logs_the_refusal_once_and_ejects_when_there_is_room()
+    {
+        Fail(0, 3);
+        Fail(1, 3);
+        EveryThirdTurnFails(2, 10);
+        _ejector.Sweep();
+
+        _endpoints.Count(e => e.IsEjected).Should().Be(2, "50 % of 4 endpoints");
+        _endpoints[2].IsEjected.Should().BeFalse();
+        Logged(3045).Should().Be(1);
+        _log.Entries.Single(e => e.EventId == 3045).Message.Should().Contain("failure rate");
+
+        // The others are back: the next sweep ejects the endpoint still over the rate.
+        _time.Advance(TimeSpan.FromSeconds(36));
+        _endpoints[2].IsEjected.Should().BeTrue();
+        Logged(3043).Should().Be(1);
+    }
+
+    [Test]
+    public void A_ten_times_slower_endpoint_among_three_is_ejected_by_latency_and_comes_back_after_its_time()
+    {
+        Create(Options, 3);
+        Answer(0, 20, 500);
+        Answer(1, 20, 600);
+        Answer(2, 20, 5500);
+
+        _time.Advance(_ejector.SweepInterval);
+
+        _endpoints[2].IsEjected.Should().BeTrue();
+        _endpoints.Take(2).Should().OnlyContain(e => !e.IsEjected);
+        _ejected.Should().ContainSingle().Which.Duration.Should().Be(TimeSpan.FromSeconds(30));
+        Logged(3044).Should().Be(1);
+        _log.Entries.Single(e => e.EventId == 3044).Message.Should().Contain("5500").And.Contain("550");
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        _endpoints[2].IsEjected.Should().BeFalse();
+        Logged(3041).Should().Be(1);
+
+        // Its slow turns were forgotten: it is judged again only on new ones.
+        _time.Advance(_ejector.SweepInterval * 2);
+        _endpoints[2].IsEjected.Should().BeFalse();
+        Logged(3044).Should().Be(1);
+    }
+
+    [Test]
+    public void Latency_is_not_judged_below_the_factor_with_too_few_turns_or_with_one_peer()
+    {
+        Create(Options, 3);
+        Answer(0, 20, 500);
+        Answer(1, 20, 500);
+        Answer(2, 20, 2400); // 4.8 × the peers' median
+        _ejector.Sweep();
+        _endpoints[2].IsEjected.Should().BeFalse();
+
+        Create(Options, 3);
+        Answer(0, 20, 500);
+        Answer(1, 20, 500);
+        Answer(2, 19, 5000);
+        _ejector.Sweep();
+        _endpoints[2].IsEjected.Should().BeFalse("19 answered turns are too few to judge");
+
+        Create(Options, 3);
+        Answer(0, 20, 500);
+        Answer(2, 20, 5000);
+        _ejector.Sweep();
+        _endpoints[2].IsEjected.Should().BeFalse("one peer with answers is no median");
+
+        var off = Options;
+        off.EjectLatencyFactor = 0;
+        Create(off, 3);
+        Answer(0, 20, 500);
+        Answer(1, 20, 500);
+        Answer(2, 20, 50_000);
+        _ejector.Sweep();
+        _endpoints[2].IsEjected.Should().BeFalse("0 turns the rule off");
         _ejected.Should().BeEmpty();
     }
 }
