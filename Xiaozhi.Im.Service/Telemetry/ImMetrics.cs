@@ -108,6 +108,10 @@ internal sealed class ImMetrics
         {
             ResumeDropped(reason, 0);
         }
+
+        // The series the alert rules read, at 0 from the start: increase() needs a first sample to count the first event.
+        _sessionsActive.Add(0);
+        _upgradesRejected.Add(0, new("status", StatusCodes.Status503ServiceUnavailable), new("reason", "capacity"));
     }
 
     /// <summary>A session was accepted.</summary>
