@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -174,7 +173,7 @@ internal sealed partial class DeviceWebSocketEndpoint
             userId,
             identity.ProtocolVersion,
             identity.TransportType,
-            FormatRemote(context));
+            FormatRemote(context.Connection));
 
         // A device's own traceparent must not decide whether its session is recorded (nor parent it): only a trusted
         // proxy's is believed, like X-Forwarded-For. From anyone else the session span is a root for our own sampler.
@@ -266,13 +265,14 @@ internal sealed partial class DeviceWebSocketEndpoint
         }
     }
 
-    private static string FormatRemote(HttpContext context)
+    /// <summary>The device's address as the session records it: with its port when known, else the address alone.</summary>
+    internal static string FormatRemote(ConnectionInfo connection) => connection.RemoteIpAddress switch
     {
-        var connection = context.Connection;
-        return connection.RemoteIpAddress is null
-            ? "unknown"
-            : string.Create(CultureInfo.InvariantCulture, $"{connection.RemoteIpAddress}:{connection.RemotePort}");
-    }
+        null => "unknown",
+        // X-Forwarded-For from a trusted proxy rarely carries a port: the middleware leaves RemotePort 0 then.
+        var address when connection.RemotePort == 0 => address.ToString(),
+        var address => new System.Net.IPEndPoint(address, connection.RemotePort).ToString(),
+    };
 
     private Task RefuseDrainingAsync(HttpContext context)
     {

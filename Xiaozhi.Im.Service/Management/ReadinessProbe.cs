@@ -24,9 +24,21 @@ internal sealed class ReadinessProbe(AiEndpointPool pool, GatewayDrain drain, IH
             return new Readiness(false, "draining: the gateway is shutting down");
         }
 
-        var serving = pool.Endpoints.Count(e => e.Health == AiEndpointHealth.Serving);
-        return serving > 0
-            ? new Readiness(true, $"ready: {serving} of {pool.Endpoints.Count} AI endpoints serving")
-            : new Readiness(false, $"not ready: none of {pool.Endpoints.Count} AI endpoints is serving ({string.Join(", ", pool.Endpoints.Select(e => $"{e.Address} {e.Health}"))})");
+        var endpoints = pool.Endpoints;
+        var serving = endpoints.Count(e => e.Health == AiEndpointHealth.Serving);
+        if (serving > 0)
+        {
+            return new Readiness(true, $"ready: {serving} of {endpoints.Count} AI endpoints serving");
+        }
+
+        // A dns:/// entry without endpoints has had no good answer yet: a failed or empty lookup keeps the last good set.
+        var unanswered = pool.EndpointSet.DnsTargets.Where(t => pool.EndpointSet.EndpointsOf(t).Count == 0).ToList();
+        if (endpoints.Count == 0 && unanswered.Count > 0)
+        {
+            return new Readiness(false, $"not ready: waiting for the first DNS answer of {string.Join(", ", unanswered)} (no AI endpoint yet)");
+        }
+
+        var reason = $"not ready: none of {endpoints.Count} AI endpoints is serving ({string.Join(", ", endpoints.Select(e => $"{e.Address} {e.Health}"))})";
+        return new Readiness(false, unanswered.Count == 0 ? reason : $"{reason}; no DNS answer yet for {string.Join(", ", unanswered)}");
     }
 }

@@ -19,7 +19,6 @@ internal sealed class ImMetrics
     private readonly Counter<long> _frames;
     private readonly Counter<long> _bytes;
     private readonly Histogram<double> _hopLatency;
-    private readonly Counter<long> _resumes;
     private readonly Histogram<double> _resumeDuration;
     private readonly Counter<long> _drops;
     private readonly Counter<long> _closes;
@@ -45,7 +44,6 @@ internal sealed class ImMetrics
             "xiaozhi.im.hop.latency", "ms",
             "Time through the gateway: device frame received → written upstream (uplink); upstream frame received → sent to the device (downlink).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 25, 50, 100, 250, 1000] });
-        _resumes = meter.CreateCounter<long>("xiaozhi.im.resumes", "{resume}", "Upstream streams re-opened for a live session, by outcome.");
         _resumeDuration = meter.CreateHistogram<double>("xiaozhi.im.resume.duration", "ms", "Upstream stream lost → session resumed.");
         _drops = meter.CreateCounter<long>("xiaozhi.im.drops", "{frame}", "Frames not forwarded, by reason.");
         _closes = meter.CreateCounter<long>("xiaozhi.im.closes", "{close}", "Device WebSockets closed by the gateway, by close code.");
@@ -110,6 +108,10 @@ internal sealed class ImMetrics
         {
             ResumeDropped(reason, 0);
         }
+
+        // The series the alert rules read, at 0 from the start: increase() needs a first sample to count the first event.
+        _sessionsActive.Add(0);
+        _upgradesRejected.Add(0, new("status", StatusCodes.Status503ServiceUnavailable), new("reason", "capacity"));
     }
 
     /// <summary>A session was accepted.</summary>
@@ -139,10 +141,12 @@ internal sealed class ImMetrics
     public void HopLatency(FrameDirection direction, TimeSpan elapsed) =>
         _hopLatency.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("direction", direction == FrameDirection.Uplink ? "uplink" : "downlink"));
 
-    /// <summary>A resume finished (<paramref name="succeeded"/>) after <paramref name="duration"/>.</summary>
+    /// <summary>
+    /// A resume finished (<paramref name="succeeded"/>) after <paramref name="duration"/>: counted once, on
+    /// <c>xiaozhi.im.resume.events</c> (the alert rules read it; a second counter by outcome was dropped).
+    /// </summary>
     public void Resume(bool succeeded, TimeSpan duration)
     {
-        _resumes.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "resumed" : "failed"));
         ResumeEvent(succeeded ? "resumed" : "failed");
         if (succeeded)
         {

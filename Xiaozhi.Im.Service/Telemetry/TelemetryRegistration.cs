@@ -35,6 +35,7 @@ internal static class TelemetryRegistration
         }
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.SectionName));
         services.AddSingleton<ImMetrics>();
+        services.AddHostedService<ImMetricsAtStart>();
 
         var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(telemetry.ServiceName));
         otel.WithMetrics(metrics =>

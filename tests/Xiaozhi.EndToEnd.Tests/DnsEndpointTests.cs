@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Xiaozhi.AiService.Stub;
 using Xiaozhi.AiService.Stub.Sessions;
 using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Im.Service.Management;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.EndToEnd.Tests;
@@ -30,6 +31,41 @@ public sealed class DnsEndpointTests
         (await device.ChatAsync("by name")).SttText.Should().Be("by name");
         Pool(gateway).Endpoints.Select(e => e.Address).Should().Contain(new Uri($"http://127.0.0.1:{port}/"));
         gateway.StubSessions.Sessions.Should().Contain(s => s.Metadata.GetValueOrDefault("device-id") == device.DeviceId);
+    }
+
+    [Test]
+    public async Task Before_the_first_dns_answer_readiness_says_it_waits_for_dns_and_is_ready_once_the_name_answers()
+    {
+        var port = FreePort(IPAddress.Loopback);
+        var resolver = new SwitchableResolver();
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions
+        {
+            StubArgs = ["--urls", $"http://127.0.0.1:{port}"],
+            ImArgs =
+            [
+                "--Ai:Endpoints:0", $"dns:///ai.test:{port}",
+                "--Ai:DnsRefreshInterval", "00:00:00.2",
+                "--Ai:DnsMinRefreshInterval", "00:00:00.1",
+                "--Ai:HealthCheckInterval", "00:00:00.2",
+            ],
+            ConfigureIm = builder => builder.Services.AddSingleton<IAiEndpointResolver>(resolver),
+        });
+        var management = gateway.Im.Services.GetRequiredService<ManagementServer>().Addresses.First();
+
+        var (status, body) = await GetAsync(management, "/readyz");
+
+        status.Should().Be(HttpStatusCode.ServiceUnavailable);
+        body.Should().Be($"not ready: waiting for the first DNS answer of dns:///ai.test:{port} (no AI endpoint yet)", "not \"none of 0 AI endpoints\"");
+
+        resolver.Answer = ["127.0.0.1"];
+        await Eventually.Async(() => GetAsync(management, "/readyz").Result.Status.Should().Be(HttpStatusCode.OK));
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> GetAsync(Uri management, string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var response = await http.GetAsync(new Uri(management, path));
+        return (response.StatusCode, (await response.Content.ReadAsStringAsync()).TrimEnd('\n'));
     }
 
     [Test]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Im.Service.Sessions;
 
 namespace Xiaozhi.EndToEnd.Tests;
 
@@ -72,6 +74,23 @@ public sealed class ForwardedHeadersTests
         (await UpgradeAsync(gateway, "198.51.100.2, 203.0.113.7", proxy)).Should().Be(HttpStatusCode.SwitchingProtocols);
         (await UpgradeAsync(gateway, "198.51.100.3, 203.0.113.7", proxy)).Should().Be(HttpStatusCode.TooManyRequests, "203.0.113.7 is counted, not what it claimed");
         (await UpgradeAsync(gateway, "203.0.113.8", proxy)).Should().Be(HttpStatusCode.SwitchingProtocols);
+    }
+
+    [Test]
+    public async Task A_forwarded_address_is_recorded_without_a_port_and_a_direct_peer_with_its_own()
+    {
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--ForwardedHeaders:KnownProxies:0", "127.0.0.1"] });
+
+        await using var forwarded = await DeviceClient.ConnectAsync(gateway, new DeviceConnectOptions { ExtraHeaders = new Dictionary<string, string> { ["X-Forwarded-For"] = "203.0.113.7" } });
+        await using var direct = await DeviceClient.ConnectAsync(gateway);
+        await forwarded.HelloAsync();
+        await direct.HelloAsync();
+
+        var registry = gateway.Im.Services.GetRequiredService<ISessionRegistry>();
+        await Eventually.Async(() => registry.Snapshot().OfType<Session>().Should().HaveCount(2));
+        var recorded = registry.Snapshot().OfType<Session>().Select(s => s.Metadata.RemoteAddress).ToList();
+        recorded.Should().Contain("203.0.113.7", "the header carries no port: the address alone, not 203.0.113.7:0");
+        recorded.Should().ContainSingle(a => a.StartsWith("127.0.0.1:", StringComparison.Ordinal) && a != "127.0.0.1:0", "a direct peer's port is known");
     }
 
     /// <summary>A WebSocket upgrade from <paramref name="from"/> (127.0.0.1 by default) with the given X-Forwarded-For; the status.</summary>

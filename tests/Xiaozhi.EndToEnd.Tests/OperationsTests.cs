@@ -46,6 +46,31 @@ public sealed partial class OperationsTests
     }
 
     [Test]
+    public async Task A_fresh_node_whose_ai_endpoint_is_down_exports_the_series_the_alerts_read_before_any_device()
+    {
+        // Nothing listens there: the node is unready from the start, and no device ever connects.
+        var down = new Uri($"http://127.0.0.1:{FreePort.Pick()}/");
+        await using var gateway = await Gateway.StartAsync(new GatewayOptions
+        {
+            AiEndpointOverride = down,
+            ImArgs = ["--Ai:HealthCheckInterval", "00:00:00.2"],
+        });
+        var management = Management(gateway);
+        await Eventually.Async(() => GetAsync(management, "/readyz").Result.Status.Should().Be(HttpStatusCode.ServiceUnavailable));
+
+        var (status, metrics) = await GetAsync(management, "/metrics");
+
+        status.Should().Be(HttpStatusCode.OK);
+        // XiaozhiImNoAiEndpointServing: sum by (instance) (xiaozhi_im_endpoint_serving) == 0.
+        Value(metrics, "xiaozhi_im_endpoint_serving", ("endpoint", down.ToString())).Should().Be(0);
+        // The counters the other rules read, at 0 (increase() counts the first event only after a first sample).
+        Value(metrics, "xiaozhi_im_resume_events_total", ("event", "failed")).Should().Be(0);
+        Value(metrics, "xiaozhi_im_resume_dropped_total", ("reason", "BufferFrames")).Should().Be(0);
+        Value(metrics, "xiaozhi_im_upgrades_rejected_total", ("status", "503"), ("reason", "capacity")).Should().Be(0);
+        Value(metrics, "xiaozhi_im_sessions_active").Should().Be(0);
+    }
+
+    [Test]
     public async Task Metrics_after_a_few_turns_count_sessions_frames_latency_and_rejections()
     {
         await using var gateway = await Gateway.StartAsync(new GatewayOptions { ImArgs = ["--Ai:HealthCheckInterval", "00:00:00.2"] });
