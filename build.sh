@@ -35,7 +35,7 @@ Verbs:
             'bench cluster [N]' two cluster nodes on redis-server (N devices, 1000); 'bench haproxy [N]'
             the real haproxy in front of them and its added hop (needs redis-server and haproxy);
             'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
-            devices, 40): time to first audio and each endpoint's share of turns in six cases (~5 min)
+            devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
