@@ -42,7 +42,9 @@ Verbs:
             the verb (--quick ~1.5 min; --stub jit; --help).
             'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job);
             'bench cluster [N]' two cluster nodes on redis-server (N devices, 1000); 'bench haproxy [N]'
-            the real haproxy in front of them and its added hop (needs redis-server and haproxy)
+            the real haproxy in front of them and its added hop (needs redis-server and haproxy);
+            'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
+            devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
@@ -184,8 +186,8 @@ switch ($Verb) {
             $stubIndex = [Array]::IndexOf($Rest, '--stub')
             $jitStub = $stubIndex -ge 0 -and $stubIndex + 1 -lt $Rest.Count -and $Rest[$stubIndex + 1] -eq 'jit'
             $help = $Rest -contains '-h' -or $Rest -contains '--help'
-            # The cluster and haproxy runs use the stub's JIT build, so they need no native publish.
-            $ownRun = $Rest.Count -gt 0 -and ($Rest[0] -eq 'cluster' -or $Rest[0] -eq 'haproxy')
+            # The cluster, haproxy and balance runs use the stub's JIT build, so they need no native publish.
+            $ownRun = $Rest.Count -gt 0 -and ($Rest[0] -eq 'cluster' -or $Rest[0] -eq 'haproxy' -or $Rest[0] -eq 'balance')
             if (-not $jitStub -and -not $help -and -not $ownRun) {
                 & dotnet publish Xiaozhi.AiService.Stub -c Release -p:PublishAot=true -o (Join-Path $PSScriptRoot 'artifacts/stub-native') --nologo -v q
                 if ($LASTEXITCODE -ne 0) { throw "bench: the native stub did not publish (see above); './build.ps1 bench --stub jit' runs without it" }

@@ -33,7 +33,9 @@ Verbs:
             the verb (--quick ~1.5 min; --stub jit; --help).
             'bench micro [BenchmarkDotNet args]' runs the hot-path micro-benchmarks (short in-process job);
             'bench cluster [N]' two cluster nodes on redis-server (N devices, 1000); 'bench haproxy [N]'
-            the real haproxy in front of them and its added hop (needs redis-server and haproxy)
+            the real haproxy in front of them and its added hop (needs redis-server and haproxy);
+            'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
+            devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
@@ -112,9 +114,9 @@ bench() {
     dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
     # The stub (B) runs native by default, like the Go AI service's binary (--stub jit runs its Release build instead).
     # Ahead-of-time compilation needs clang (or gcc) and zlib's headers; the first publish takes about a minute.
-    # The cluster and haproxy runs use the stub's JIT build, so they need no native publish.
+    # The cluster, haproxy and balance runs use the stub's JIT build, so they need no native publish.
     case " $* " in
-      " cluster "*|" haproxy "*|*" --stub jit "*|*" -h "*|*" --help "*) ;;
+      " cluster "*|" haproxy "*|" balance "*|*" --stub jit "*|*" -h "*|*" --help "*) ;;
       *) dotnet publish Xiaozhi.AiService.Stub -c Release -p:PublishAot=true -o "$ROOT/artifacts/stub-native" --nologo -v q \
            || { echo "bench: the native stub did not publish (see above); './build.sh bench --stub jit' runs without it" >&2; return 1; } ;;
     esac

@@ -20,6 +20,11 @@ public sealed record BenchOptions
                                                          N devices (1000; 1-20000) through it to two nodes against direct, its
                                                          spread and memory, and its added hop at 200 devices x 50/s
                                                          (docs/performance.md); needs redis-server and haproxy
+               dotnet Xiaozhi.Bench.dll balance [N]      two stubs and one IM node per balancing policy (LeastSessions, then
+                 [--quick] [--case-seconds S]            PeakEwma): N devices (40; quick 10; 2-2000) coming and going, six
+                                                         cases of S seconds each (20; quick 5) with faults on one stub; time
+                                                         to first audio p50/p95/p99 and each endpoint's share of turns
+                                                         (docs/performance.md#balancing)
 
           --quick                 ~1-minute smoke: short runs, scaling N = 100, 1000, restart with 200 sessions
           --devices N             the many-device latency run (200)

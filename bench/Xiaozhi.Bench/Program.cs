@@ -41,6 +41,20 @@ if (args is ["haproxy", ..])
     return await LoadBalancerRun.RunAsync(devices, Console.Out, stop.Token);
 }
 
+// The balancing figures (docs/performance.md): two stubs with faults, one IM node per balancing policy in turn.
+if (args is ["balance", ..] && !BenchOptions.WantsHelp(args))
+{
+    try
+    {
+        return await BalanceRun.RunAsync(BalanceSpec.Parse(args), Console.Out);
+    }
+    catch (FormatException ex)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 2;
+    }
+}
+
 if (BenchOptions.WantsHelp(args))
 {
     Console.WriteLine(BenchOptions.Help);
