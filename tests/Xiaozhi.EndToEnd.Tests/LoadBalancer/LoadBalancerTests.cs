@@ -122,8 +122,8 @@ public sealed class LoadBalancerTests
         await Task.WhenAll(honest.HelloAsync(), liar.HelloAsync(), direct.HelloAsync());
 
         new[] { fleet.NodeOf(honest.DeviceId), fleet.NodeOf(liar.DeviceId) }.Should().BeEquivalentTo(new int?[] { 0, 1 }, "one device on each node");
-        fleet.RemoteAddressOf(honest.DeviceId).Should().StartWith("127.0.0.23:", "the balancer dials from 127.0.0.1 and forwards the device's address");
-        fleet.RemoteAddressOf(liar.DeviceId).Should().StartWith("127.0.0.24:", "what the device wrote into X-Forwarded-For is not its address");
+        fleet.RemoteAddressOf(honest.DeviceId).Should().Be("127.0.0.23", "the balancer dials from 127.0.0.1 and forwards the device's address (no port: the header has none)");
+        fleet.RemoteAddressOf(liar.DeviceId).Should().Be("127.0.0.24", "what the device wrote into X-Forwarded-For is not its address");
         fleet.RemoteAddressOf(direct.DeviceId).Should().StartWith("127.0.0.25:");
     }
 }
