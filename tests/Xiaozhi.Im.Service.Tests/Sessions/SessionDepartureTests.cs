@@ -38,8 +38,7 @@ public class SessionDepartureTests
         s.First.End();
         await s.UntilAsync(() => s.Metrics.Figures.Moves(MoveReasons.Of(EndpointDepartureReason.NotServing)) == 1);
         s.Metrics.Figures.Resumes.Should().Be(0);
-        await s.Pair.Device.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, s.Timeout);
-        await s.UntilAsync(() => running.IsCompleted, step: TimeSpan.FromMilliseconds(100));
+        await DeviceLeavesAsync(s, running);
     }
 
     [Test]
@@ -61,8 +60,7 @@ public class SessionDepartureTests
         s.Source.Endpoint.Stay(EndpointDepartureReason.NotServing);
         s.First.End();
         await s.UntilAsync(() => s.Metrics.Figures.Migrations == 1);
-        await s.Pair.Device.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, s.Timeout);
-        await s.UntilAsync(() => running.IsCompleted, step: TimeSpan.FromMilliseconds(100));
+        await DeviceLeavesAsync(s, running);
     }
 
     [Test]
@@ -109,8 +107,7 @@ public class SessionDepartureTests
         (await s.DeviceReceivesAsync()).Should().Be(TtsStop);
         await s.UntilAsync(() => s.Metrics.Figures.Moves(MoveReasons.GoAwayBusyLimit) == 1);
         s.Metrics.Figures.SynthesizedTtsStops.Should().Be(1);
-        await s.Pair.Device.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, s.Timeout);
-        await s.UntilAsync(() => running.IsCompleted, step: TimeSpan.FromMilliseconds(100));
+        await DeviceLeavesAsync(s, running);
     }
 
     [Test]
@@ -134,6 +131,11 @@ public class SessionDepartureTests
         s.Metrics.Figures.Moves(MoveReasons.GoAwayBusyLimit).Should().Be(0, "the limit's timer stopped with the move");
         s.Source.Calls.Should().Be(1);
         s.Metrics.Figures.SynthesizedTtsStops.Should().Be(0);
+        await DeviceLeavesAsync(s, running);
+    }
+
+    private static async Task DeviceLeavesAsync(SessionUnderTest s, Task running)
+    {
         await s.Pair.Device.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, s.Timeout);
         await s.UntilAsync(() => running.IsCompleted, step: TimeSpan.FromMilliseconds(100));
     }
