@@ -56,7 +56,7 @@ boards, 'run' lists them), XIAOZHI_JWT_SECRET (a development secret), XIAOZHI_SA
 }
 
 # The servers the tests start themselves (never mocked, never silently skipped): command -> Debian package.
-$TestTools = [ordered]@{ 'redis-server' = 'redis-server'; 'haproxy' = 'haproxy'; 'promtool' = 'prometheus'; 'systemd-analyze' = 'systemd' }
+$TestTools = [ordered]@{ 'redis-server' = 'redis-server'; 'redis-sentinel' = 'redis-sentinel'; 'haproxy' = 'haproxy'; 'promtool' = 'prometheus'; 'systemd-analyze' = 'systemd' }
 
 function Assert-TestTools {
     $missing = @($TestTools.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $TestTools[$_] })

@@ -51,7 +51,7 @@ restore() { dotnet restore "$SOLUTION" --nologo; }
 build() { dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo; }
 
 # The servers the tests start themselves (never mocked, never silently skipped): command → Debian package.
-TEST_TOOLS=(redis-server:redis-server haproxy:haproxy promtool:prometheus systemd-analyze:systemd)
+TEST_TOOLS=(redis-server:redis-server redis-sentinel:redis-sentinel haproxy:haproxy promtool:prometheus systemd-analyze:systemd)
 
 require_test_tools() {
   local missing=() tool
