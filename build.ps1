@@ -77,10 +77,14 @@ function Test-All {
     Assert-TestTools
     # PowerShell 7 for the tests that run this script (tool manifest .config/dotnet-tools.json).
     Invoke-Dotnet tool restore | Out-Null
-    # Layout is checked here (fast, no build); the .editorconfig style rules by the build itself.
+    # Layout of every file (fast, no build), then style and analyzers over the solution, as .editorconfig says.
     & dotnet format whitespace . --folder --exclude artifacts --verify-no-changes -v q
     if ($LASTEXITCODE -ne 0) {
         throw 'test: files are not formatted as .editorconfig says; fix with: dotnet format whitespace . --folder --exclude artifacts'
+    }
+    & dotnet format $Solution --verify-no-changes -v q
+    if ($LASTEXITCODE -ne 0) {
+        throw "test: code does not follow the .editorconfig style or analyzer rules; fix with: dotnet format $Solution"
     }
     $log = New-TemporaryFile
     & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log

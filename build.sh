@@ -73,9 +73,13 @@ test_all() {
   require_test_tools || return 1
   # PowerShell 7 for the tests that run build.ps1 (tool manifest .config/dotnet-tools.json).
   dotnet tool restore >/dev/null
-  # Layout is checked here (fast, no build); the .editorconfig style rules by the build itself.
+  # Layout of every file (fast, no build), then style and analyzers over the solution, as .editorconfig says.
   if ! dotnet format whitespace . --folder --exclude artifacts --verify-no-changes -v q; then
     echo "test: files are not formatted as .editorconfig says; fix with: dotnet format whitespace . --folder --exclude artifacts" >&2
+    return 1
+  fi
+  if ! dotnet format "$SOLUTION" --verify-no-changes -v q; then
+    echo "test: code does not follow the .editorconfig style or analyzer rules; fix with: dotnet format $SOLUTION" >&2
     return 1
   fi
   local log

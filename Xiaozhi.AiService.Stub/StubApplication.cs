@@ -1,4 +1,3 @@
-using Xiaozhi.Im.Service.Configuration;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,6 +9,7 @@ using Xiaozhi.AiService.Stub.Hosting;
 using Xiaozhi.AiService.Stub.Mcp;
 using Xiaozhi.AiService.Stub.Ota;
 using Xiaozhi.AiService.Stub.Sessions;
+using Xiaozhi.Im.Service.Configuration;
 
 namespace Xiaozhi.AiService.Stub;
 

@@ -1,5 +1,5 @@
-using Xiaozhi.Grpc.Proto;
 using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Grpc.Proto;
 
 namespace Xiaozhi.EndToEnd.Tests;
 

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xiaozhi.AiService.Stub;
 using Xiaozhi.AiService.Stub.Faults;
 using Xiaozhi.AiService.Stub.Sessions;

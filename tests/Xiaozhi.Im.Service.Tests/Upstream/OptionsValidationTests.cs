@@ -1,7 +1,7 @@
 using Xiaozhi.Im.Service.Auth;
-using Xiaozhi.Im.Service.Tests.Auth;
 using Xiaozhi.Im.Service.Devices;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Auth;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Upstream;
