@@ -6,7 +6,6 @@ namespace Xiaozhi.AiService.Stub.Configuration;
 /// </summary>
 internal sealed class StubOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Stub";
 
     /// <summary><c>assistant</c> (default) or <c>echo</c>.</summary>

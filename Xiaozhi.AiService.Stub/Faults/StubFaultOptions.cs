@@ -3,7 +3,6 @@ namespace Xiaozhi.AiService.Stub.Faults;
 /// <summary>Initial fault settings, bound from <c>Stub:Faults</c>. Tests change them at run time through <see cref="StubFaults"/>.</summary>
 internal sealed class StubFaultOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Stub:Faults";
 
     /// <summary>Delay before every response written to a stream.</summary>

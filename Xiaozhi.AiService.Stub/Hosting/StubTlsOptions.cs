@@ -7,7 +7,6 @@ namespace Xiaozhi.AiService.Stub.Hosting;
 /// </summary>
 internal sealed class StubTlsOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Stub:Tls";
 
     /// <summary>Refuse TLS handshakes without a client certificate. Default false.</summary>

@@ -3,7 +3,6 @@ namespace Xiaozhi.AiService.Stub.Ota;
 /// <summary>The OTA stand-in, bound from the <c>Ota</c> configuration section.</summary>
 internal sealed class OtaOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Ota";
 
     /// <summary>The HTTP/1.1 endpoint(s) of the OTA stand-in (and the fault control API), <c>;</c>-separated.</summary>

@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Admission;
 /// <summary>Who gets in and how long they may stay quiet or loud (section <c>Admission</c>). Safe defaults; each is tested.</summary>
 internal sealed class AdmissionOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Admission";
 
     /// <summary>Concurrent device sessions; beyond it upgrades get 503. Default 10000.</summary>

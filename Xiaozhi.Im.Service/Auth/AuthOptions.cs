@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Auth;
 /// <summary>Device authentication (section <c>Auth</c>): the existing HMAC JWT scheme of the AI service.</summary>
 internal sealed class AuthOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Auth";
 
     /// <summary>Secrets shorter than this (256 bits) get a start-up warning.</summary>

@@ -6,9 +6,7 @@ namespace Xiaozhi.Im.Service.Auth;
 /// <param name="FailureReason">A short plain-text reason for the 401 body, null on success. Never contains the token.</param>
 internal sealed record DeviceTokenResult(bool Succeeded, string? UserId, string? FailureReason)
 {
-    /// <summary>A success.</summary>
     public static DeviceTokenResult Success(string? userId) => new(true, userId, null);
 
-    /// <summary>A failure.</summary>
     public static DeviceTokenResult Failure(string reason) => new(false, null, reason);
 }

@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Devices;
 /// <summary>The device WebSocket (section <c>WebSocket</c>).</summary>
 internal sealed class DeviceWebSocketOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "WebSocket";
 
     /// <summary>The default allow-list.</summary>

@@ -7,7 +7,6 @@ namespace Xiaozhi.Im.Service.Forwarding;
 /// </summary>
 internal sealed class ForwardingOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "ForwardedHeaders";
 
     /// <summary>Proxy addresses (IPv4 or IPv6), <c>ForwardedHeaders:KnownProxies:0..n</c>.</summary>

@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Management;
 /// <summary>The management port: health, readiness and metrics, separate from the device port (section <c>Management</c>).</summary>
 internal sealed class ManagementOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Management";
 
     /// <summary>Serve the management port. Default true.</summary>

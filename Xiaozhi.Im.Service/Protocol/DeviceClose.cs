@@ -15,7 +15,6 @@ internal sealed record DeviceClose
     /// <summary>The close code.</summary>
     public WebSocketCloseStatus Status { get; }
 
-    /// <summary>The reason.</summary>
     public string Reason { get; }
 
     /// <inheritdoc />

@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <summary>Session rules (section <c>Sessions</c>).</summary>
 internal sealed class DeviceSessionOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Sessions";
 
     /// <summary><c>Replace</c> (default) or <c>Reject</c>.</summary>

@@ -8,7 +8,6 @@ internal interface IDeviceSession
     /// <summary>The device the session belongs to.</summary>
     string DeviceId { get; }
 
-    /// <summary>The session id.</summary>
     string SessionId { get; }
 
     /// <summary>Closes the device's WebSocket with <paramref name="close"/>; the session then winds down on its own.</summary>

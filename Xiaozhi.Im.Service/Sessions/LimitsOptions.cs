@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <summary>Timing and buffer limits (section <c>Limits</c>).</summary>
 internal sealed class LimitsOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Limits";
 
     /// <summary>How long the IM waits for the device's close answer (and for a blocked send) before aborting. Default 2 s.</summary>

@@ -121,7 +121,6 @@ internal sealed class ImMetrics
         _sessionsTotal.Add(1);
     }
 
-    /// <summary>A session ended.</summary>
     public void SessionEnded() => _sessionsActive.Add(-1);
 
     /// <summary>An upgrade was refused before the WebSocket existed.</summary>

@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Telemetry;
 /// <summary>Metrics and traces (section <c>Telemetry</c>).</summary>
 internal sealed class TelemetryOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Telemetry";
 
     /// <summary>The OpenTelemetry <c>service.name</c>. Default <c>xiaozhi-im</c>.</summary>

@@ -3,7 +3,6 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// <summary>The AI service tunnel (section <c>Ai</c>).</summary>
 internal sealed class AiOptions
 {
-    /// <summary>The configuration section.</summary>
     public const string SectionName = "Ai";
 
     /// <summary>The endpoint used when <see cref="Endpoints"/> is not configured (the Go service's default).</summary>
@@ -77,6 +76,5 @@ internal sealed class AiOptions
     /// <summary>TLS to <c>https://</c> endpoints: a private CA and an optional client certificate (mTLS).</summary>
     public AiTlsOptions Tls { get; set; } = new();
 
-    /// <summary>The effective endpoints.</summary>
     public IReadOnlyList<string> EffectiveEndpoints => Endpoints.Count == 0 ? [DefaultEndpoint] : Endpoints;
 }

@@ -5,7 +5,6 @@ namespace Xiaozhi.Bench.Runs;
 /// <summary>What one fleet run measured.</summary>
 public sealed record FleetFigures
 {
-    /// <summary>The spec.</summary>
     public required FleetSpec Spec { get; init; }
 
     /// <summary>Devices connected (hello answered).</summary>

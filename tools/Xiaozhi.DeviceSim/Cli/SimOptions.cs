@@ -8,7 +8,6 @@ public sealed record SimOptions
     /// <summary>Target URL.</summary>
     public Uri Url { get; init; } = new("ws://127.0.0.1:8000/xiaozhi/v1/");
 
-    /// <summary>Devices.</summary>
     public int Devices { get; init; } = 10;
 
     /// <summary>Secret to mint tokens from.</summary>

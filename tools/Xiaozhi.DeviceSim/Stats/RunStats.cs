@@ -18,7 +18,6 @@ public sealed class RunStats
         }
     }
 
-    /// <summary>Frames sent.</summary>
     public long FramesSent { get; private set; }
 
     /// <summary>Echoed probes received.</summary>
