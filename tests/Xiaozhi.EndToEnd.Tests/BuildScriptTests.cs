@@ -32,7 +32,7 @@ public sealed class BuildScriptTests
     [Test]
     public async Task Build_ps1_run_starts_both_and_prints_the_urls_a_token_and_the_lan_addresses()
     {
-        var output = await RunVerbStartUpAsync(ChildProgram.Dotnet, [.. Pwsh, "run"]);
+        var output = await RunVerbStartUpAsync(ChildProcess.Dotnet, [.. Pwsh, "run"]);
         output.Should().Contain("XIAOZHI_PUBLIC_HOST=<address> ./build.ps1 run hands one out");
     }
 
@@ -49,7 +49,7 @@ public sealed class BuildScriptTests
     [Test]
     public async Task Build_ps1_run_for_lan_boards_serves_the_ota_beyond_loopback_explicitly_and_warns()
     {
-        var output = await RunVerbStartUpAsync(ChildProgram.Dotnet, [.. Pwsh, "run"], publicHost: "127.0.0.1");
+        var output = await RunVerbStartUpAsync(ChildProcess.Dotnet, [.. Pwsh, "run"], publicHost: "127.0.0.1");
 
         output.Should().Contain("(the OTA hands out 127.0.0.1, from XIAOZHI_PUBLIC_HOST)")
             .And.Contain("OtaExposureReport[402]").And.Contain("Ota:AllowNonLoopback=true");
@@ -58,8 +58,8 @@ public sealed class BuildScriptTests
     [Test]
     public async Task Build_ps1_help_is_build_sh_help_word_for_word()
     {
-        using var sh = await ChildProgram.RunAsync("bash", ["build.sh", "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
-        using var ps = await ChildProgram.RunAsync(ChildProgram.Dotnet, [.. Pwsh, "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(2), ScriptEnvironment());
+        using var sh = await ChildProcess.RunAsync("bash", ["build.sh", "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
+        using var ps = await ChildProcess.RunAsync(ChildProcess.Dotnet, [.. Pwsh, "help"], RepositoryRoot.Path, TimeSpan.FromMinutes(2), ScriptEnvironment());
         sh.ExitCode.Should().Be(0, sh.Output);
         ps.ExitCode.Should().Be(0, ps.Output);
         ps.Output.Should().Contain("Usage: ./build.ps1 <verb>");
@@ -71,7 +71,7 @@ public sealed class BuildScriptTests
     {
         var inUse = typeof(BuildScriptTests).Assembly.Location;
         var before = File.GetLastWriteTimeUtc(inUse);
-        using var ps = await ChildProgram.RunAsync(ChildProgram.Dotnet, [.. Pwsh, "build"], RepositoryRoot.Path, StartWithin, ScriptEnvironment());
+        using var ps = await ChildProcess.RunAsync(ChildProcess.Dotnet, [.. Pwsh, "build"], RepositoryRoot.Path, StartWithin, ScriptEnvironment());
         ps.ExitCode.Should().Be(0, ps.Output);
         ps.Output.Should().Contain("Build succeeded").And.Contain("0 Error(s)");
         File.GetLastWriteTimeUtc(inUse).Should().Be(before, "an up-to-date build rewrites nothing (output:\n{0})", ps.Output);
@@ -80,8 +80,8 @@ public sealed class BuildScriptTests
     [Test]
     public async Task An_unknown_verb_is_exit_2_with_the_usage_in_both_twins()
     {
-        using var sh = await ChildProgram.RunAsync("bash", ["build.sh", "nonsense"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
-        using var ps = await ChildProgram.RunAsync(ChildProgram.Dotnet, [.. Pwsh, "nonsense"], RepositoryRoot.Path, TimeSpan.FromMinutes(2), ScriptEnvironment());
+        using var sh = await ChildProcess.RunAsync("bash", ["build.sh", "nonsense"], RepositoryRoot.Path, TimeSpan.FromMinutes(1));
+        using var ps = await ChildProcess.RunAsync(ChildProcess.Dotnet, [.. Pwsh, "nonsense"], RepositoryRoot.Path, TimeSpan.FromMinutes(2), ScriptEnvironment());
         foreach (var twin in new[] { sh, ps })
         {
             twin.ExitCode.Should().Be(2, twin.Output);
@@ -127,7 +127,7 @@ public sealed class BuildScriptTests
             ("XIAOZHI_AI_PORT", ai.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("XIAOZHI_OTA_PORT", ota.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("XIAOZHI_PUBLIC_HOST", publicHost));
-        using var run = ChildProgram.Start(fileName, arguments, RepositoryRoot.Path, environment);
+        using var run = ChildProcess.Start(fileName, arguments, RepositoryRoot.Path, environment);
         await run.WaitForOutputAsync("Press Ctrl+C to stop both.", StartWithin);
         var output = run.Output;
 

@@ -57,8 +57,8 @@ public sealed class StartupErrorTests
     [TestCase("--urls", "grpc://nowhere", "--urls / ASPNETCORE_URLS: 'grpc://nowhere' is not a listen URL")]
     public async Task The_stub_refuses_a_bad_setting_with_one_message_and_exit_2(string setting, string value, string message)
     {
-        using var stub = await ChildProgram.RunAsync(
-            ChildProgram.Dotnet,
+        using var stub = await ChildProcess.RunAsync(
+            ChildProcess.Dotnet,
             [typeof(Xiaozhi.AiService.Stub.StubApplication).Assembly.Location, "--contentRoot", Project("Xiaozhi.AiService.Stub"),
                 "--urls", "http://127.0.0.1:0", "--Ota:Urls", "http://127.0.0.1:0", "--Auth:JwtSecret", "abc", setting, value],
             Path.GetTempPath(),
@@ -66,15 +66,15 @@ public sealed class StartupErrorTests
         AssertRefused(stub, message);
     }
 
-    private static Task<ChildProgram> RunImAsync(string[] bad) => ChildProgram.RunAsync(
-        ChildProgram.Dotnet,
+    private static Task<ChildProcess> RunImAsync(string[] bad) => ChildProcess.RunAsync(
+        ChildProcess.Dotnet,
         [typeof(Xiaozhi.Im.Service.ImApplication).Assembly.Location, "--contentRoot", Project("Xiaozhi.Im.Service"),
             "--urls", "http://127.0.0.1:0", "--Management:Urls", "http://127.0.0.1:0", "--Auth:JwtSecret", "abc",
             "--Ai:Endpoints:0", "http://127.0.0.1:1", .. bad],
         Path.GetTempPath(),
         ExitWithin);
 
-    private static void AssertRefused(ChildProgram program, string message)
+    private static void AssertRefused(ChildProcess program, string message)
     {
         program.ExitCode.Should().Be(2, "a refused start exits 2 (output:\n{0})", program.Output);
         program.Output.Should().Contain("Invalid configuration, not starting:").And.Contain("  - " + message);

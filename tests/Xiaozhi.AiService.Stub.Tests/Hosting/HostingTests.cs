@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Xiaozhi.AiService.Stub.Tests.Conversation;
 using Xiaozhi.AiService.Stub.Tests.Infrastructure;
+using Xiaozhi.Hosting;
 
 namespace Xiaozhi.AiService.Stub.Tests.Hosting;
 
@@ -52,19 +52,9 @@ public sealed class HostingTests
     [Test]
     public async Task Help_lists_the_settings_and_exits_0()
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(StubApplication).Assembly.Location);
-        start.ArgumentList.Add("--help");
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
+        using var process = await ChildProcess.RunAsync(
+            new ChildProcessOptions("stub --help", typeof(StubApplication).Assembly.Location) { Arguments = ["--help"] }, TimeSpan.FromSeconds(30));
+        var output = process.Output;
         process.ExitCode.Should().Be(0);
         output.Should().Contain("--urls").And.Contain("Ota:Urls").And.Contain("Ota:WebSocketUrl").And.Contain("Auth:JwtSecret")
             .And.Contain("Stub:PacingEnabled").And.Contain("Stub:Faults:MaxConnectionAgeSeconds");

@@ -22,8 +22,8 @@ public sealed class ClusterNodeIdTests
         await Eventually.Async(() => db.KeyExists(key).Should().BeTrue());
 
         var contentRoot = Directory.CreateTempSubdirectory("xiaozhi-e2e-twin-");
-        using var twin = await ChildProgram.RunAsync(
-            ChildProgram.Dotnet,
+        using var twin = await ChildProcess.RunAsync(
+            ChildProcess.Dotnet,
             [
                 typeof(ImApplication).Assembly.Location, "--contentRoot", contentRoot.FullName, "--urls", $"http://127.0.0.1:{FreePort.Pick()}", "--Management:Urls", "http://127.0.0.1:0",
                 "--Ai:Endpoints:0", live.StubAt(0)!.GetGrpcAddress().ToString(), "--Auth:JwtSecret", live.JwtSecret, .. cluster.Args("node-a"),

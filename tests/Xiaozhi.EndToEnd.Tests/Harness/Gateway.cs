@@ -7,7 +7,6 @@ using Xiaozhi.AiService.Stub;
 using Xiaozhi.AiService.Stub.Faults;
 using Xiaozhi.AiService.Stub.Sessions;
 using Xiaozhi.Im.Service;
-using Xiaozhi.Im.Service.Tests.Telemetry;
 
 namespace Xiaozhi.EndToEnd.Tests.Harness;
 
@@ -32,7 +31,7 @@ internal sealed class Gateway : IAsyncDisposable, IDeviceEndpoint
         _stubs = stubs;
         _stubAddresses = stubAddresses;
         _im = im;
-        _figures = im is null ? null : new ResilienceFigures(im.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _figures = im is null ? null : new ResilienceFigures(im.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Xiaozhi.Im.Service.Telemetry.ImTelemetry.Name);
         _contentRoot = contentRoot;
         _options = options;
     }

@@ -67,6 +67,17 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     public static ChildProcess Start(string name, string program, IEnumerable<string> arguments, string? cpu = null, IReadOnlyDictionary<string, string>? environment = null) =>
         Start(new ChildProcessOptions(name, program) { Arguments = [.. arguments], Cpu = cpu, Environment = environment });
 
+    /// <summary>
+    /// Starts a tool or a build (<c>dotnet</c>, <c>bash build.sh</c>) in <paramref name="workingDirectory"/>, without
+    /// the caller's MSBuild variables (<see cref="ChildProcessOptions.MSBuildVariables"/>).
+    /// </summary>
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(ToolOptions(fileName, arguments, workingDirectory, environment));
+
+    /// <summary>As <see cref="Start(string, IEnumerable{string}, string, IReadOnlyDictionary{string, string}?)"/>, run to its exit within <paramref name="timeout"/>.</summary>
+    public static Task<ChildProcess> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null) =>
+        RunAsync(ToolOptions(fileName, arguments, workingDirectory, environment), timeout);
+
     public static ChildProcess Start(ChildProcessOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -150,6 +161,15 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             throw;
         }
     }
+
+    private static ChildProcessOptions ToolOptions(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
+        new(Path.GetFileName(fileName), fileName)
+        {
+            Arguments = [.. arguments],
+            WorkingDirectory = workingDirectory,
+            Environment = environment,
+            RemoveEnvironment = ChildProcessOptions.MSBuildVariables,
+        };
 
     /// <summary>Waits for the <see cref="ChildProcessOptions.ReadyLine"/>.</summary>
     public Task WaitReadyAsync(TimeSpan limit) =>

@@ -5,6 +5,10 @@ namespace Xiaozhi.Hosting;
 /// <param name="Program">An executable, or a <c>.dll</c> run on the shared runtime (<c>dotnet &lt;dll&gt;</c>).</param>
 public sealed record ChildProcessOptions(string Name, string Program)
 {
+    /// <summary>The test host's MSBuild variables, which would make a child build use the host's MSBuild instead of its own SDK's.</summary>
+    public static readonly IReadOnlyList<string> MSBuildVariables =
+        ["MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly"];
+
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
     /// <summary>Set in the child's environment on top of this process's.</summary>

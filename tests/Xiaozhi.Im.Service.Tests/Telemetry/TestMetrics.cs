@@ -18,7 +18,7 @@ internal sealed class TestMetrics : IDisposable
     {
         MeterFactory = _services.GetRequiredService<IMeterFactory>();
         Metrics = new ImMetrics(MeterFactory, _pool, new SessionRegistry());
-        Figures = new ResilienceFigures(MeterFactory);
+        Figures = new ResilienceFigures(MeterFactory, ImTelemetry.Name);
     }
 
     public IMeterFactory MeterFactory { get; }

@@ -8,7 +8,7 @@ namespace Xiaozhi.Testing.Documentation;
 /// of <c>--help</c> and a sample settings file. Each check returns every problem found, one line each, so a failure
 /// names all the settings to fix at once.
 /// </summary>
-internal static partial class SettingsChecks
+public static partial class SettingsChecks
 {
     private static readonly string[] NoDefaultWords = ["off", "none", "unset", "any", "empty"];
 

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Testing.Documentation;
 
 /// <summary>Files of the repository (the folder holding Xiaozhi.sln), found from the test's output folder.</summary>
-internal static class RepositoryFiles
+public static class RepositoryFiles
 {
     public static DirectoryInfo Root { get; } = FindRoot();
 

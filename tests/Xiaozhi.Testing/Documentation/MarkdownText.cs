@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Xiaozhi.Testing.Documentation;
 
 /// <summary>The little of Markdown the documentation checks need: sections, table rows, links and heading anchors.</summary>
-internal static partial class MarkdownText
+public static partial class MarkdownText
 {
     /// <summary>The lines from the <c>## </c> heading containing <paramref name="headingPart"/> to the next <c>## </c> heading.</summary>
     public static IReadOnlyList<string> Section(string markdown, string headingPart)

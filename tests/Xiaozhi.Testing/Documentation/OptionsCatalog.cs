@@ -10,7 +10,7 @@ namespace Xiaozhi.Testing.Documentation;
 /// are checked against. A root is a class with a <c>SectionName</c> constant; its class-typed properties are
 /// sub-sections (<c>Ai:Resume</c>).
 /// </summary>
-internal static class OptionsCatalog
+public static class OptionsCatalog
 {
     public static IReadOnlyList<OptionsSetting> Settings(Assembly assembly)
     {

@@ -1,22 +1,24 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Xiaozhi.Im.Service.Sessions;
-using Xiaozhi.Im.Service.Telemetry;
 
-namespace Xiaozhi.Im.Service.Tests.Telemetry;
+namespace Xiaozhi.Testing.Telemetry;
 
-/// <summary>The resilience figures as the IM exports them (xiaozhi.im.resume.events / .dropped), read with MetricCollector; linked into the e2e tests.</summary>
-internal sealed class ResilienceFigures : IDisposable
+/// <summary>
+/// The resilience figures as the IM exports them (xiaozhi.im.resume.events / .dropped / .moves), read with
+/// MetricCollector; for the unit and the e2e tests. The caller names the IM's meter (<c>ImTelemetry.Name</c>): this
+/// library does not see the gateway's internals.
+/// </summary>
+public sealed class ResilienceFigures : IDisposable
 {
     private readonly MetricCollector<long> _events;
     private readonly MetricCollector<long> _dropped;
     private readonly MetricCollector<long> _moves;
 
-    public ResilienceFigures(IMeterFactory meterFactory)
+    public ResilienceFigures(IMeterFactory meterFactory, string meterName)
     {
-        _events = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.resume.events");
-        _dropped = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.resume.dropped");
-        _moves = new MetricCollector<long>(meterFactory, ImTelemetry.Name, "xiaozhi.im.moves");
+        _events = new MetricCollector<long>(meterFactory, meterName, "xiaozhi.im.resume.events");
+        _dropped = new MetricCollector<long>(meterFactory, meterName, "xiaozhi.im.resume.dropped");
+        _moves = new MetricCollector<long>(meterFactory, meterName, "xiaozhi.im.moves");
     }
 
     public long Resumes => Event("resumed");
@@ -34,7 +36,9 @@ internal sealed class ResilienceFigures : IDisposable
 
     public long TotalDropped => _dropped.GetMeasurementSnapshot().Sum(m => m.Value);
 
-    public long Dropped(ResumeDropReason reason) =>
+    /// <summary>Frames dropped for <paramref name="reason"/> (the gateway's <c>ResumeDropReason</c>, by name).</summary>
+    public long Dropped<TReason>(TReason reason)
+        where TReason : struct, Enum =>
         _dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason.ToString())).Sum(m => m.Value);
 
     public void Dispose()

@@ -4,7 +4,7 @@ namespace Xiaozhi.Testing.Documentation;
 /// One bindable setting of an options class: its configuration key and its default as the documentation writes it
 /// (no tokens = no default: the documentation says "—").
 /// </summary>
-internal sealed record OptionsSetting(string Key, Type OptionsType, IReadOnlyList<string> Default)
+public sealed record OptionsSetting(string Key, Type OptionsType, IReadOnlyList<string> Default)
 {
     public bool HasDefault => Default.Count > 0;
 
