@@ -49,46 +49,33 @@ public sealed class ResumeAfterRestartMeasurement
             }
 
             var resumesBefore = Moved(gateway);
-            var clock = Stopwatch.StartNew();
-            if (streamsCutFirst)
+            var timings = await RestartMeasurement.RunAsync(new RestartSteps
             {
-                // A crash: every stream ends without a GOAWAY first (the resume path, not the migration path).
-                gateway.StubFaults.DropAllStreams();
-            }
-
-            await gateway.StopStubAsync();
-            var stopped = clock.Elapsed;
-            await Task.Delay(downMs);
-            var startAt = clock.Elapsed;
-            await gateway.StartStubAsync();
-            var listening = clock.Elapsed;
-            var half = TimeSpan.Zero;
-            var p99 = TimeSpan.Zero;
-            while (Moved(gateway) - resumesBefore < sessions && clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                var resumed = Moved(gateway) - resumesBefore;
-                if (half == TimeSpan.Zero && resumed >= sessions / 2)
+                Stop = async () =>
                 {
-                    half = clock.Elapsed;
-                }
+                    if (streamsCutFirst)
+                    {
+                        // A crash: every stream ends without a GOAWAY first (the resume path, not the migration path).
+                        gateway.StubFaults.DropAllStreams();
+                    }
 
-                if (p99 == TimeSpan.Zero && resumed >= sessions * 99 / 100)
-                {
-                    p99 = clock.Elapsed;
-                }
-
-                await Task.Delay(5);
-            }
-
-            var all = clock.Elapsed;
-            half = half == TimeSpan.Zero ? all : half;
-            p99 = p99 == TimeSpan.Zero ? all : p99;
+                    await gateway.StopStubAsync();
+                },
+                Down = TimeSpan.FromMilliseconds(downMs),
+                Start = () => gateway.StartStubAsync(),
+                Resumed = () => (int)(Moved(gateway) - resumesBefore),
+                AllResumed = () => Moved(gateway) - resumesBefore >= sessions,
+                Sessions = sessions,
+            });
+            double Ms(long? timestamp) => timings.SinceListening(timestamp ?? timings.Listening + (long)(timings.Waited.TotalSeconds * Stopwatch.Frequency)).TotalMilliseconds;
+            var listening = timings.SinceStop(timings.Listening);
+            var all = timings.AllResumed ?? timings.Listening + (long)(timings.Waited.TotalSeconds * Stopwatch.Frequency);
             var replies = await Task.WhenAll(devices.Select(d => d.ChatAsync("after restart")));
 
             TestContext.Out.WriteLine(
-                $"sessions={sessions} down={downMs}ms crash={streamsCutFirst}: stub stopped in {stopped.TotalMilliseconds:F0} ms, listening again at {listening.TotalMilliseconds:F0} ms (start took {(listening - startAt).TotalMilliseconds:F0} ms); " +
-                $"resumed 50% at +{(half - listening).TotalMilliseconds:F0} ms, 99% at +{(p99 - listening).TotalMilliseconds:F0} ms, 100% at +{(all - listening).TotalMilliseconds:F0} ms after listening " +
-                $"({all.TotalMilliseconds:F0} ms after the kill); resumed+migrated={Moved(gateway) - resumesBefore} (resumes={gateway.Counters.Resumes}, migrations={gateway.Counters.Migrations}) failures={gateway.Counters.ResumeFailures} dropped={gateway.Counters.TotalDropped}");
+                $"sessions={sessions} down={downMs}ms crash={streamsCutFirst}: stub stopped in {timings.SinceStop(timings.Stopped).TotalMilliseconds:F0} ms, listening again at {listening.TotalMilliseconds:F0} ms (start took {Stopwatch.GetElapsedTime(timings.StartBegan, timings.Listening).TotalMilliseconds:F0} ms); " +
+                $"resumed 50% at +{Ms(timings.HalfResumed):F0} ms, 99% at +{Ms(timings.P99Resumed):F0} ms, 100% at +{Ms(timings.AllResumed):F0} ms after listening " +
+                $"({timings.SinceStop(all).TotalMilliseconds:F0} ms after the kill); resumed+migrated={Moved(gateway) - resumesBefore} (resumes={gateway.Counters.Resumes}, migrations={gateway.Counters.Migrations}) failures={gateway.Counters.ResumeFailures} dropped={gateway.Counters.TotalDropped}");
             replies.Should().OnlyContain(r => r.SttText == "after restart");
             gateway.Counters.ResumeFailures.Should().Be(0);
         }

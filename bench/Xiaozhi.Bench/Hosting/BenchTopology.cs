@@ -122,17 +122,15 @@ public sealed class BenchTopology : IDisposable
         }
     }
 
-    /// <summary>Kills the stub and starts it again on the same port; returns the time from the kill to listening again.</summary>
-    public async Task<TimeSpan> RestartStubAsync(Action onKilled)
+    /// <summary>Kills the stub (SIGKILL: its streams end without a GOAWAY, as in a crash) and waits for it to exit.</summary>
+    public Task KillStubAsync() => (_stub ?? throw new InvalidOperationException("not started")).KillAsync();
+
+    /// <summary>Starts the stub again on the same ports; returns once its gRPC port listens (30 s at most).</summary>
+    public async Task StartStubAgainAsync()
     {
-        ArgumentNullException.ThrowIfNull(onKilled);
         var stub = _stub ?? throw new InvalidOperationException("not started");
-        var started = Stopwatch.GetTimestamp();
-        await stub.KillAsync().ConfigureAwait(false);
-        onKilled();
         await stub.RestartAsync(waitReady: false).ConfigureAwait(false);
         await stub.Process.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        return Stopwatch.GetElapsedTime(started);
     }
 
     /// <inheritdoc />

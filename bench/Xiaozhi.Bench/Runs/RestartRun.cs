@@ -6,7 +6,7 @@ using Xiaozhi.DeviceSim.Running;
 namespace Xiaozhi.Bench.Runs;
 
 /// <summary>
-/// Time from a backend restart to every session resumed: N sessions through the IM, each proven with one echo; the
+/// Time from a backend restart to every session resumed (the kit's <see cref="RestartMeasurement"/>): N sessions through the IM, each proven with one echo; the
 /// stub process is killed and started again on the same port; then every open session not yet resumed sends a probe
 /// at once and again at every probe interval until each has an echo of a frame sent after the kill (bounded wait),
 /// counting disconnects. Repeated for several rounds with the same sessions. A probe sent into the outage is kept by the
@@ -55,44 +55,58 @@ public static class RestartRun
         var live = fleet.Devices.Where(d => d.IsOpen && d.LastEchoSentTicks != 0).ToList();
         var errorsBefore = fleet.Collect().Errors;
 
-        long killed = 0;
         await topology.Im.ResetStatsAsync().ConfigureAwait(false);
         var imCpuBefore = ProcStats.CpuSeconds(topology.Im.Pid);
-        BenchTimeline.Mark($"round {round}: killing the stub; {live.Count} sessions echoing");
-        var downToListening = await topology.RestartStubAsync(() => killed = Stopwatch.GetTimestamp()).ConfigureAwait(false);
-        var listening = Stopwatch.GetTimestamp();
-        BenchTimeline.Mark($"round {round}: the new stub listens");
         var resumedAt = new Dictionary<int, long>();
-        var deadline = listening + (long)(limit.TotalSeconds * Stopwatch.Frequency);
-        var nextRound = listening;
-        while (Stopwatch.GetTimestamp() < deadline)
+        long killed = 0;
+        var timings = await RestartMeasurement.RunAsync(new RestartSteps
         {
-            foreach (var device in live)
+            Stop = async () =>
             {
-                if (!resumedAt.ContainsKey(device.Index) && device.LastEchoSentTicks > killed)
+                BenchTimeline.Mark($"round {round}: killing the stub; {live.Count} sessions echoing");
+                await topology.KillStubAsync().ConfigureAwait(false);
+                killed = Stopwatch.GetTimestamp();
+            },
+            Start = async () =>
+            {
+                await topology.StartStubAgainAsync().ConfigureAwait(false);
+                BenchTimeline.Mark($"round {round}: the new stub listens");
+            },
+            Resumed = () =>
+            {
+                foreach (var device in live)
                 {
-                    resumedAt[device.Index] = device.LastEchoReceivedTicks;
+                    if (!resumedAt.ContainsKey(device.Index) && device.LastEchoSentTicks > killed)
+                    {
+                        resumedAt[device.Index] = device.LastEchoReceivedTicks;
+                    }
                 }
-            }
 
-            var waiting = live.Where(d => d.IsOpen && !resumedAt.ContainsKey(d.Index)).ToList();
-            if (waiting.Count == 0)
+                return resumedAt.Count;
+            },
+            AllResumed = () =>
             {
-                BenchTimeline.Mark($"round {round}: every session resumed");
-                break;
-            }
+                var all = !live.Any(d => d.IsOpen && !resumedAt.ContainsKey(d.Index));
+                if (all)
+                {
+                    BenchTimeline.Mark($"round {round}: every session resumed");
+                }
 
-            if (Stopwatch.GetTimestamp() >= nextRound)
+                return all;
+            },
+            Sessions = live.Count,
+            Probe = () =>
             {
+                var waiting = live.Where(d => d.IsOpen && !resumedAt.ContainsKey(d.Index)).ToList();
                 BenchTimeline.Mark($"round {round}: probe round, {waiting.Count} sessions not resumed yet");
-                _ = ProbeRoundAsync(waiting, cancellationToken);
-                nextRound = Stopwatch.GetTimestamp() + (long)(probeEvery.TotalSeconds * Stopwatch.Frequency);
-            }
-
-            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
-        }
-
-        var waited = Stopwatch.GetElapsedTime(listening);
+                return ProbeRoundAsync(waiting, cancellationToken);
+            },
+            ProbeEvery = probeEvery,
+            Limit = limit,
+        }, cancellationToken).ConfigureAwait(false);
+        var listening = timings.Listening;
+        var downToListening = Stopwatch.GetElapsedTime(timings.StopBegan, listening);
+        var waited = timings.Waited;
         var imCpu = ProcStats.CpuSeconds(topology.Im.Pid) - imCpuBefore;
         var imStats = await topology.Im.ReadStatsAsync().ConfigureAwait(false);
         var disconnected = live.Count(d => !d.IsOpen);
