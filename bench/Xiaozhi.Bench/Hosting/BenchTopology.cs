@@ -25,8 +25,8 @@ public sealed class BenchTopology : IDisposable
     private readonly string _stubProgram;
     private readonly int _otaPort = FreePort.Pick();
     private ChildProcess? _echo;
-    private ChildProcess? _stub;
-    private ChildProcess? _im;
+    private StubNode? _stub;
+    private ImNode? _im;
 
     private readonly Dictionary<string, string> _serverEnvironment; // A's and C's: DOTNET_gcServer and --server-env
 
@@ -99,10 +99,10 @@ public sealed class BenchTopology : IDisposable
     public ChildProcess Echo => _echo ?? throw new InvalidOperationException("not started");
 
     /// <summary>(B).</summary>
-    public ChildProcess Stub => _stub ?? throw new InvalidOperationException("not started");
+    public ChildProcess Stub => (_stub ?? throw new InvalidOperationException("not started")).Process;
 
     /// <summary>(C).</summary>
-    public ChildProcess Im => _im ?? throw new InvalidOperationException("not started");
+    public ChildProcess Im => (_im ?? throw new InvalidOperationException("not started")).Process;
 
     /// <summary>Starts all three and waits until they listen.</summary>
     public static async Task<BenchTopology> StartAsync(bool pin, CpuSet serverCpus, CpuSet loadCpus, bool serverGc = true, IReadOnlyDictionary<string, string>? serverEnvironment = null, bool nativeStub = true, bool cpu0Spin = false)
@@ -126,16 +126,12 @@ public sealed class BenchTopology : IDisposable
     public async Task<TimeSpan> RestartStubAsync(Action onKilled)
     {
         ArgumentNullException.ThrowIfNull(onKilled);
+        var stub = _stub ?? throw new InvalidOperationException("not started");
         var started = Stopwatch.GetTimestamp();
-        Stub.Kill();
+        await stub.KillAsync().ConfigureAwait(false);
         onKilled();
-        Stub.Dispose();
-        _stub = StartStub();
-        if (!await FreePort.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(30)).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException("The restarted stub did not listen within 30 s:\n" + Stub.Tail());
-        }
-
+        await stub.RestartAsync(waitReady: false).ConfigureAwait(false);
+        await stub.Process.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(started);
     }
 
@@ -161,38 +157,18 @@ public sealed class BenchTopology : IDisposable
 
         var self = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll");
         var echoPort = FreePort.Pick();
-        _echo = ChildProcess.Start("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, _serverEnvironment);
+        _echo = ChildProcess.Start(BenchChild.Options("echo (A)", self, ["serve-echo", echoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ServerCpu, _serverEnvironment));
         EchoUrl = new Uri($"ws://127.0.0.1:{echoPort}/xiaozhi/v1/");
 
         StubPort = FreePort.Pick();
         _stub = StartStub();
-        if (!await FreePort.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(60)).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException("The stub did not listen within 60 s:\n" + Stub.Tail());
-        }
+        await Stub.WaitListeningAsync(StubPort, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
 
-        var imPort = FreePort.Pick();
-        ImManagementPort = FreePort.Pick();
-        _im = ChildProcess.Start(
-            "IM (C)",
-            self,
-            [
-                "serve-im",
-                "--urls", $"http://127.0.0.1:{imPort}",
-                "--Ai:Endpoints:0", $"http://127.0.0.1:{StubPort}",
-                "--Auth:JwtSecret", Secret,
-                "--Management:Urls", $"http://127.0.0.1:{ImManagementPort}",
-                // The load comes from one address, faster than devices would: measure the gateway, not its admission limits.
-                "--Admission:MaxConcurrentSessions", "100000",
-                "--Admission:PerIpConnectionBurst", "1000000",
-                "--Admission:PerIpConnectionsPerSecond", "1000000",
-                "--Admission:PerIpConcurrentConnections", "1000000",
-                "--Admission:MessagesPerSecond", "1000000",
-                "--Admission:MessageBurst", "1000000",
-                "--Logging:LogLevel:Default", "Warning",
-            ],
-            ServerCpu,
-            _serverEnvironment);
+        // The load comes from one address, faster than devices would: the kit's node lifts the admission limits, so
+        // the figures measure the gateway, not them.
+        _im = ImNode.Start(ServerNode("IM (C)") with { Cpu = ServerCpu, Environment = _serverEnvironment });
+        ImManagementPort = _im.ManagementPort;
+        var imPort = _im.Port;
         ImUrl = new Uri($"ws://127.0.0.1:{imPort}/xiaozhi/v1/");
         await Echo.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         await Im.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -200,19 +176,44 @@ public sealed class BenchTopology : IDisposable
 
     private string? ServerCpu => Pinned ? _serverCpus.ToString() : null;
 
-    private ChildProcess StartStub() => ChildProcess.Start(
-        "stub (B)",
-        _stubProgram,
-        [
-            "--urls", $"http://127.0.0.1:{StubPort}",
-            "--Ota:Urls", $"http://127.0.0.1:{_otaPort}",
-            "--Stub:Mode", "echo",
-            "--Stub:PacingEnabled", "false",
-            // Keep no requests for inspection: the Go service keeps none, and 200 streams of audio kept as bytes grew the
-            // stub's heap until its collections stalled every stream for up to 90 ms.
-            "--Stub:MaxRecordedRequestsPerSession", "0",
-            "--Logging:LogLevel:Default", "Warning",
-        ],
-        Pinned ? _loadCpus.ToString() : null,
-        _cpu0Spin ? null : new Dictionary<string, string> { [SpinLimitVariable] = "0" });
+    /// <summary>
+    /// One more IM node in front of the stub (B), as (C) but unpinned, clustered on the redis-server at
+    /// <paramref name="redisPort"/>; not waited for. <paramref name="extraArgs"/> are appended (later settings win).
+    /// </summary>
+    public ImNode StartClusterNode(string nodeId, int redisPort, TimeSpan refreshInterval, params string[] extraArgs) =>
+        ImNode.Start(ServerNode(nodeId) with
+        {
+            NodeId = nodeId,
+            Redis = $"127.0.0.1:{redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            Arguments = ["--Cluster:RefreshInterval", refreshInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture), .. extraArgs],
+        });
+
+    // The IM hosted by this executable's serve-im mode (it answers ChildCommands), in front of the stub (B).
+    private ImNodeSettings ServerNode(string name) => new(Secret)
+    {
+        Name = name,
+        Program = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll"),
+        ProgramArguments = ["serve-im"],
+        AiEndpoints = [$"http://127.0.0.1:{StubPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"],
+        IsolatedContentRoot = false,
+        ReadyLine = BenchChild.ReadyMarker,
+        OnLine = BenchChild.Timeline(name),
+        KeepLines = 40,
+    };
+
+    private StubNode StartStub() => StubNode.Start(new StubNodeSettings
+    {
+        Name = "stub (B)",
+        Program = _stubProgram,
+        Port = StubPort,
+        OtaPort = _otaPort,
+        Mode = "echo",
+        // Keep no requests for inspection (RecordNothing, the default): the Go service keeps none, and 200 streams of
+        // audio kept as bytes grew the stub's heap until its collections stalled every stream for up to 90 ms.
+        Arguments = ["--Stub:PacingEnabled", "false"],
+        Cpu = Pinned ? _loadCpus.ToString() : null,
+        Environment = _cpu0Spin ? null : new Dictionary<string, string> { [SpinLimitVariable] = "0" },
+        OnLine = BenchChild.Timeline("stub (B)"),
+        KeepLines = 40,
+    });
 }

@@ -2,8 +2,8 @@ namespace Xiaozhi.Bench.Hosting;
 
 /// <summary>
 /// The stdin protocol of a bench-hosted server child, until stdin closes: <c>gc</c> (a full blocking compacting
-/// collection, then <see cref="ChildProcess.GcDoneMarker"/>), <c>stats-reset</c> (a new measuring window) and
-/// <c>stats</c> (<see cref="ChildProcess.StatsMarker"/> followed by <see cref="ServerStats.Format"/>).
+/// collection, then <see cref="BenchChild.GcDoneMarker"/>), <c>stats-reset</c> (a new measuring window) and
+/// <c>stats</c> (<see cref="BenchChild.StatsMarker"/> followed by <see cref="ServerStats.Format"/>).
 /// </summary>
 public static class ChildCommands
 {
@@ -19,13 +19,13 @@ public static class ChildCommands
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                     GC.WaitForPendingFinalizers();
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-                    await Console.Out.WriteLineAsync(ChildProcess.GcDoneMarker).ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync(BenchChild.GcDoneMarker).ConfigureAwait(false);
                     break;
                 case "stats-reset":
                     stats.Reset();
                     break;
                 case "stats":
-                    await Console.Out.WriteLineAsync(ChildProcess.StatsMarker + stats.Snapshot().Format()).ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync(BenchChild.StatsMarker + stats.Snapshot().Format()).ConfigureAwait(false);
                     break;
             }
         }

@@ -35,7 +35,7 @@ public static class EchoServer
         });
         await app.StartAsync().ConfigureAwait(false);
         using var stats = new ServerStatsRecorder(listenToHops: false);
-        await Console.Out.WriteLineAsync(ChildProcess.ReadyMarker).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(BenchChild.ReadyMarker).ConfigureAwait(false);
         await ChildCommands.RunAsync(stats).ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
     }

@@ -17,7 +17,7 @@ public static class ImHost
         using var stats = new ServerStatsRecorder(listenToHops: true);
         var app = ImApplication.Build(args);
         await app.StartAsync().ConfigureAwait(false);
-        await Console.Out.WriteLineAsync(ChildProcess.ReadyMarker).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(BenchChild.ReadyMarker).ConfigureAwait(false);
         await ChildCommands.RunAsync(stats).ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
     }

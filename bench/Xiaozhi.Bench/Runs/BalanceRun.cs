@@ -26,14 +26,14 @@ public static class BalanceRun
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(output);
-        using var a = await FaultStub.StartAsync("A", Frames).ConfigureAwait(false);
-        using var b = await FaultStub.StartAsync("B", Frames).ConfigureAwait(false);
+        using var a = await StartStubAsync("A").ConfigureAwait(false);
+        using var b = await StartStubAsync("B").ConfigureAwait(false);
         var results = new List<BalanceCaseResult>();
         foreach (var policy in new[] { "LeastSessions", "PeakEwma" })
         {
             Phase($"{policy}: IM node in front of A and B, {spec.Devices} devices");
-            await a.ClearAsync().ConfigureAwait(false);
-            await b.ClearAsync().ConfigureAwait(false);
+            await a.ClearFaultsAsync().ConfigureAwait(false);
+            await b.ClearFaultsAsync().ConfigureAwait(false);
             using var node = await StartNodeAsync(policy, a, b).ConfigureAwait(false);
             var run = new PolicyRun(policy, spec, node, a, b);
             try
@@ -73,42 +73,33 @@ public static class BalanceRun
         }
     }
 
-    private static async Task<ImNodeProcess> StartNodeAsync(string policy, FaultStub a, FaultStub b)
+    // A stub in assistant mode (turns with paced TTS audio), its build on dotnet (JIT), its fault API switched by the run.
+    private static Task<StubNode> StartStubAsync(string name) => StubNode.StartAsync(new StubNodeSettings
     {
-        var port = FreePort.Pick();
-        var management = FreePort.Pick();
-        var process = ChildProcess.Start($"IM ({policy})", Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll"),
-        [
-            "serve-im", "--urls", $"http://127.0.0.1:{port}",
-            "--Ai:Endpoints:0", a.Address, "--Ai:Endpoints:1", b.Address,
-            "--Ai:Balancing:Policy", policy, "--Ai:HealthCheckInterval", HealthCheckInterval,
-            "--Auth:JwtSecret", BenchTopology.Secret, "--Management:Urls", $"http://127.0.0.1:{management}",
-            // The load comes from one address: measure the balancing, not the admission limits.
-            "--Admission:MaxConcurrentSessions", "100000", "--Admission:PerIpConnectionBurst", "1000000",
-            "--Admission:PerIpConnectionsPerSecond", "1000000", "--Admission:PerIpConcurrentConnections", "1000000",
-            "--Logging:LogLevel:Default", "Warning",
-        ], null);
-        var node = new ImNodeProcess(process, new Uri($"ws://127.0.0.1:{port}/xiaozhi/v1/"), management);
-        try
-        {
-            await process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
+        Name = $"stub {name}",
+        Program = StubNodeSettings.BuiltStub(RepositoryPaths.Configuration),
+        Mode = "assistant",
+        Arguments = ["--Stub:SyntheticFrames", Frames.ToString(CultureInfo.InvariantCulture)],
+        OnLine = BenchChild.Timeline($"stub {name}"),
+        KeepLines = 40,
+    });
 
-        return node;
-    }
-
-    private sealed record ImNodeProcess(ChildProcess Process, Uri DeviceUrl, int ManagementPort) : IDisposable
+    // The load comes from one address: the kit's node lifts the admission limits, to measure the balancing.
+    private static Task<ImNode> StartNodeAsync(string policy, StubNode a, StubNode b) => ImNode.StartAsync(new ImNodeSettings(BenchTopology.Secret)
     {
-        public void Dispose() => Process.Dispose();
-    }
+        Name = $"IM ({policy})",
+        Program = Path.Combine(AppContext.BaseDirectory, "Xiaozhi.Bench.dll"),
+        ProgramArguments = ["serve-im"],
+        AiEndpoints = [a.Address, b.Address],
+        Arguments = ["--Ai:Balancing:Policy", policy, "--Ai:HealthCheckInterval", HealthCheckInterval],
+        IsolatedContentRoot = false,
+        ReadyLine = BenchChild.ReadyMarker,
+        OnLine = BenchChild.Timeline($"IM ({policy})"),
+        KeepLines = 40,
+    });
 
     // The six cases under one policy (B carries the faults). The failing case runs last: an ejection outlasts a case.
-    private sealed class PolicyRun(string policy, BalanceSpec spec, ImNodeProcess node, FaultStub a, FaultStub b)
+    private sealed class PolicyRun(string policy, BalanceSpec spec, ImNode node, StubNode a, StubNode b)
     {
         private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
         private readonly TimeSpan _d = spec.CaseDuration;

@@ -23,8 +23,8 @@ public static class ClusterRun
         using var redis = await RedisServer.StartAsync().ConfigureAwait(false);
         using var client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port},allowAdmin=true").ConfigureAwait(false);
         var server = client.GetServer("127.0.0.1", redis.Port);
-        using var nodeA = ImNode.Start(topology, "bench-a", redis.Port, BenchRefresh);
-        using var nodeB = ImNode.Start(topology, "bench-b", redis.Port, BenchRefresh);
+        using var nodeA = topology.StartClusterNode("bench-a", redis.Port, BenchRefresh);
+        using var nodeB = topology.StartClusterNode("bench-b", redis.Port, BenchRefresh);
         await nodeA.Process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         await nodeB.Process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
 

@@ -26,14 +26,14 @@ public static class LoadBalancerRun
         using var redis = await RedisServer.StartAsync().ConfigureAwait(false);
         // The nodes trust the balancer's X-Forwarded-For, as deployed (docs/deployment.md).
         string[] behindBalancer = ["--ForwardedHeaders:KnownProxies:0", "127.0.0.1"];
-        using var nodeA = ImNode.Start(topology, "lb-a", redis.Port, TimeSpan.FromSeconds(30), behindBalancer);
-        using var nodeB = ImNode.Start(topology, "lb-b", redis.Port, TimeSpan.FromSeconds(30), behindBalancer);
+        using var nodeA = topology.StartClusterNode("lb-a", redis.Port, TimeSpan.FromSeconds(30), behindBalancer);
+        using var nodeB = topology.StartClusterNode("lb-b", redis.Port, TimeSpan.FromSeconds(30), behindBalancer);
         await nodeA.Process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         await nodeB.Process.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         var maxConnections = Math.Max(4_000, (devices * 2) + 100);
-        using var fleet = await HaproxyBalancer.StartAsync("haproxy (2 nodes)", (nodeA.Port, nodeA.ManagementPort), (nodeB.Port, nodeB.ManagementPort), maxConnections).ConfigureAwait(false);
-        var c = (topology.ImUrl.Port, topology.ImManagementPort);
-        using var hop = await HaproxyBalancer.StartAsync("haproxy (C)", c, c, maxConnections).ConfigureAwait(false);
+        using var fleet = await Haproxy.StartAsync(Balancer("haproxy (2 nodes)", nodeA.Backend, nodeB.Backend, maxConnections)).ConfigureAwait(false);
+        var c = new HaproxyBackend(topology.ImUrl.Port, topology.ImManagementPort);
+        using var hop = await Haproxy.StartAsync(Balancer("haproxy (C)", c, c, maxConnections)).ConfigureAwait(false);
 
         // (1) Connect + hello. Both paths warmed first (JIT of the nodes, haproxy's pools), then direct, through, direct.
         await HelloFleet.WarmAsync(nodeA.DeviceUrl, "w1", 100).ConfigureAwait(false);
@@ -53,7 +53,7 @@ public static class LoadBalancerRun
 
         var directAfter = await HelloFleet.TimeAsync(nodeA.DeviceUrl, "e", devices).ConfigureAwait(false);
 
-        output.WriteLine($"load balancer figures: haproxy {HaproxyBalancer.Version()} on deploy/haproxy/haproxy.cfg, two cluster nodes (redis-server), stub in echo mode, all on loopback");
+        output.WriteLine($"load balancer figures: haproxy {Haproxy.Version()} on deploy/haproxy/haproxy.cfg, two cluster nodes (redis-server), stub in echo mode, all on loopback");
         output.WriteLine($"  connect + hello, {devices} devices, {HelloFleet.Parallel} upgrades in flight:");
         output.WriteLine($"    straight to node A:                 {HelloFleet.P50P99(direct)}");
         output.WriteLine($"    through haproxy to nodes A and B:   {HelloFleet.P50P99(balanced)}");
@@ -103,4 +103,16 @@ public static class LoadBalancerRun
         output.WriteLine($"  frames sent but not echoed in the windows: {lost}; disconnects: {runs.Sum(r => r.Figures.Disconnects)}");
         return 0;
     }
+
+    // Every simulated device comes from 127.0.0.1: the per-source limit must not be what is measured.
+    private static HaproxySettings Balancer(string name, HaproxyBackend node1, HaproxyBackend node2, int maxConnections) => new([node1, node2])
+    {
+        Name = name,
+        MaxConnections = maxConnections,
+        PerSourceConnections = maxConnections,
+        CheckInterval = TimeSpan.FromMilliseconds(500),
+        WaitUntilAllUp = true,
+        KeepLines = 40,
+        OnLine = BenchChild.Timeline(name),
+    };
 }

@@ -19,7 +19,7 @@ public sealed class ClusterFailureTests
         var db = (await redis.ClientAsync()).GetDatabase();
         var presence = await PresenceRecorder.StartAsync(await redis.ClientAsync(), cluster.KeyPrefix);
         await using var b = await ClusterNode.StartAsync(cluster, "node-b");
-        await using var a = await ChildImNode.StartAsync(b.StubAt(0)!.GetGrpcAddress(), b.JwtSecret, cluster.Args("node-a"));
+        await using var a = await ImNode.StartAsync(b.StubAt(0)!.GetGrpcAddress(), b.JwtSecret, cluster.Args("node-a"));
         var devices = Enumerable.Range(0, 3).Select(_ => DeviceIds.NewMac()).ToArray();
         var sockets = new List<ClientWebSocket>();
         foreach (var deviceId in devices)
@@ -80,14 +80,14 @@ public sealed class ClusterFailureTests
         var presence = await PresenceRecorder.StartAsync(await redis.ClientAsync(), cluster.KeyPrefix);
         await using var b = await ClusterNode.StartAsync(cluster, "node-b");
         var deviceId = DeviceIds.NewMac();
-        await using (var a = await ChildImNode.StartAsync(b.StubAt(0)!.GetGrpcAddress(), b.JwtSecret, cluster.Args("node-a")))
+        await using (var a = await ImNode.StartAsync(b.StubAt(0)!.GetGrpcAddress(), b.JwtSecret, cluster.Args("node-a")))
         {
             using var socket = await a.ConnectDeviceAsync(b.JwtSecret, deviceId, "before-crash");
             await Eventually.Async(() => db.KeyExists(cluster.KeyPrefix + "device:" + deviceId).Should().BeTrue());
             await a.KillAsync();
         }
 
-        await using var restarted = await ChildImNode.StartAsync(b.StubAt(0)!.GetGrpcAddress(), b.JwtSecret, cluster.Args("node-a"));
+        await using var restarted = await ImNode.StartAsync(b.StubAt(0)!.GetGrpcAddress(), b.JwtSecret, cluster.Args("node-a"));
 
         await Eventually.Async(() => db.KeyExists(cluster.KeyPrefix + "device:" + deviceId).Should().BeFalse());
         await Eventually.Async(() => presence.For(deviceId).Last().Should().Match<PresenceSeen>(e => e.Event == "offline" && e.SessionId == "before-crash"));

@@ -8,22 +8,37 @@ using Xiaozhi.Im.Service.Sessions;
 namespace Xiaozhi.EndToEnd.Tests.LoadBalancer;
 
 /// <summary>
-/// Two in-process IM nodes on one stub, behind the real haproxy on the shipped config. The nodes trust the balancer
-/// (127.0.0.1, the address it dials them from) for X-Forwarded-For.
+/// Two in-process IM nodes on one stub, behind the real haproxy on the shipped config (the kit's <see cref="Haproxy"/>)
+/// with short client and check timeouts. The nodes trust the balancer (127.0.0.1, the address it dials them from) for
+/// X-Forwarded-For. With TLS, its <c>wss://</c> listener gets a throw-away certificate for 127.0.0.1.
 /// </summary>
 internal sealed class BalancedFleet : IAsyncDisposable
 {
-    private BalancedFleet(Gateway[] nodes, HaproxyProcess balancer)
+    /// <summary>The balancer's client timeout here: an idle device must outlive it (the tunnel timeout takes over).</summary>
+    public static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The balancer's server timeout here (a node answers an upgrade well within it, once warm).</summary>
+    public static readonly TimeSpan ServerTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly BalancerCertificate? _certificate;
+    private readonly DirectoryInfo? _certificateFolder;
+
+    private BalancedFleet(Gateway[] nodes, Haproxy balancer, BalancerCertificate? certificate, DirectoryInfo? certificateFolder)
     {
         Nodes = nodes;
         Balancer = balancer;
+        _certificate = certificate;
+        _certificateFolder = certificateFolder;
         ViaBalancer = Gateway.At(balancer.DeviceUrl, nodes[0].JwtSecret);
     }
 
     /// <summary>Node 0 (haproxy's im1) with the stub, node 1 (im2) using node 0's stub.</summary>
     public IReadOnlyList<Gateway> Nodes { get; }
 
-    public HaproxyProcess Balancer { get; }
+    public Haproxy Balancer { get; }
+
+    /// <summary>The throw-away certificate of the TLS listener, for a client to trust.</summary>
+    public BalancerCertificate Certificate => _certificate ?? throw new InvalidOperationException("started without TLS");
 
     /// <summary>What devices dial: the balancer.</summary>
     public Gateway ViaBalancer { get; }
@@ -40,14 +55,22 @@ internal sealed class BalancedFleet : IAsyncDisposable
         ];
         var first = await Gateway.StartAsync(new GatewayOptions { ImArgs = nodeArgs, StubArgs = stubArgs ?? [] });
         Gateway? second = null;
+        var certificateFolder = tls ? Directory.CreateTempSubdirectory("xiaozhi-balancer-cert-") : null;
+        var certificate = certificateFolder is null ? null : BalancerCertificate.Create(certificateFolder);
         try
         {
             second = await Gateway.StartAsync(new GatewayOptions { ImArgs = nodeArgs, AiEndpointOverride = first.Stub.GetGrpcAddress() });
             // A node's first upgrade (JIT, the first AI connection) can outlast the test's short server timeout on a busy machine.
             await WarmUpAsync(first);
             await WarmUpAsync(second);
-            var balancer = await HaproxyProcess.StartAsync([(first.DeviceUrl, Management(first)), (second.DeviceUrl, Management(second))], tls, balancerEnvironment);
-            var fleet = new BalancedFleet([first, second], balancer);
+            var balancer = await Haproxy.StartAsync(new HaproxySettings([Backend(first), Backend(second)])
+            {
+                ClientTimeout = ClientTimeout,
+                ServerTimeout = ServerTimeout,
+                TlsCertificatePem = certificate?.PemPath,
+                Environment = balancerEnvironment,
+            });
+            var fleet = new BalancedFleet([first, second], balancer, certificate, certificateFolder);
             await fleet.WaitUntilServersAreAsync("UP", "UP");
             return fleet;
         }
@@ -59,9 +82,13 @@ internal sealed class BalancedFleet : IAsyncDisposable
             }
 
             await first.DisposeAsync();
+            certificate?.Dispose();
+            certificateFolder?.Delete(recursive: true);
             throw;
         }
     }
+
+    private static HaproxyBackend Backend(Gateway node) => new(node.DeviceUrl.Port, Management(node).Port);
 
     private static async Task WarmUpAsync(Gateway node)
     {
@@ -111,6 +138,8 @@ internal sealed class BalancedFleet : IAsyncDisposable
         // Node 1 first: it uses node 0's stub.
         await Nodes[1].DisposeAsync();
         await Nodes[0].DisposeAsync();
+        _certificate?.Dispose();
+        _certificateFolder?.Delete(recursive: true);
     }
 
     private SessionRegistry Registry(int node) => Nodes[node].Im.Services.GetRequiredService<SessionRegistry>();

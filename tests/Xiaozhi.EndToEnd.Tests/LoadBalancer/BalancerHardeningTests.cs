@@ -93,7 +93,7 @@ public sealed class BalancerHardeningTests
         {
             var secure = new ClientWebSocket();
             secure.Options.CollectHttpResponseDetails = true;
-            secure.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) => fleet.Balancer.Certificate.Validates(certificate);
+            secure.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) => fleet.Certificate.Validates(certificate);
             secure.Options.SetRequestHeader("Authorization", "Bearer " + TestTokens.For(fleet.Nodes[0].JwtSecret, deviceId));
             secure.Options.SetRequestHeader("Device-Id", deviceId);
             secure.Options.SetRequestHeader("Client-Id", "balancer-tls");

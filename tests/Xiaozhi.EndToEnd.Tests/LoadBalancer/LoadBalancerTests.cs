@@ -32,7 +32,7 @@ public sealed class LoadBalancerTests
             perNode.Values.Should().OnlyContain(n => n >= 4, "leastconn spreads held connections evenly ({0})", string.Join(", ", perNode));
 
             // Nothing crosses the tunnels for well over the balancer's client and server timeouts (the gateway pings every 30 s).
-            await Task.Delay(HaproxyProcess.ServerTimeout * 2);
+            await Task.Delay(BalancedFleet.ServerTimeout * 2);
 
             var replies = await Task.WhenAll(devices.Select((d, i) => d.ChatAsync($"still here {i}")));
             replies.Select(r => r.SttText).Should().Equal(Enumerable.Range(0, 10).Select(i => $"still here {i}"));

@@ -1,28 +1,28 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace Xiaozhi.EndToEnd.Tests.Cluster;
+namespace Xiaozhi.Hosting;
 
 /// <summary>
 /// A primary, one replica and three sentinels (quorum 2) on 127.0.0.1 with free ports, each sentinel with its own
 /// writable config file (sentinel rewrites it). Short detection (down-after 1 s) so a failover ends in seconds.
 /// </summary>
-internal sealed class RedisSentinelGroup : IAsyncDisposable
+public sealed class RedisSentinelGroup : IAsyncDisposable
 {
     public const string ServiceName = "xiaozhi";
 
     private readonly string _directory;
-    private readonly List<RedisChild> _children = [];
+    private readonly List<RedisServer> _children = [];
     private readonly List<ConnectionMultiplexer> _clients = [];
     private readonly Dictionary<int, ConnectionMultiplexer> _sentinelClients = [];
 
     private RedisSentinelGroup(string directory) => _directory = directory;
 
-    public RedisChild Primary { get; private set; } = null!;
+    public RedisServer Primary { get; private set; } = null!;
 
-    public RedisChild Replica { get; private set; } = null!;
+    public RedisServer Replica { get; private set; } = null!;
 
-    public IReadOnlyList<RedisChild> Sentinels { get; private set; } = [];
+    public IReadOnlyList<RedisServer> Sentinels { get; private set; } = [];
 
     /// <summary>The <c>Cluster:Redis</c> value for the nodes: the sentinels and the service name, never the data nodes.</summary>
     public string Configuration =>
@@ -43,22 +43,15 @@ internal sealed class RedisSentinelGroup : IAsyncDisposable
         }
     }
 
-    private static string[] DataNodeArgs(int port) =>
-    [
-        "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--protected-mode", "no", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
-    ];
-
     private async Task LaunchAsync()
     {
-        var primaryPort = FreeTcpPort.Next();
-        Primary = Track(await RedisChild.StartAsync("redis-server", primaryPort, DataNodeArgs(primaryPort)));
-        var replicaPort = FreeTcpPort.Next();
-        Replica = Track(await RedisChild.StartAsync("redis-server", replicaPort, [.. DataNodeArgs(replicaPort), "--replicaof", "127.0.0.1", primaryPort.ToString(CultureInfo.InvariantCulture)]));
-        var sentinels = new List<RedisChild>();
+        Primary = Track(await RedisServer.StartAsync().ConfigureAwait(false));
+        var primaryPort = Primary.Port;
+        Replica = Track(await RedisServer.StartReplicaAsync(Primary).ConfigureAwait(false));
+        var sentinels = new List<RedisServer>();
         for (var i = 0; i < 3; i++)
         {
-            var port = FreeTcpPort.Next();
+            var port = FreePort.Pick();
             var file = Path.Combine(_directory, $"sentinel-{i}.conf");
             await File.WriteAllLinesAsync(file,
             [
@@ -71,7 +64,7 @@ internal sealed class RedisSentinelGroup : IAsyncDisposable
                 $"sentinel failover-timeout {ServiceName} 3000",
                 $"sentinel parallel-syncs {ServiceName} 1",
             ]);
-            sentinels.Add(Track(await RedisChild.StartAsync("redis-sentinel", port, [file])));
+            sentinels.Add(Track(await RedisServer.StartSentinelAsync(port, file).ConfigureAwait(false)));
         }
 
         Sentinels = sentinels;
@@ -105,7 +98,7 @@ internal sealed class RedisSentinelGroup : IAsyncDisposable
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new AssertionException("the sentinels did not discover the replica and each other within 20 s");
+                throw new InvalidOperationException("the sentinels did not discover the replica and each other within 20 s");
             }
 
             await Task.Delay(100);
@@ -147,7 +140,7 @@ internal sealed class RedisSentinelGroup : IAsyncDisposable
         return client;
     }
 
-    private RedisChild Track(RedisChild child)
+    private RedisServer Track(RedisServer child)
     {
         _children.Add(child);
         return child;
