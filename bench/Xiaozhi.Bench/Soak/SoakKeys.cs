@@ -5,10 +5,14 @@ namespace Xiaozhi.Bench.Soak;
 /// <summary>
 /// The cluster keys left after a run, read from the current primary: each device key, each node's key and its device
 /// set (which lives as long as the device keys), with its remaining TTL and its age. The age is Redis's idle time
-/// (<c>OBJECT IDLETIME</c>): time since the key was last written or read, never more than since its last write.
+/// (<c>OBJECT IDLETIME</c>): time since the key was last written or read, never more than since its last write. Redis
+/// counts it in whole seconds of a clock that ticks once a second, so up to a second is taken off (it would otherwise
+/// make a key refreshed on time look a fraction of a second past its TTL).
 /// </summary>
 internal static class SoakKeys
 {
+    private static readonly TimeSpan IdleResolution = TimeSpan.FromSeconds(1);
+
     public static async Task<IReadOnlyList<LeftoverKey>> ReadAsync(IConnectionMultiplexer redis, string prefix)
     {
         ArgumentNullException.ThrowIfNull(redis);
@@ -36,7 +40,8 @@ internal static class SoakKeys
                 continue; // expired between the scan and now
             }
 
-            keys.Add(new LeftoverKey(name, kind.Value, idle.Value, ttl));
+            var age = idle.Value > IdleResolution ? idle.Value - IdleResolution : TimeSpan.Zero;
+            keys.Add(new LeftoverKey(name, kind.Value, age, ttl));
         }
 
         return keys;

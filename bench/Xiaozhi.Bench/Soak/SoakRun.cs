@@ -42,7 +42,7 @@ internal static class SoakRun
         var devices = Enumerable.Range(0, spec.Devices).Select(i => new SoakDevice(settings, i)).ToList();
         using var stop = new CancellationTokenSource();
         var running = devices.Select(d => Task.Run(() => d.RunAsync(stop.Token), CancellationToken.None)).ToList();
-        var plan = SoakFaultPlan.Create(spec.Seed, spec.Duration, SoakFleetShape.Nodes, SoakFleetShape.Stubs);
+        var plan = SoakFaultPlan.Create(spec.Seed, spec.Duration, fleet.Bounds.Nodes, SoakFleetShape.Stubs);
         var faults = Task.Run(() => InjectAsync(plan, fleet, history, time, Now, progress), CancellationToken.None);
         await Task.Delay(spec.Duration, time).ConfigureAwait(false);
         await faults.ConfigureAwait(false);
