@@ -98,8 +98,8 @@ internal sealed class SoakDevice(SoakDeviceSettings settings, int index)
             SoakConnection connection;
             try
             {
-                using var limit = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                limit.CancelAfter(ConnectLimit);
+                // Not cut short by the stop: an attempt given up by the driver would read as a hello never answered.
+                using var limit = new CancellationTokenSource(ConnectLimit);
                 connection = await SoakConnection.ConnectAsync(settings.Url, headers, _history, number, settings.Now, limit.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
