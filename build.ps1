@@ -45,6 +45,11 @@ Verbs:
             the real haproxy in front of them and its added hop (needs redis-server and haproxy);
             'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
             devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
+  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the IM nodes the shipped HAProxy
+            configuration lists, clustered on Redis through Sentinel, behind that HAProxy, two stubs recycling connections (GOAWAY), devices coming and going
+            while a seeded schedule kills and drains nodes, kills the Redis primary and a stub, reloads
+            HAProxy; prints the checker's report, exit 1 on a violation (needs redis-server, redis-sentinel
+            and haproxy)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
@@ -198,6 +203,12 @@ switch ($Verb) {
             }
             Invoke-Dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll @Rest
         }
+    }
+    'soak' {
+        # The fleet under faults, checked from the devices' side. Same steps as build.sh soak.
+        Assert-TestTools
+        Invoke-Dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
+        Invoke-Dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll soak @Rest
     }
     'fuzz' {
         # AFL++ over the device-facing parsers; Linux only (AFL), not part of CI. Same steps as build.sh fuzz.

@@ -36,6 +36,11 @@ Verbs:
             the real haproxy in front of them and its added hop (needs redis-server and haproxy);
             'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
             devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
+  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the IM nodes the shipped HAProxy
+            configuration lists, clustered on Redis through Sentinel, behind that HAProxy, two stubs recycling connections (GOAWAY), devices coming and going
+            while a seeded schedule kills and drains nodes, kills the Redis primary and a stub, reloads
+            HAProxy; prints the checker's report, exit 1 on a violation (needs redis-server, redis-sentinel
+            and haproxy)
   fuzz      AFL++ fuzzing of the frame parser and JSON sniffer for FUZZ_SECONDS (120); not part of CI
   clean     remove build output and artifacts
   help      this text
@@ -126,6 +131,14 @@ bench() {
     esac
     dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll "$@"
   fi
+}
+
+soak() {
+  # The fleet under faults, checked from the devices' side (docs/operations.md#soak): a Release build, every server a
+  # child process on loopback.
+  require_test_tools || return 1
+  dotnet build bench/Xiaozhi.Bench -c Release --nologo -v q
+  dotnet bench/Xiaozhi.Bench/bin/Release/net10.0/Xiaozhi.Bench.dll soak "$@"
 }
 
 fuzz() {
@@ -246,6 +259,7 @@ case "${1:-help}" in
   pack) pack ;;
   run) run ;;
   bench) shift; bench "$@" ;;
+  soak) shift; soak "$@" ;;
   fuzz) fuzz ;;
   clean) clean ;;
   help|-h|--help) usage ;;

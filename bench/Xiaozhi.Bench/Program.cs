@@ -3,6 +3,7 @@ using Xiaozhi.Bench;
 using Xiaozhi.Bench.Hosting;
 using Xiaozhi.Bench.Reporting;
 using Xiaozhi.Bench.Runs;
+using Xiaozhi.Bench.Soak;
 using Xiaozhi.DeviceSim.Stats;
 
 // Child-process modes (started by BenchTopology).
@@ -53,6 +54,32 @@ if (args is ["balance", ..] && !BenchOptions.WantsHelp(args))
         await Console.Error.WriteLineAsync(ex.Message);
         return 2;
     }
+}
+
+// The soak (docs/operations.md#soak): the fleet under a seeded fault schedule, checked from the devices' side.
+if (args is ["soak", ..])
+{
+    if (BenchOptions.WantsHelp(args))
+    {
+        Console.WriteLine(SoakSpec.Help);
+        return 0;
+    }
+
+    SoakSpec soak;
+    try
+    {
+        soak = SoakSpec.Parse(args[1..]);
+    }
+    catch (FormatException ex)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 2;
+    }
+
+    var outcome = await SoakFleet.SoakAsync(soak, Console.Error);
+    Console.WriteLine(FormattableString.Invariant($"soak: {soak.Duration.TotalMinutes:0.##} min, seed {soak.Seed}, {soak.Devices} devices, {outcome.LeftoverKeys} cluster keys left"));
+    Console.Write(outcome.Report);
+    return outcome.Report.Passed ? 0 : 1;
 }
 
 if (BenchOptions.WantsHelp(args))

@@ -1,4 +1,4 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The gateway told the device something went wrong (a JSON alert).</summary>
-public sealed record AlertReceived(TimeSpan At, int Connection, string Text) : DeviceEvent(At, Connection);
+internal sealed record AlertReceived(TimeSpan At, int Connection, string Text) : DeviceEvent(At, Connection);

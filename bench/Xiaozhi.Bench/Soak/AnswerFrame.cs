@@ -1,7 +1,7 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>A frame of a turn's answer: a text frame of <see cref="TextType"/>, or <see cref="AudioBytes"/> of audio.</summary>
-public sealed record AnswerFrame(TimeSpan At, int Connection, int Turn, string? TextType, int AudioBytes) : DeviceEvent(At, Connection)
+internal sealed record AnswerFrame(TimeSpan At, int Connection, int Turn, string? TextType, int AudioBytes) : DeviceEvent(At, Connection)
 {
     public static AnswerFrame Text(TimeSpan at, int connection, int turn, string type) => new(at, connection, turn, type, 0);
 

@@ -4,4 +4,4 @@ namespace Xiaozhi.Bench.Soak;
 /// The connection ended as the device saw it: a close frame (<see cref="Code"/>, <see cref="Reason"/>), or no close
 /// frame at all (<see cref="Code"/> null: a reset or a dead peer).
 /// </summary>
-public sealed record Closed(TimeSpan At, int Connection, int? Code, string Reason) : DeviceEvent(At, Connection);
+internal sealed record Closed(TimeSpan At, int Connection, int? Code, string Reason) : DeviceEvent(At, Connection);

@@ -1,4 +1,4 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The device began a WebSocket upgrade (through the balancer).</summary>
-public sealed record ConnectAttempt(TimeSpan At, int Connection) : DeviceEvent(At, Connection);
+internal sealed record ConnectAttempt(TimeSpan At, int Connection) : DeviceEvent(At, Connection);

@@ -1,4 +1,4 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The upgrade failed (an HTTP status, a refused or reset socket); <see cref="Reason"/> says which.</summary>
-public sealed record ConnectFailed(TimeSpan At, int Connection, string Reason) : DeviceEvent(At, Connection);
+internal sealed record ConnectFailed(TimeSpan At, int Connection, string Reason) : DeviceEvent(At, Connection);

@@ -1,4 +1,4 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The upgrade succeeded: a live session on <see cref="NodeId"/> (the node as the device learns it).</summary>
-public sealed record Connected(TimeSpan At, int Connection, string NodeId, string SessionId) : DeviceEvent(At, Connection);
+internal sealed record Connected(TimeSpan At, int Connection, string NodeId, string SessionId) : DeviceEvent(At, Connection);

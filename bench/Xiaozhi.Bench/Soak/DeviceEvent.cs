@@ -4,4 +4,4 @@ namespace Xiaozhi.Bench.Soak;
 /// One thing a device saw or did, at <see cref="At"/> (time since the run started), on its
 /// <see cref="Connection"/>-th connection (numbered per device from 1 by <see cref="DeviceHistory.NextConnection"/>).
 /// </summary>
-public abstract record DeviceEvent(TimeSpan At, int Connection);
+internal abstract record DeviceEvent(TimeSpan At, int Connection);

@@ -4,7 +4,7 @@ namespace Xiaozhi.Bench.Soak;
 /// One device's events in the order they were appended. A device's driver and its reader append from two tasks, so
 /// appends take a lock of their own: uncontended across devices, and cheap (a list add).
 /// </summary>
-public sealed class DeviceHistory(string deviceId)
+internal sealed class DeviceHistory(string deviceId)
 {
     private readonly Lock _lock = new();
     private readonly List<DeviceEvent> _events = [];

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>A fault the schedule injected on <see cref="Target"/> at <see cref="At"/>, in effect until <see cref="Until"/> (null: to the run's end).</summary>
-public sealed record FaultInjected(FaultKind Kind, string Target, TimeSpan At, TimeSpan? Until)
+internal sealed record FaultInjected(FaultKind Kind, string Target, TimeSpan At, TimeSpan? Until)
 {
     public bool ActiveAt(TimeSpan time) => time >= At && (Until is null || time < Until);
 

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The faults the soak injects.</summary>
-public enum FaultKind
+internal enum FaultKind
 {
     /// <summary>A gateway node SIGKILLed (its devices cannot be told); <see cref="FaultInjected.Until"/>: restarted.</summary>
     NodeKilled,

@@ -1,4 +1,4 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The server <c>hello</c> arrived: the device can talk.</summary>
-public sealed record HelloAnswered(TimeSpan At, int Connection) : DeviceEvent(At, Connection);
+internal sealed record HelloAnswered(TimeSpan At, int Connection) : DeviceEvent(At, Connection);

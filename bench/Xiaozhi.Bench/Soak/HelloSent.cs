@@ -1,4 +1,4 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The device sent its <c>hello</c>.</summary>
-public sealed record HelloSent(TimeSpan At, int Connection) : DeviceEvent(At, Connection);
+internal sealed record HelloSent(TimeSpan At, int Connection) : DeviceEvent(At, Connection);

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The cluster keys whose lifetime the checker bounds.</summary>
-public enum KeyKind
+internal enum KeyKind
 {
     /// <summary><c>P device:{Device-Id}</c>: lives 3 × <c>Cluster:RefreshInterval</c>.</summary>
     Device,

@@ -4,4 +4,4 @@ namespace Xiaozhi.Bench.Soak;
 /// A cluster key found after the run: <see cref="Age"/> since it was last written (its owner stopped refreshing it),
 /// <see cref="RemainingTtl"/> as Redis reports it (null: the key has no expiry).
 /// </summary>
-public sealed record LeftoverKey(string Key, KeyKind Kind, TimeSpan Age, TimeSpan? RemainingTtl);
+internal sealed record LeftoverKey(string Key, KeyKind Kind, TimeSpan Age, TimeSpan? RemainingTtl);

@@ -1,7 +1,7 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The bounds the checker applies; the TTLs follow the run's cluster settings (3 × the interval).</summary>
-public sealed record SoakBounds
+internal sealed record SoakBounds
 {
     /// <summary>How many gateway nodes the run has (a reconnect is only held to <see cref="Hello"/> while one is up).</summary>
     public required int Nodes { get; init; }

@@ -6,7 +6,7 @@ namespace Xiaozhi.Bench.Soak;
 /// Reads the devices' histories after a run and holds them to the soak's rules (docs: no silent loss, no duplicate
 /// session past its bound, reconnects answered within 2 s while a node is up, no key past its TTL). Pure: no I/O.
 /// </summary>
-public static class SoakChecker
+internal static class SoakChecker
 {
     public const string ReplacedReason = "replaced by a new connection for this device";
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>Every device's history and the faults injected, as a run appends them (concurrently) and the checker reads them.</summary>
-public sealed class SoakHistory
+internal sealed class SoakHistory
 {
     private readonly ConcurrentDictionary<string, DeviceHistory> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FaultInjected> _faults = new();

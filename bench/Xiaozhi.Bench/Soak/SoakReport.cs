@@ -4,7 +4,7 @@ using System.Text;
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>What the checker found: the run's figures and every violation (a run passes with none).</summary>
-public sealed record SoakReport
+internal sealed record SoakReport
 {
     public required IReadOnlyList<FaultInjected> Faults { get; init; }
 

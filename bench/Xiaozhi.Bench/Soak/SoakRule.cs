@@ -1,7 +1,7 @@
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>The rules the checker holds a run to.</summary>
-public enum SoakRule
+internal enum SoakRule
 {
     /// <summary>A turn neither completed (in order, audio byte-exact) nor told the device why.</summary>
     SilentLoss,

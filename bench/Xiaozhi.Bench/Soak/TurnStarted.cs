@@ -4,5 +4,5 @@ namespace Xiaozhi.Bench.Soak;
 /// A chat or voice turn began; the driver knows what a complete answer is (the stub's text types in order, and the
 /// hash of the audio it echoes byte for byte).
 /// </summary>
-public sealed record TurnStarted(TimeSpan At, int Connection, int Turn, IReadOnlyList<string> ExpectedTextTypes, string ExpectedAudioHash)
+internal sealed record TurnStarted(TimeSpan At, int Connection, int Turn, IReadOnlyList<string> ExpectedTextTypes, string ExpectedAudioHash)
     : DeviceEvent(At, Connection);
