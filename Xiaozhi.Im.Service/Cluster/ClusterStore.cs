@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Cluster;
 /// The node's Redis: one multiplexer that never blocks start-up or an upgrade (AbortOnConnectFail off, fail-fast
 /// backlog, short timeouts), the scripts, and whether Redis answers now (one log line per change, not per call).
 /// </summary>
-internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
+internal sealed partial class ClusterStore : IClusterStore, IClusterNodeStore
 {
     private const int BatchSize = 200;
 
@@ -52,10 +52,10 @@ internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
     /// <inheritdoc />
     public event Action<ClusterKick>? KickReceived;
 
-    /// <summary>Raised (off the caller's path) when Redis answers again after being down.</summary>
+    /// <inheritdoc />
     public event Action? Restored;
 
-    /// <summary>Raised when the multiplexer reconnected (the node then probes at once instead of on its next beat).</summary>
+    /// <inheritdoc />
     public event Action? Reconnected;
 
     public string Describe()
