@@ -13,7 +13,7 @@ namespace Xiaozhi.Im.Service.Cluster;
 /// beats <c>{prefix}node:{NodeId}</c>, refreshes its device keys, and re-claims at once when Redis comes back.
 /// </summary>
 internal sealed partial class ClusterNodeService(
-    ClusterStore store,
+    IClusterNodeStore store,
     ClusterSessionRegistry registry,
     SessionRegistry local,
     GatewayDrain drain,
@@ -61,13 +61,22 @@ internal sealed partial class ClusterNodeService(
         {
             var now = time.GetUtcNow();
             var wait = Min(_options.HeartbeatInterval, nextRefresh - now);
-            try
+
+            // The wait is on the node's TimeProvider (SemaphoreSlim's own timeout would be the machine's clock).
+            using (var due = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time))
+            using (var beat = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, due.Token))
             {
-                await _wake.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                try
+                {
+                    await _wake.WaitAsync(beat.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
 
             await BeatAsync().ConfigureAwait(false);

@@ -22,6 +22,7 @@ internal static class ClusterRegistration
         services.AddSingleton<ClusterIdentity>();
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<IClusterStore>(sp => sp.GetRequiredService<ClusterStore>());
+        services.AddSingleton<IClusterNodeStore>(sp => sp.GetRequiredService<ClusterStore>());
         services.AddSingleton<ClusterMetrics>();
         services.AddSingleton<ClusterSessionRegistry>();
         services.AddSingleton<ISessionRegistry>(sp => sp.GetRequiredService<ClusterSessionRegistry>());

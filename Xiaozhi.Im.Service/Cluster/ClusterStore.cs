@@ -9,7 +9,7 @@ namespace Xiaozhi.Im.Service.Cluster;
 /// The node's Redis: one multiplexer that never blocks start-up or an upgrade (AbortOnConnectFail off, fail-fast
 /// backlog, short timeouts), the scripts, and whether Redis answers now (one log line per change, not per call).
 /// </summary>
-internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
+internal sealed partial class ClusterStore : IClusterStore, IClusterNodeStore
 {
     private const int BatchSize = 200;
 
@@ -18,6 +18,7 @@ internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
     private readonly ILogger<ClusterStore> _logger;
     private readonly Lock _stateLock = new();
     private ConnectionMultiplexer? _redis;
+    private SentinelThreadReserve? _sentinelThreads;
     private bool? _up;
     private DateTimeOffset _since;
     private string _lastProblem = "not connected yet";
@@ -51,10 +52,10 @@ internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
     /// <inheritdoc />
     public event Action<ClusterKick>? KickReceived;
 
-    /// <summary>Raised (off the caller's path) when Redis answers again after being down.</summary>
+    /// <inheritdoc />
     public event Action? Restored;
 
-    /// <summary>Raised when the multiplexer reconnected (the node then probes at once instead of on its next beat).</summary>
+    /// <inheritdoc />
     public event Action? Reconnected;
 
     public string Describe()
@@ -74,6 +75,14 @@ internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
         configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 1000);
+
+        // The Sentinel lookups are synchronous calls (5 s by default): each holds a pool thread that long.
+        configuration.SyncTimeout = Math.Min(configuration.SyncTimeout, 1000);
+        if (!string.IsNullOrEmpty(configuration.ServiceName))
+        {
+            _sentinelThreads = SentinelThreadReserve.Take(SentinelThreadReserve.For(configuration.EndPoints.Count));
+        }
+
         configuration.ReconnectRetryPolicy ??= new ExponentialRetry(100, 2000);
         configuration.ClientName ??= $"xiaozhi-im:{NodeId}";
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
@@ -309,6 +318,8 @@ internal sealed partial class ClusterStore : IClusterStore, IAsyncDisposable
             await _redis.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
             await _redis.DisposeAsync().ConfigureAwait(false);
         }
+
+        _sentinelThreads?.Dispose();
     }
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Cluster store down on node {NodeId}: {Problem}; devices are admitted on this node's own knowledge and claimed when Redis answers")]

@@ -6,9 +6,10 @@ namespace Xiaozhi.Im.Service.Tests.Cluster;
 /// <summary>
 /// One node's <see cref="IClusterStore"/> over an <see cref="InMemoryRedis"/>: the same atomic steps as the Lua scripts
 /// of <see cref="ClusterScripts"/> (claim with the Reject expectation, compare-and-delete release, the refresh's
-/// newest-connection-wins on Redis' clock, the start-up cleanup), failing like the real store while Redis is down.
+/// newest-connection-wins on Redis' clock, the start-up cleanup, the node key's heartbeat), failing like the real store
+/// while Redis is down and raising <see cref="Restored"/> on the first answer after a failure.
 /// </summary>
-internal sealed class InMemoryClusterStore : IClusterStore
+internal sealed class InMemoryClusterStore : IClusterStore, IClusterNodeStore
 {
     private readonly InMemoryRedis _redis;
     private readonly TimeProvider _nodeClock;
@@ -24,9 +25,38 @@ internal sealed class InMemoryClusterStore : IClusterStore
 
     public string NodeId { get; }
 
+    public ClusterKeys Keys { get; } = new("test:");
+
     public bool IsUp => _up;
 
     public event Action<ClusterKick>? KickReceived;
+
+    public event Action? Restored;
+
+    /// <summary>Never raised: the in-memory connection is never lost, only Redis' answers.</summary>
+    public event Action? Reconnected
+    {
+        add { }
+        remove { }
+    }
+
+    public Task ConnectAsync() => Task.CompletedTask;
+
+    public Task HeartbeatAsync(string instance, IReadOnlyList<KeyValuePair<string, string>> fields) => Run(() =>
+    {
+        _redis.Nodes[NodeId] = new NodeKey(instance, _redis.NowMs, _redis.NowMs + (long)NodeKeyTtl.TotalMilliseconds, fields.ToDictionary(StringComparer.Ordinal));
+        return 0;
+    });
+
+    public Task<NodeBeat?> ReadBeatAsync() => Run(() =>
+        _redis.Nodes.TryGetValue(NodeId, out var key) && key.ExpiresAtUnixMs > _redis.NowMs ? new NodeBeat(key.Instance, key.BeatAtUnixMs) : null);
+
+    public Task DeleteNodeKeyAsync() => Run(() => _redis.Nodes.Remove(NodeId));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The node key's TTL, as <see cref="ClusterOptions.NodeKeyTtl"/> gives it to the real store.</summary>
+    public TimeSpan NodeKeyTtl { get; init; } = new ClusterOptions().NodeKeyTtl;
 
     public void MarkDown(string problem) => _up = false;
 
@@ -158,6 +188,8 @@ internal sealed class InMemoryClusterStore : IClusterStore
 
     private Task<T> Run<T>(Func<T> step)
     {
+        bool restored;
+        T result;
         lock (_redis.Gate)
         {
             if (!_redis.Up)
@@ -166,8 +198,16 @@ internal sealed class InMemoryClusterStore : IClusterStore
                 return Task.FromException<T>(new RedisException("redis is down (in-memory)"));
             }
 
+            restored = !_up;
             _up = true;
-            return Task.FromResult(step());
+            result = step();
         }
+
+        if (restored)
+        {
+            Restored?.Invoke();
+        }
+
+        return Task.FromResult(result);
     }
 }

@@ -2,8 +2,9 @@ namespace Xiaozhi.Im.Service.Tests.Cluster;
 
 /// <summary>
 /// The state one Redis holds for the cluster, shared by the <see cref="InMemoryClusterStore"/> of every node of a test:
-/// device keys, each node's device set, who subscribes to which control channel, the presence events. One lock makes
-/// each store call atomic, as a Lua script is. TTLs are not modelled (no test here waits for one).
+/// device keys, each node's device set, node keys, who subscribes to which control channel, the presence events. One
+/// lock makes each store call atomic, as a Lua script is. Only node keys expire (device keys' TTLs are three refresh
+/// intervals, which no test here waits for).
 /// </summary>
 internal sealed class InMemoryRedis(TimeProvider clock)
 {
@@ -26,6 +27,9 @@ internal sealed class InMemoryRedis(TimeProvider clock)
 
     public List<string> Presence { get; } = [];
 
+    /// <summary>Node keys by node id, expired ones included (<see cref="NodeKeyOf"/> hides them).</summary>
+    public Dictionary<string, NodeKey> Nodes { get; } = new(StringComparer.Ordinal);
+
     public long NowMs => Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public void Subscribe(InMemoryClusterStore store)
@@ -41,6 +45,15 @@ internal sealed class InMemoryRedis(TimeProvider clock)
         lock (Gate)
         {
             return _subscribers.ContainsKey(nodeId);
+        }
+    }
+
+    /// <summary>The node key as Redis would answer it now: null once its TTL ended.</summary>
+    public NodeKey? NodeKeyOf(string nodeId)
+    {
+        lock (Gate)
+        {
+            return Nodes.TryGetValue(nodeId, out var key) && key.ExpiresAtUnixMs > NowMs ? key : null;
         }
     }
 
