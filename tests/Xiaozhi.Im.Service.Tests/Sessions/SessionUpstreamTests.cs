@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Tests.Telemetry;
 using Xiaozhi.Im.Service.Tests.Upstream;
 using Xiaozhi.Im.Service.Upstream;
@@ -47,7 +48,8 @@ public class SessionUpstreamTests
     {
         options ??= new ResumeOptions();
         _ledger = new ConversationLedger(options.MaxBufferedFrames, options.MaxBufferedBytes, NullLogger.Instance);
-        return new(first.Stream, _ledger, options, _metrics.Metrics, new SessionSignal(), _time, NullLogger.Instance);
+        var policy = new ResumePolicy(options, _time, _metrics.Metrics, NullLogger.Instance);
+        return new(first.Stream, _ledger, policy, new SessionSignal(), _time, NullLogger.Instance);
     }
 
     [Test]
