@@ -80,7 +80,7 @@ internal sealed partial class Session : IDeviceSession
         _reopener = new StreamReopener(streams, resume, _policy, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
-        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume, limits.MaxKeptBytesPerSession, budget);
+        _ledger = new ConversationLedger(resume.MaxReplayFrames, resume.MaxReplayBytes, loggers.Resume, limits.MaxKeptBytesPerSession, budget);
         _link = new SessionUpstream(upstream, _ledger, _policy, _signal, timeProvider, loggers.Resume, budget);
         _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);

@@ -90,12 +90,12 @@ internal sealed partial class ResumePolicy
             return age;
         }
 
-        if (held.Count + 1 > _options.MaxBufferedFrames)
+        if (held.Count + 1 > _options.MaxHeldFrames)
         {
             return ResumeDropReason.BufferFrames;
         }
 
-        if (held.Bytes + frame.Bytes > _options.MaxBufferedBytes)
+        if (held.Bytes + frame.Bytes > _options.MaxHeldBytes)
         {
             return ResumeDropReason.BufferBytes;
         }

@@ -23,7 +23,7 @@ public class ResumeBufferTests
 
     /// <summary>A buffer and the policy that holds frames in it with these limits.</summary>
     private (ResumePolicy Policy, ResumeBuffer Buffer) Held(int maxFrames, long maxBytes, TimeSpan maxAge, NodeBufferBudget? budget = null) =>
-        (new ResumePolicy(new ResumeOptions { MaxBufferedFrames = maxFrames, MaxBufferedBytes = maxBytes, MaxBufferAge = maxAge }, _time, _metrics.Metrics, NullLogger.Instance),
+        (new ResumePolicy(new ResumeOptions { MaxHeldFrames = maxFrames, MaxHeldBytes = maxBytes, MaxBufferAge = maxAge }, _time, _metrics.Metrics, NullLogger.Instance),
          new ResumeBuffer(budget));
 
     private BufferedUplinkFrame Frame(int bytes, UplinkFrameTag tag = UplinkFrameTag.Other) =>

@@ -107,7 +107,7 @@ public class ResumePolicyTests
     {
         var (row, expected) = (table.State, table.Expected);
         var policy = new ResumePolicy(
-            new ResumeOptions { MaxBufferedFrames = 3, MaxBufferedBytes = 1000, MaxBufferAge = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(10) },
+            new ResumeOptions { MaxHeldFrames = 3, MaxHeldBytes = 1000, MaxBufferAge = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(10) },
             _time,
             _metrics.Metrics,
             NullLogger.Instance);
