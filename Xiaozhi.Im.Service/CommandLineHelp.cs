@@ -57,8 +57,10 @@ internal static class CommandLineHelp
           --Ai:Resume:InitialBackoff              first backoff (with jitter)   default 00:00:00.1
           --Ai:Resume:MaxBackoff                  largest backoff   default 00:00:05
           --Ai:Resume:Timeout                     no new stream by then → alert + 1011   default 00:00:10
-          --Ai:Resume:MaxBufferedFrames           device frames kept meanwhile, past it → alert + 1011   default 256
-          --Ai:Resume:MaxBufferedBytes            payload bytes kept meanwhile (1 MiB)   default 1048576
+          --Ai:Resume:MaxHeldFrames               device frames held meanwhile, past it → alert + 1011   default 256
+          --Ai:Resume:MaxHeldBytes                payload bytes held meanwhile (1 MiB), past it → alert + 1011   default 1048576
+          --Ai:Resume:MaxReplayFrames             frames of an unanswered utterance kept to replay, past it → listen start only   default 256
+          --Ai:Resume:MaxReplayBytes              bytes kept to replay (1 MiB; also the largest chat/image kept)   default 1048576
           --Ai:Resume:MaxBufferAge                oldest kept frame   default 00:00:10
 
         Session moves (off an endpoint being left, off a GOAWAY connection)

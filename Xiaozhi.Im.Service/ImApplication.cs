@@ -71,6 +71,7 @@ internal static class ImApplication
 
         AddValidated<AuthOptions, AuthOptionsValidator>(services, configuration, AuthOptions.SectionName);
         AddValidated<AiOptions, AiOptionsValidator>(services, configuration, AiOptions.SectionName);
+        RenamedResumeSettings.AddTo(services);
         AddValidated<DeviceWebSocketOptions, DeviceWebSocketOptionsValidator>(services, configuration, DeviceWebSocketOptions.SectionName);
         AddValidated<LimitsOptions, LimitsOptionsValidator>(services, configuration, LimitsOptions.SectionName);
         services.AddOptions<DeviceSessionOptions>().Bind(configuration.GetSection(DeviceSessionOptions.SectionName)).ValidateOnStart();

@@ -16,7 +16,7 @@ internal static class DeviceAlertMessages
 
     /// <summary>
     /// The AI service's stream was lost before it answered the device's last request (a <c>chat</c>, <c>image</c> or
-    /// <c>vision</c>) and that request was too large to keep for a replay (<c>Ai:Resume:MaxBufferedBytes</c>).
+    /// <c>vision</c>) and that request was too large to keep for a replay (<c>Ai:Resume:MaxReplayBytes</c>).
     /// </summary>
     public const string RequestLost = "Lost your last request while reconnecting to the AI service; please ask again.";
 

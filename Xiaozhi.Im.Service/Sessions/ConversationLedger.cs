@@ -19,18 +19,13 @@ namespace Xiaozhi.Im.Service.Sessions;
 internal sealed partial class ConversationLedger
 {
     private readonly object _gate = new();
-    private readonly int _maxUtteranceFrames;
-    private readonly long _maxUtteranceBytes;
-    private readonly long _maxKeptBytes;
-    private readonly NodeBufferBudget _budget;
-    private readonly ILogger _logger;
+    private readonly ReplayBytes _bytes;
     private readonly List<ChatRequest> _utterance = [];
     private bool _listening;
     private bool _speaking;
     private ServerHelloSummary? _serverHello;
     private ChatRequest? _deliveredHello;
     private ChatRequest? _deliveredListenStart;
-    private long _utteranceBytes;
     private bool _utteranceClosed;
     private bool _requestLost; // an unanswered chat/image/vision that a lost stream would lose for good
     private bool _utteranceHoldsRequest; // the kept utterance holds an unanswered chat/image/vision
@@ -44,11 +39,7 @@ internal sealed partial class ConversationLedger
     public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger, long maxKeptBytes = long.MaxValue, NodeBufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        _maxUtteranceFrames = maxUtteranceFrames;
-        _maxUtteranceBytes = maxUtteranceBytes;
-        _maxKeptBytes = maxKeptBytes;
-        _budget = budget ?? NodeBufferBudget.Unlimited;
-        _logger = logger;
+        _bytes = new ReplayBytes(maxUtteranceFrames, maxUtteranceBytes, maxKeptBytes, budget ?? NodeBufferBudget.Unlimited, logger);
     }
 
     /// <summary>Payload bytes kept for a replay now: the hello, the open listen start and the utterance, each counted once.</summary>
@@ -180,10 +171,10 @@ internal sealed partial class ConversationLedger
                     // The previous hello is replaced either way: replaying an older one would tell the AI service
                     // something the device no longer says.
                     _deliveredHello = null;
-                    if (FitsLocked(request, "hello"))
+                    if (_bytes.Fits(request, _deliveredListenStart, "hello"))
                     {
                         _deliveredHello = request;
-                        if (KeptBytesLocked() > _maxKeptBytes)
+                        if (_bytes.OverSessionLimit(KeptBytesLocked()))
                         {
                             DropUtteranceLocked();
                         }
@@ -193,7 +184,7 @@ internal sealed partial class ConversationLedger
                 case UplinkFrameTag.ListenStart:
                     _deliveredListenStart = null;
                     ClearUtteranceLocked();
-                    if (FitsLocked(request, "listen"))
+                    if (_bytes.Fits(request, _deliveredHello, "listen"))
                     {
                         _deliveredListenStart = request;
                     }
@@ -401,24 +392,13 @@ internal sealed partial class ConversationLedger
     /// <summary>Keeps <paramref name="request"/> for a replay; false when the utterance became too long to keep (then none of it is).</summary>
     private bool KeepLocked(ChatRequest request)
     {
-        var bytes = request.MessageData.Length;
-        if (_utterance.Count >= _maxUtteranceFrames || _utteranceBytes + bytes > _maxUtteranceBytes
-            || KeptBytesLocked() + (ReferenceEquals(request, _deliveredListenStart) ? 0 : bytes) > _maxKeptBytes)
+        if (!_bytes.TryAdd(_utterance.Count, request.MessageData.Length, KeptBytesLocked(), ReferenceEquals(request, _deliveredListenStart)))
         {
-            LogUtteranceTooLong(_logger, _utterance.Count + 1, _utteranceBytes + bytes);
-            DropUtteranceLocked();
-            return false;
-        }
-
-        if (!_budget.TryReserve(bytes))
-        {
-            LogNodeBudgetFull(_logger, bytes, _budget.Reserved, _budget.Capacity);
             DropUtteranceLocked();
             return false;
         }
 
         _utterance.Add(request);
-        _utteranceBytes += bytes;
         return true;
     }
 
@@ -433,45 +413,13 @@ internal sealed partial class ConversationLedger
         _utteranceClosed = true;
     }
 
-    /// <summary>
-    /// True when <paramref name="request"/> (a hello or listen start) may be kept beside the other of the two; false
-    /// (logged) when the two alone would pass the session's limit.
-    /// </summary>
-    private bool FitsLocked(ChatRequest request, string what)
-    {
-        var other = what == "hello" ? _deliveredListenStart : _deliveredHello;
-        var bytes = (long)request.MessageData.Length + (other?.MessageData.Length ?? 0);
-        if (bytes <= _maxKeptBytes)
-        {
-            return true;
-        }
-
-        LogControlNotKept(_logger, what, request.MessageData.Length, _maxKeptBytes);
-        return false;
-    }
-
-    private long KeptBytesLocked()
-    {
-        var listen = _deliveredListenStart is { } start && !(_utterance.Count > 0 && ReferenceEquals(_utterance[0], start))
-            ? start.MessageData.Length
-            : 0;
-        return (_deliveredHello?.MessageData.Length ?? 0) + listen + _utteranceBytes;
-    }
+    private long KeptBytesLocked() =>
+        _bytes.Kept(_deliveredHello, _deliveredListenStart, _utterance.Count > 0 && ReferenceEquals(_utterance[0], _deliveredListenStart));
 
     private void ClearUtteranceLocked()
     {
-        _budget.Release(_utteranceBytes);
+        _bytes.ReleaseUtterance();
         _utterance.Clear();
-        _utteranceBytes = 0;
         _utteranceHoldsRequest = false;
     }
-
-    [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "The open utterance passed {Frames} frames / {Bytes} bytes: after a lost stream only its listen start will be replayed")]
-    private static partial void LogUtteranceTooLong(ILogger logger, int frames, long bytes);
-
-    [LoggerMessage(EventId = 4405, Level = LogLevel.Warning, Message = "Not kept for a replay: {Bytes} bytes would pass Limits:NodeBufferedBytes ({Reserved} of {Capacity} reserved on this node); after a lost stream the open request is reported lost")]
-    private static partial void LogNodeBudgetFull(ILogger logger, long bytes, long reserved, long capacity);
-
-    [LoggerMessage(EventId = 4406, Level = LogLevel.Warning, Message = "The device's {Message} ({Bytes} bytes) passes Limits:MaxKeptBytesPerSession ({Limit}) and is not kept: a resume will not replay it")]
-    private static partial void LogControlNotKept(ILogger logger, string message, int bytes, long limit);
 }

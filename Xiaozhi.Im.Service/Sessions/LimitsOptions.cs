@@ -17,7 +17,7 @@ internal sealed class LimitsOptions
     /// <summary>
     /// What one session keeps for a replay at most, in payload bytes: its last <c>hello</c>, its open <c>listen start</c>
     /// and the unanswered utterance or request. Past it the utterance is not kept (a request in it is reported lost
-    /// after a resume). Default 1.5 MiB (the 1 MiB utterance of <c>Ai:Resume:MaxBufferedBytes</c> and room for both
+    /// after a resume). Default 1.5 MiB (the 1 MiB utterance of <c>Ai:Resume:MaxReplayBytes</c> and room for both
     /// control messages at <c>WebSocket:MaxControlFrameBytes</c>).
     /// </summary>
     public long MaxKeptBytesPerSession { get; set; } = 1536 * 1024;

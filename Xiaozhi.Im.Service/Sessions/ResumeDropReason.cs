@@ -3,10 +3,10 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <summary>Why device frames kept for a resuming session were dropped (each drop is counted and logged).</summary>
 internal enum ResumeDropReason
 {
-    /// <summary>More than <c>Ai:Resume:MaxBufferedFrames</c> frames.</summary>
+    /// <summary>More than <c>Ai:Resume:MaxHeldFrames</c> frames.</summary>
     BufferFrames,
 
-    /// <summary>More than <c>Ai:Resume:MaxBufferedBytes</c> payload bytes.</summary>
+    /// <summary>More than <c>Ai:Resume:MaxHeldBytes</c> payload bytes.</summary>
     BufferBytes,
 
     /// <summary>The oldest frame became older than <c>Ai:Resume:MaxBufferAge</c>.</summary>

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Im.Service.Protocol;
+using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
 // The session's moves to a new stream: a resume after its stream ended, a migration off a connection going away, and
-// the failure when no stream could be had. The supervisor (Session.cs) decides when; this part does it.
+// the failure when no stream could be had. The supervisor (Session.cs) decides when, the ResumePolicy when to stop
+// trying; this part does it.
 internal sealed partial class Session
 {
     private async Task<Task<DownlinkEnd>?> ResumeAsync(Task<DownlinkEnd> downlink, CancellationToken token)
@@ -19,7 +21,7 @@ internal sealed partial class Session
         TakeMoveCauses();
 
         var now = _timeProvider.GetTimestamp();
-        _reopener.StartDeadline(restart: end.Responses > 0);
+        _policy.StreamLost(delivered: end.Responses > 0);
 
         LogResuming(_resumeLogger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
         if (_ledger.Speaking)
@@ -68,7 +70,7 @@ internal sealed partial class Session
         _link.Detach();
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
         await old.CompleteRequestsAsync().ConfigureAwait(false);
-        _reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
 
         var (next, replayedHello) = await OpenAndAttachAsync(immediate: true, afterLostStream: cut, token).ConfigureAwait(false);
         if (next is null)
@@ -134,7 +136,7 @@ internal sealed partial class Session
         }
     }
 
-    /// <summary>A new stream with the replay and the kept frames written, or null (the upstream failed when it timed out).</summary>
+    /// <summary>A new stream with the replay and the kept frames written, or null (past the deadline the upstream fails).</summary>
     private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
@@ -161,25 +163,17 @@ internal sealed partial class Session
 
     private async Task FailAsync(Task<UplinkEnd> uplink)
     {
-        var reason = _link.Failure ?? ResumeDropReason.ResumeTimeout;
+        // The outcome the upstream already failed with (a limit or the deadline); it is committed once.
+        var outcome = _link.Fail(ResumeDropReason.ResumeTimeout);
         _metrics.Resume(succeeded: false, TimeSpan.Zero);
-        LogResumeFailed(_resumeLogger, reason);
+        LogResumeFailed(_resumeLogger, outcome.Reason ?? ResumeDropReason.ResumeTimeout);
         if (!Writer.IsClosed)
         {
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
             await Writer.SendAlertAsync(DeviceAlertMessages.UpstreamFailed, timeout.Token).ConfigureAwait(false);
-            await Writer.CloseAsync(DeviceCloseReasons.ResumeFailed(Describe(reason)), timeout.Token).ConfigureAwait(false);
+            await Writer.CloseAsync(DeviceCloseReasons.ResumeFailed(outcome.DeviceReason), timeout.Token).ConfigureAwait(false);
         }
 
         await WaitQuietlyAsync(uplink, _limits.CloseTimeout).ConfigureAwait(false);
     }
-
-    private static string Describe(ResumeDropReason reason) => reason switch
-    {
-        ResumeDropReason.BufferFrames => "too many frames while reconnecting",
-        ResumeDropReason.BufferBytes => "too many bytes while reconnecting",
-        ResumeDropReason.BufferAge => "frames waited too long while reconnecting",
-        ResumeDropReason.NodeBudget => "server short of memory while reconnecting",
-        _ => "reconnect timed out",
-    };
 }

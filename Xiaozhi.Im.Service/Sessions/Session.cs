@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Im.Service.Protocol;
+using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Sessions;
@@ -41,6 +42,7 @@ internal sealed partial class Session : IDeviceSession
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
     private readonly StreamReopener _reopener;
+    private readonly ResumePolicy _policy;
     private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UpstreamChatStream _stream;
     private readonly SessionState _state = new();
@@ -74,11 +76,12 @@ internal sealed partial class Session : IDeviceSession
         ArgumentNullException.ThrowIfNull(loggers);
         _logger = loggers.Session;
         _resumeLogger = loggers.Resume;
-        _reopener = new StreamReopener(streams, resume, timeProvider, loggers.Resume);
+        _policy = new ResumePolicy(resume, timeProvider, metrics, loggers.Resume);
+        _reopener = new StreamReopener(streams, resume, _policy, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
-        _ledger = new ConversationLedger(resume.MaxBufferedFrames, resume.MaxBufferedBytes, loggers.Resume, limits.MaxKeptBytesPerSession, budget);
-        _link = new SessionUpstream(upstream, _ledger, resume, metrics, _signal, timeProvider, loggers.Resume, budget);
+        _ledger = new ConversationLedger(resume.MaxReplayFrames, resume.MaxReplayBytes, loggers.Resume, limits.MaxKeptBytesPerSession, budget);
+        _link = new SessionUpstream(upstream, _ledger, _policy, _signal, timeProvider, loggers.Resume, budget);
         _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
     }
@@ -216,7 +219,7 @@ internal sealed partial class Session : IDeviceSession
                 return downlink;
             }
 
-            if (_link.Failure is not null)
+            if (_policy.GaveUp is not null)
             {
                 await FailAsync(uplink).ConfigureAwait(false);
                 return downlink;
@@ -230,7 +233,7 @@ internal sealed partial class Session : IDeviceSession
                     return downlink;
                 }
 
-                if (draining || Writer.IsClosed)
+                if (_policy.OnStreamEnded(draining, Writer.IsClosed).Kind == ResumeOutcomeKind.CloseInstead)
                 {
                     // Nothing to resume for: the device is being closed anyway.
                     await CloseForDrainAsync().ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Grpc.Proto;
+using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Sessions;
@@ -10,14 +11,14 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// to it (awaited: HTTP/2 flow control is the back-pressure); when the stream broke or is being replaced, frames are
 /// kept in order in a bounded <see cref="ResumeBuffer"/> until the supervisor attaches the next stream, which first
 /// gets the replayed frames and then the kept ones. A stream has one writer at a time: the uplink after attach, the
-/// supervisor before. Past a buffer limit (or the resume timeout) the upstream fails: every kept frame, and every
-/// unanswered one kept for a replay, is counted as dropped with the reason.
+/// supervisor before. What may be held, and what giving up drops and counts, is the <see cref="ResumePolicy"/>'s: past a
+/// limit (or the resume timeout) the upstream fails with the policy's outcome.
 /// </summary>
 internal sealed partial class SessionUpstream : IDisposable
 {
     private readonly object _gate = new();
     private readonly ResumeBuffer _buffer;
-    private readonly Telemetry.ImMetrics _metrics;
+    private readonly ResumePolicy _policy;
     private readonly SessionSignal _signal;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -25,36 +26,25 @@ internal sealed partial class SessionUpstream : IDisposable
     private UpstreamChatStream? _current;
     private bool _writing;
     private TaskCompletionSource? _inFlightWaiter;
-    private ResumeDropReason? _failure;
     private bool _broken;
     private readonly ConversationLedger _ledger;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
-    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumeOptions options, Telemetry.ImMetrics metrics, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget? budget = null)
+    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumePolicy policy, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget? budget = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(ledger);
         _current = initial;
         _ledger = ledger;
-        _buffer = new ResumeBuffer(options.MaxBufferedFrames, options.MaxBufferedBytes, options.MaxBufferAge, timeProvider, budget);
-        ArgumentNullException.ThrowIfNull(metrics);
-        _metrics = metrics;
+        _policy = policy;
+        _buffer = new ResumeBuffer(budget);
         _signal = signal;
         _timeProvider = timeProvider;
         _logger = logger;
     }
 
     /// <summary>Why the upstream failed (a limit), or null.</summary>
-    public ResumeDropReason? Failure
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _failure;
-            }
-        }
-    }
+    public ResumeDropReason? Failure => _policy.GaveUp?.Reason;
 
     /// <summary>Cancelled when the upstream failed.</summary>
     public CancellationToken FailedToken => _failed.Token;
@@ -96,9 +86,9 @@ internal sealed partial class SessionUpstream : IDisposable
             long answersBefore;
             lock (_gate)
             {
-                if (_failure is { } failed)
+                if (_policy.GaveUp is not null)
                 {
-                    _metrics.ResumeDropped(failed, 1);
+                    _policy.DropLate();
                     return false;
                 }
 
@@ -225,12 +215,12 @@ internal sealed partial class SessionUpstream : IDisposable
             lock (_gate)
             {
                 answersBefore = _ledger.AnswerMark;
-                if (_failure is null && _buffer.CheckAge() is { } age)
+                if (_policy.GaveUp is null && _policy.CheckAge(_buffer) is { } age)
                 {
                     FailLocked(age, 0);
                 }
 
-                if (_failure is not null)
+                if (_policy.GaveUp is not null)
                 {
                     return false;
                 }
@@ -259,18 +249,20 @@ internal sealed partial class SessionUpstream : IDisposable
         }
     }
 
-    /// <summary>Fails the upstream for <paramref name="reason"/> (e.g. the resume timed out), counting the kept frames as dropped.</summary>
-    public void Fail(ResumeDropReason reason)
+    /// <summary>
+    /// Fails the upstream for <paramref name="reason"/> (e.g. the resume timed out) unless it failed already; returns the
+    /// outcome it failed with.
+    /// </summary>
+    public ResumeOutcome Fail(ResumeDropReason reason)
     {
+        ResumeOutcome outcome;
         lock (_gate)
         {
-            if (_failure is null)
-            {
-                FailLocked(reason, 0);
-            }
+            outcome = FailLocked(reason, 0);
         }
 
         CancelFailed();
+        return outcome;
     }
 
     /// <summary>The session ended: kept frames that never went upstream are counted as dropped.</summary>
@@ -278,13 +270,7 @@ internal sealed partial class SessionUpstream : IDisposable
     {
         lock (_gate)
         {
-            var dropped = _buffer.Clear();
-            if (dropped > 0)
-            {
-                _metrics.ResumeDropped(ResumeDropReason.SessionEnded, dropped);
-                LogDropped(_logger, dropped, ResumeDropReason.SessionEnded);
-            }
-
+            _policy.SessionEnded(_buffer);
             _current = null;
         }
     }
@@ -295,7 +281,7 @@ internal sealed partial class SessionUpstream : IDisposable
     private bool Keep(BufferedUplinkFrame frame)
     {
         // Called under _gate.
-        if (_buffer.TryAdd(frame) is not { } reason)
+        if (_policy.Hold(_buffer, frame) is not { } reason)
         {
             return true;
         }
@@ -305,16 +291,12 @@ internal sealed partial class SessionUpstream : IDisposable
         return false;
     }
 
-    private void FailLocked(ResumeDropReason reason, int extra)
+    private ResumeOutcome FailLocked(ResumeDropReason reason, int refused)
     {
-        // Kept frames, the one over the limit, and what reached a stream that broke before the AI answered (it was
-        // kept for the replay that will not happen now).
-        var dropped = _buffer.Clear() + extra + _ledger.TakeUnanswered();
-        _failure = reason;
+        var outcome = _policy.GiveUp(reason, _buffer, _ledger, refused);
         _current = null;
-        _metrics.ResumeDropped(reason, dropped);
-        LogDropped(_logger, dropped, reason);
         _signal.Set();
+        return outcome;
     }
 
     private void CancelFailed()
@@ -330,9 +312,6 @@ internal sealed partial class SessionUpstream : IDisposable
 
     [LoggerMessage(EventId = 4401, Message = "Writing to the AI service failed ({Reason}); keeping device frames until the session resumes (the stream's end is logged with its status)")]
     private static partial void LogWriteFailed(ILogger logger, LogLevel level, string reason);
-
-    [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Dropped {Frames} device frame(s) kept for resume: {Reason}")]
-    private static partial void LogDropped(ILogger logger, int frames, ResumeDropReason reason);
 
     [LoggerMessage(EventId = 4403, Level = LogLevel.Debug, Message = "Flushed {Frames} kept device frame(s) to the new stream")]
     private static partial void LogFlushed(ILogger logger, int frames);

@@ -1,57 +1,37 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
 /// <summary>
 /// Re-opens a session's ChatStream: backoff with jitter between attempts (cut short when an endpoint recovered), a
-/// stream from the <see cref="IChatStreamSource"/>, the caller's attach (replay, confirmation, kept frames), all
-/// within one deadline of <see cref="ResumeOptions.Timeout"/>. One per session, used by its supervisor only.
+/// stream from the <see cref="IChatStreamSource"/>, the caller's attach (replay, confirmation, kept frames), until the
+/// <see cref="ResumePolicy"/>'s deadline. One per session, used by its supervisor only.
 /// </summary>
 internal sealed partial class StreamReopener
 {
     private readonly IChatStreamSource _source;
     private readonly ResumeOptions _options;
+    private readonly ResumePolicy _policy;
     private readonly ResumeBackoff _backoff;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private long _deadline;
 
-    public StreamReopener(IChatStreamSource source, ResumeOptions options, TimeProvider timeProvider, ILogger logger)
+    public StreamReopener(IChatStreamSource source, ResumeOptions options, ResumePolicy policy, TimeProvider timeProvider, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _source = source;
         _options = options;
+        _policy = policy;
         _timeProvider = timeProvider;
         _logger = logger;
         _backoff = new ResumeBackoff(options.InitialBackoff, options.MaxBackoff);
-    }
-
-    /// <summary>Time left before the deadline (zero when passed or never started).</summary>
-    public TimeSpan Remaining
-    {
-        get
-        {
-            var left = _deadline - _timeProvider.GetTimestamp();
-            return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(left / (double)_timeProvider.TimestampFrequency);
-        }
-    }
-
-    /// <summary>
-    /// Starts the deadline from now, or with <paramref name="restart"/> false keeps one already running: a stream that
-    /// delivered nothing does not restart the clock, so a service that accepts streams and ends them at once cannot keep
-    /// a session resuming forever.
-    /// </summary>
-    public void StartDeadline(bool restart)
-    {
-        if (restart || _deadline == 0)
-        {
-            _deadline = _timeProvider.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * _timeProvider.TimestampFrequency);
-        }
     }
 
     /// <summary>
@@ -69,7 +49,7 @@ internal sealed partial class StreamReopener
         var recovered = _source.EndpointRecovered;
         for (var attempt = 0; ; attempt++)
         {
-            var remaining = Remaining;
+            var remaining = _policy.Remaining;
             if (remaining <= TimeSpan.Zero)
             {
                 LogResumeTimedOut(_logger, _options.Timeout, attempt);
@@ -83,7 +63,7 @@ internal sealed partial class StreamReopener
                 {
                     var delay = _backoff.Delay(immediate ? attempt - 1 : attempt);
                     await WaitBackoffAsync(recovered, delay < remaining ? delay : remaining, cancellationToken).ConfigureAwait(false);
-                    remaining = Remaining;
+                    remaining = _policy.Remaining;
                     if (remaining <= TimeSpan.Zero)
                     {
                         continue;

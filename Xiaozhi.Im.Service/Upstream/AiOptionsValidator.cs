@@ -196,19 +196,29 @@ internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
             failures.Add($"Ai:Resume:Timeout must be greater than 0 (got {resume.Timeout}); devices are closed with 1011 when no stream could be resumed in time.");
         }
 
-        if (resume.MaxBufferedFrames is < 1 or > 65536)
-        {
-            failures.Add($"Ai:Resume:MaxBufferedFrames must be between 1 and 65536 (got {resume.MaxBufferedFrames}).");
-        }
-
-        if (resume.MaxBufferedBytes is < 1024 or > 256L * 1024 * 1024)
-        {
-            failures.Add($"Ai:Resume:MaxBufferedBytes must be between 1024 and 268435456 (got {resume.MaxBufferedBytes}).");
-        }
+        AddIfOutOfRange("Ai:Resume:MaxHeldFrames", resume.MaxHeldFrames, ResumeFramesRange, failures);
+        AddIfOutOfRange("Ai:Resume:MaxHeldBytes", resume.MaxHeldBytes, ResumeBytesRange, failures);
+        AddIfOutOfRange("Ai:Resume:MaxReplayFrames", resume.MaxReplayFrames, ResumeFramesRange, failures);
+        AddIfOutOfRange("Ai:Resume:MaxReplayBytes", resume.MaxReplayBytes, ResumeBytesRange, failures);
 
         if (resume.MaxBufferAge <= TimeSpan.Zero)
         {
             failures.Add($"Ai:Resume:MaxBufferAge must be greater than 0 (got {resume.MaxBufferAge}).");
+        }
+    }
+
+    /// <summary>The accepted range of a resume frame limit (also of its old name).</summary>
+    internal static readonly (long Min, long Max) ResumeFramesRange = (1, 65536);
+
+    /// <summary>The accepted range of a resume byte limit (also of its old name).</summary>
+    internal static readonly (long Min, long Max) ResumeBytesRange = (1024, 256L * 1024 * 1024);
+
+    /// <summary>Adds "<paramref name="setting"/> must be between …" when <paramref name="value"/> is outside <paramref name="range"/>.</summary>
+    internal static void AddIfOutOfRange(string setting, long value, (long Min, long Max) range, List<string> failures)
+    {
+        if (value < range.Min || value > range.Max)
+        {
+            failures.Add($"{setting} must be between {range.Min} and {range.Max} (got {value}).");
         }
     }
 }

@@ -15,11 +15,20 @@ internal sealed class ResumeOptions
     /// <summary>No stream resumed within it: <c>alert</c> + close 1011. Default 10 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Device frames kept while no stream is open. Default 256.</summary>
-    public int MaxBufferedFrames { get; set; } = 256;
+    /// <summary>Device frames held while no stream is open; one more fails the session (alert + 1011). Default 256.</summary>
+    public int MaxHeldFrames { get; set; } = 256;
 
-    /// <summary>Payload bytes kept while no stream is open. Default 1 MiB.</summary>
-    public long MaxBufferedBytes { get; set; } = 1024 * 1024;
+    /// <summary>Payload bytes held while no stream is open; past it the session fails (alert + 1011). Default 1 MiB.</summary>
+    public long MaxHeldBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Frames of the unanswered utterance kept to replay on a new stream; past it only its listen start is replayed and a
+    /// request in it is reported lost (the session goes on). Default 256.
+    /// </summary>
+    public int MaxReplayFrames { get; set; } = 256;
+
+    /// <summary>Payload bytes of the unanswered utterance (or the largest single request) kept to replay. Default 1 MiB.</summary>
+    public long MaxReplayBytes { get; set; } = 1024 * 1024;
 
     /// <summary>The oldest kept frame may not be older. Default 10 s.</summary>
     public TimeSpan MaxBufferAge { get; set; } = TimeSpan.FromSeconds(10);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Tests.Telemetry;
 using Xiaozhi.Im.Service.Tests.Upstream;
 using Xiaozhi.Im.Service.Upstream;
@@ -46,8 +47,9 @@ public class SessionUpstreamTests
     private SessionUpstream Upstream(FakeChatCall first, ResumeOptions? options = null)
     {
         options ??= new ResumeOptions();
-        _ledger = new ConversationLedger(options.MaxBufferedFrames, options.MaxBufferedBytes, NullLogger.Instance);
-        return new(first.Stream, _ledger, options, _metrics.Metrics, new SessionSignal(), _time, NullLogger.Instance);
+        _ledger = new ConversationLedger(options.MaxReplayFrames, options.MaxReplayBytes, NullLogger.Instance);
+        var policy = new ResumePolicy(options, _time, _metrics.Metrics, NullLogger.Instance);
+        return new(first.Stream, _ledger, policy, new SessionSignal(), _time, NullLogger.Instance);
     }
 
     [Test]
@@ -170,7 +172,7 @@ public class SessionUpstreamTests
         const string Start = """{"type":"listen","state":"start","mode":"manual"}""";
         var large = """{"type":"image","image_data":{"format":"png","data":""" + "\"" + new string('A', 2_000) + "\"}}";
         var first = FakeChatCall.On(_endpoint);
-        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedBytes = 1_024 });
+        using var upstream = Upstream(first, new ResumeOptions { MaxHeldBytes = 1_024, MaxReplayBytes = 1_024 });
         await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
         await upstream.WriteAsync(Text(Small), UplinkFrameTag.Request, CancellationToken.None);
         _ledger.TakeRequestLost().Should().BeFalse("a request that fits is replayed instead");
@@ -199,7 +201,7 @@ public class SessionUpstreamTests
         const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
         const string Chat = """{"type":"chat","text":"what time is it"}""";
         var first = FakeChatCall.On(_endpoint);
-        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 4 });
+        using var upstream = Upstream(first, new ResumeOptions { MaxHeldFrames = 4, MaxReplayFrames = 4 });
         await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
@@ -222,7 +224,7 @@ public class SessionUpstreamTests
         const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
         const string Chat = """{"type":"chat","text":"an earlier turn's question"}""";
         var first = FakeChatCall.On(_endpoint);
-        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 2 });
+        using var upstream = Upstream(first, new ResumeOptions { MaxHeldFrames = 2, MaxReplayFrames = 2 });
         await upstream.WriteAsync(Text(Hello), UplinkFrameTag.Hello, CancellationToken.None);
         await upstream.WriteAsync(Text(Chat), UplinkFrameTag.Request, CancellationToken.None);
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
@@ -252,7 +254,7 @@ public class SessionUpstreamTests
     {
         const string Start = """{"type":"listen","state":"start","mode":"realtime"}""";
         var first = FakeChatCall.On(_endpoint);
-        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 3 });
+        using var upstream = Upstream(first, new ResumeOptions { MaxHeldFrames = 3, MaxReplayFrames = 3 });
         await upstream.WriteAsync(Text(Start), UplinkFrameTag.ListenStart, CancellationToken.None);
         await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None);
         await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None);
@@ -301,7 +303,7 @@ public class SessionUpstreamTests
     public async Task Past_the_frame_limit_the_upstream_fails_and_every_kept_frame_is_counted_as_dropped()
     {
         var first = FakeChatCall.On(_endpoint);
-        using var upstream = Upstream(first, new ResumeOptions { MaxBufferedFrames = 2 });
+        using var upstream = Upstream(first, new ResumeOptions { MaxHeldFrames = 2, MaxReplayFrames = 2 });
         upstream.Detach();
         (await upstream.WriteAsync(Audio(1), UplinkFrameTag.Other, CancellationToken.None)).Should().BeTrue();
         (await upstream.WriteAsync(Audio(2), UplinkFrameTag.Other, CancellationToken.None)).Should().BeTrue();

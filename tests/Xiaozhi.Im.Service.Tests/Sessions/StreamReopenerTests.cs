@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Sessions.Resume;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Sessions;
@@ -12,20 +14,36 @@ public class StreamReopenerTests
     private static readonly SessionMetadata Metadata = new("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
     private readonly FakeTimeProvider _time = new();
     private FakeStreamSource _source = null!;
+    private TestMetrics _metrics = null!;
+
+    // The deadline of the latest Reopener(...) made.
+    private ResumePolicy _policy = null!;
 
     [SetUp]
-    public void SetUp() => _source = new FakeStreamSource();
+    public void SetUp()
+    {
+        _source = new FakeStreamSource();
+        _metrics = new TestMetrics();
+    }
 
     [TearDown]
-    public void TearDown() => _source.Dispose();
+    public void TearDown()
+    {
+        _source.Dispose();
+        _metrics.Dispose();
+    }
 
-    private StreamReopener Reopener(double backoffSeconds = 1, double timeoutSeconds = 10) =>
-        new(_source, new ResumeOptions
+    private StreamReopener Reopener(double backoffSeconds = 1, double timeoutSeconds = 10)
+    {
+        var options = new ResumeOptions
         {
             InitialBackoff = TimeSpan.FromSeconds(backoffSeconds),
             MaxBackoff = TimeSpan.FromSeconds(backoffSeconds),
             Timeout = TimeSpan.FromSeconds(timeoutSeconds),
-        }, _time, NullLogger.Instance);
+        };
+        _policy = new ResumePolicy(options, _time, _metrics.Metrics, NullLogger.Instance);
+        return new(_source, options, _policy, _time, NullLogger.Instance);
+    }
 
     private static Task<bool> Attached(UpstreamChatStream stream, TimeSpan remaining, CancellationToken cancellationToken) => Task.FromResult(true);
 
@@ -45,7 +63,7 @@ public class StreamReopenerTests
     public async Task After_a_lost_stream_the_first_attempt_waits_its_backoff()
     {
         var reopener = Reopener(backoffSeconds: 1);
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
 
         var reopen = reopener.ReopenAsync(Metadata, immediate: false, Attached, CancellationToken.None);
         await Task.Delay(50);
@@ -62,7 +80,7 @@ public class StreamReopenerTests
     public async Task A_move_opens_at_once_and_waits_only_before_a_retry()
     {
         var reopener = Reopener(backoffSeconds: 1);
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
         _source.Next.Enqueue(null);
 
         var reopen = reopener.ReopenAsync(Metadata, immediate: true, Attached, CancellationToken.None);
@@ -79,7 +97,7 @@ public class StreamReopenerTests
     public async Task An_endpoint_that_recovers_cuts_the_backoff_short()
     {
         var reopener = Reopener(backoffSeconds: 5);
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
 
         var reopen = reopener.ReopenAsync(Metadata, immediate: false, Attached, CancellationToken.None);
         await Task.Delay(50);
@@ -93,7 +111,7 @@ public class StreamReopenerTests
     {
         var reopener = Reopener(backoffSeconds: 1, timeoutSeconds: 3);
         _source.Serving = false;
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
         var started = _time.GetTimestamp();
 
         var result = await AdvanceUntil(reopener.ReopenAsync(Metadata, immediate: false, Attached, CancellationToken.None), TimeSpan.FromMilliseconds(250));
@@ -108,23 +126,23 @@ public class StreamReopenerTests
     public void A_stream_that_delivered_nothing_does_not_restart_the_clock()
     {
         var reopener = Reopener(timeoutSeconds: 10);
-        reopener.Remaining.Should().Be(TimeSpan.Zero, "no deadline before the first resume");
-        reopener.StartDeadline(restart: false);
-        reopener.Remaining.Should().Be(TimeSpan.FromSeconds(10), "the first resume starts the clock");
+        _policy.Remaining.Should().Be(TimeSpan.Zero, "no deadline before the first resume");
+        _policy.StreamLost(delivered: false);
+        _policy.Remaining.Should().Be(TimeSpan.FromSeconds(10), "the first resume starts the clock");
 
         _time.Advance(TimeSpan.FromSeconds(4));
-        reopener.StartDeadline(restart: false);
-        reopener.Remaining.Should().Be(TimeSpan.FromSeconds(6));
+        _policy.StreamLost(delivered: false);
+        _policy.Remaining.Should().Be(TimeSpan.FromSeconds(6));
 
-        reopener.StartDeadline(restart: true);
-        reopener.Remaining.Should().Be(TimeSpan.FromSeconds(10), "a stream that delivered responses restarts it");
+        _policy.StreamLost(delivered: true);
+        _policy.Remaining.Should().Be(TimeSpan.FromSeconds(10), "a stream that delivered responses restarts it");
     }
 
     [Test]
     public async Task A_stream_whose_attach_fails_is_disposed_and_the_next_one_tried()
     {
         var reopener = Reopener(backoffSeconds: 1);
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
         var attaches = 0;
 
         var result = await AdvanceUntil(reopener.ReopenAsync(Metadata, immediate: true, (stream, remaining, ct) =>
@@ -144,7 +162,7 @@ public class StreamReopenerTests
     public async Task An_attach_that_gives_up_ends_without_a_stream_and_without_a_timeout()
     {
         var reopener = Reopener();
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
 
         var result = await reopener.ReopenAsync(Metadata, immediate: true, (_, _, _) => Task.FromResult(false), CancellationToken.None);
 
@@ -156,7 +174,7 @@ public class StreamReopenerTests
     public async Task Cancelling_ends_the_wait_without_a_timeout()
     {
         var reopener = Reopener(backoffSeconds: 5);
-        reopener.StartDeadline(restart: true);
+        _policy.MoveStarted();
         using var cancel = new CancellationTokenSource();
 
         var reopen = reopener.ReopenAsync(Metadata, immediate: false, Attached, cancel.Token);

@@ -34,8 +34,10 @@ public class ResilienceOptionsValidationTests
         ai.Resume.InitialBackoff.Should().Be(TimeSpan.FromMilliseconds(100));
         ai.Resume.MaxBackoff.Should().Be(TimeSpan.FromSeconds(5));
         ai.Resume.Timeout.Should().Be(TimeSpan.FromSeconds(10));
-        ai.Resume.MaxBufferedFrames.Should().Be(256);
-        ai.Resume.MaxBufferedBytes.Should().Be(1024 * 1024);
+        ai.Resume.MaxHeldFrames.Should().Be(256);
+        ai.Resume.MaxHeldBytes.Should().Be(1024 * 1024);
+        ai.Resume.MaxReplayFrames.Should().Be(256);
+        ai.Resume.MaxReplayBytes.Should().Be(1024 * 1024);
         ai.Resume.MaxBufferAge.Should().Be(TimeSpan.FromSeconds(10));
         var limits = new LimitsOptions();
         limits.DeviceSendTimeout.Should().Be(TimeSpan.FromSeconds(10));
@@ -71,10 +73,14 @@ public class ResilienceOptionsValidationTests
             .Should().Contain("Ai:Resume:MaxBackoff at least as large (got 00:00:00.1000000 and 00:00:00.0010000)");
         AiFailure(o => o.Resume.Timeout = TimeSpan.Zero)
             .Should().Contain("Ai:Resume:Timeout must be greater than 0 (got 00:00:00)");
-        AiFailure(o => o.Resume.MaxBufferedFrames = 0)
-            .Should().Contain("Ai:Resume:MaxBufferedFrames must be between 1 and 65536 (got 0)");
-        AiFailure(o => o.Resume.MaxBufferedBytes = 100)
-            .Should().Contain("Ai:Resume:MaxBufferedBytes must be between 1024 and 268435456 (got 100)");
+        AiFailure(o => o.Resume.MaxHeldFrames = 0)
+            .Should().Contain("Ai:Resume:MaxHeldFrames must be between 1 and 65536 (got 0)");
+        AiFailure(o => o.Resume.MaxHeldBytes = 100)
+            .Should().Contain("Ai:Resume:MaxHeldBytes must be between 1024 and 268435456 (got 100)");
+        AiFailure(o => o.Resume.MaxReplayFrames = 65537)
+            .Should().Contain("Ai:Resume:MaxReplayFrames must be between 1 and 65536 (got 65537)");
+        AiFailure(o => o.Resume.MaxReplayBytes = 100)
+            .Should().Contain("Ai:Resume:MaxReplayBytes must be between 1024 and 268435456 (got 100)");
         AiFailure(o => o.Resume.MaxBufferAge = TimeSpan.Zero)
             .Should().Contain("Ai:Resume:MaxBufferAge must be greater than 0");
         AiFailure(o => o.Resume = null!).Should().Contain("Ai:Resume is missing.");
