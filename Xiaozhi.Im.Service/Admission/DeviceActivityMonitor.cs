@@ -25,7 +25,7 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
     private readonly TokenBucket _messages;
     private ITimer? _helloTimer;
     private readonly ITimer _idleTimer;
-    private readonly ImMetrics? _metrics;
+    private readonly ImMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TimeSpan _closeTimeout;
@@ -33,19 +33,25 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
     private int _headLength;
     private bool _helloSeen;
     private int _acted;
-    private IDeviceSession? _session;
-    private DeviceSocketWriter? _writer;
-    private AiActivity? _ai;
+    private readonly IDeviceSession _session;
+    private readonly DeviceSocketWriter _writer;
+    private readonly AiActivity? _ai;
     private long _lastDeviceFrame;
 
-    /// <summary>Starts the hello and idle clocks.</summary>
-    public DeviceActivityMonitor(AdmissionOptions options, TimeSpan closeTimeout, TimeProvider time, ILogger logger, ImMetrics? metrics = null)
+    /// <summary>
+    /// Starts the hello and idle clocks for <paramref name="session"/>, whose <paramref name="writer"/> sends the flood alert;
+    /// <paramref name="ai"/> is what the AI does for it (null: only the device's frames count).
+    /// </summary>
+    public DeviceActivityMonitor(AdmissionOptions options, TimeSpan closeTimeout, TimeProvider time, ILogger logger, ImMetrics metrics, IDeviceSession session, DeviceSocketWriter writer, AiActivity? ai)
     {
         _options = options;
         _closeTimeout = closeTimeout;
         _time = time;
         _logger = logger;
         _metrics = metrics;
+        _session = session;
+        _writer = writer;
+        _ai = ai;
         _messages = new TokenBucket(options.MessagesPerSecond, options.MessageBurst, time);
         _helloTimer = time.CreateTimer(static s => ((DeviceActivityMonitor)s!).Violate(Policy.Hello), this, options.HelloTimeout, Timeout.InfiniteTimeSpan);
         _lastDeviceFrame = time.GetTimestamp();
@@ -61,17 +67,6 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
 
     /// <summary>Which policy closed the session, if any (tests, logs).</summary>
     public string? ClosedBy { get; private set; }
-
-    /// <summary>
-    /// Connects the monitor to the session it acts on (set right after the session is created); <paramref name="ai"/> is
-    /// what the AI does for it (null: only the device's frames count).
-    /// </summary>
-    public void Attach(IDeviceSession session, DeviceSocketWriter writer, AiActivity? ai = null)
-    {
-        _session = session;
-        _writer = writer;
-        _ai = ai;
-    }
 
     /// <summary>One receive completed on the device's socket (a whole message or a part of one).</summary>
     public void OnReceived(WebSocketMessageType type, bool endOfMessage, ReadOnlySpan<byte> chunk)
@@ -158,7 +153,7 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
 
     private void Violate(Policy policy)
     {
-        if (_session is null || Interlocked.Exchange(ref _acted, 1) != 0)
+        if (Interlocked.Exchange(ref _acted, 1) != 0)
         {
             return;
         }
@@ -176,16 +171,16 @@ internal sealed partial class DeviceActivityMonitor : IDisposable
         };
         ClosedBy = policy.ToString();
         LogPolicyClose(_logger, policy.ToString(), (int)close.Status);
-        _metrics?.Closed((int)close.Status);
+        _metrics.Closed((int)close.Status);
         try
         {
-            if (alert is not null && _writer is not null)
+            if (alert is not null)
             {
                 using var timeout = new CancellationTokenSource(_closeTimeout, _time);
                 await _writer.SendAlertAsync(alert, timeout.Token).ConfigureAwait(false);
             }
 
-            await _session!.CloseAsync(close).ConfigureAwait(false);
+            await _session.CloseAsync(close).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or InvalidOperationException)
         {

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions.Resume;
 using Xiaozhi.Im.Service.Upstream;
@@ -48,42 +49,43 @@ internal sealed partial class Session : IDeviceSession
     private readonly SessionState _state = new();
     private readonly Telemetry.ImMetrics _metrics;
     private readonly MovesOptions _moves;
+    private readonly DeviceActivityMonitor _activity;
 
-    internal Session(
-        SessionMetadata metadata,
-        WebSocket socket,
-        UpstreamChatStream upstream,
-        IChatStreamSource streams,
-        UplinkLimits uplinkLimits,
-        LimitsOptions limits,
-        ResumeOptions resume,
-        TimeProvider timeProvider,
-        SessionLoggers loggers,
-        Telemetry.ImMetrics metrics,
-        NodeBufferBudget? budget = null,
-        MovesOptions? moves = null)
+    /// <summary>
+    /// Builds the session complete around the accepted <paramref name="socket"/> and its first <paramref name="upstream"/>
+    /// stream, the device's admission policies (<see cref="DeviceActivityMonitor"/>) included: they watch every message the
+    /// uplink reads and act on this session, its writer and what the AI does for it.
+    /// </summary>
+    internal Session(SessionMetadata metadata, WebSocket socket, UpstreamChatStream upstream, SessionSettings settings, SessionNode node)
     {
-        ArgumentNullException.ThrowIfNull(limits);
-        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(node);
+        var limits = settings.Limits;
+        var resume = settings.Resume;
+        var timeProvider = node.Time;
+        var loggers = node.Loggers;
+        var metrics = node.Metrics;
         _metrics = metrics;
-        _moves = moves ?? new MovesOptions();
-        ArgumentNullException.ThrowIfNull(resume);
+        _moves = settings.Moves;
         Metadata = metadata;
         _socket = socket;
         _stream = upstream;
         _limits = limits;
         _timeProvider = timeProvider;
-        ArgumentNullException.ThrowIfNull(loggers);
         _logger = loggers.Session;
         _resumeLogger = loggers.Resume;
         _policy = new ResumePolicy(resume, timeProvider, metrics, loggers.Resume);
-        _reopener = new StreamReopener(streams, resume, _policy, timeProvider, loggers.Resume);
+        _reopener = new StreamReopener(node.Streams, resume, _policy, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
-        _ledger = new ConversationLedger(resume.MaxReplayFrames, resume.MaxReplayBytes, loggers.Resume, limits.MaxKeptBytesPerSession, budget);
-        _link = new SessionUpstream(upstream, _ledger, _policy, _signal, timeProvider, loggers.Resume, budget);
-        _uplink = new UplinkPump(socket, Writer, _link, _ledger, metadata, uplinkLimits, timeProvider, loggers.Uplink, metrics);
+        _ledger = new ConversationLedger(resume.MaxReplayFrames, resume.MaxReplayBytes, loggers.Resume, limits.MaxKeptBytesPerSession, node.Budget);
+        _link = new SessionUpstream(upstream, _ledger, _policy, _signal, timeProvider, loggers.Resume, node.Budget);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
+
+        // Last, once everything a policy's close touches exists: its clocks start here.
+        _activity = new DeviceActivityMonitor(settings.Admission, limits.CloseTimeout, timeProvider, loggers.Admission, metrics, this, Writer, _downlink.Ai);
+        var device = new DeviceConnection(new MonitoredWebSocket(socket, _activity), Writer);
+        _uplink = new UplinkPump(device, _link, _ledger, metadata, settings.Uplink, timeProvider, loggers.Uplink, metrics);
     }
 
     /// <summary>Device frames kept while no upstream stream is open (a gauge for operators).</summary>
@@ -136,6 +138,7 @@ internal sealed partial class Session : IDeviceSession
 
             await Task.WhenAll(Settle(uplink), Settle(downlink)).ConfigureAwait(false);
             Writer.Dispose();
+            _activity.Dispose();
             Watch(_stream, null);
             TakeMoveCauses();
             _stream.Dispose();

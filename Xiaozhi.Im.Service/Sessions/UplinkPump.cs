@@ -31,8 +31,7 @@ internal sealed partial class UplinkPump
     private long _receivedAt;
 
     internal UplinkPump(
-        WebSocket socket,
-        DeviceSocketWriter writer,
+        DeviceConnection device,
         SessionUpstream upstream,
         ConversationLedger ledger,
         SessionMetadata session,
@@ -42,9 +41,10 @@ internal sealed partial class UplinkPump
         Telemetry.ImMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(device);
         _metrics = metrics;
-        _socket = socket;
-        _writer = writer;
+        _socket = device.Socket;
+        _writer = device.Writer;
         _upstream = upstream;
         _ledger = ledger;
         _session = session;

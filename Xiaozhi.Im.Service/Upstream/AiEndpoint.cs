@@ -27,22 +27,23 @@ internal sealed partial class AiEndpoint : IDisposable
 
     /// <summary>
     /// Creates the endpoint; no connection is made until a session needs one. <paramref name="ejector"/> (the pool's)
-    /// judges its failures; <paramref name="weight"/> is its <c>Ai:Balancing:Weights</c> entry; <paramref name="departure"/>
-    /// makes its <see cref="Departure"/> (the pool's clock and metric), without it one on <paramref name="time"/>.
+    /// judges its failures (null: nothing judges them); <paramref name="weight"/> is its <c>Ai:Balancing:Weights</c>
+    /// entry; <paramref name="departure"/> makes its <see cref="Departure"/> (the pool's clock and metric).
     /// </summary>
-    public AiEndpoint(Uri address, AiOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, AiOutlierEjector? ejector = null, double weight = 1, Func<Uri, ILogger, EndpointDeparture>? departure = null)
+    public AiEndpoint(Uri address, AiOptions options, ILoggerFactory loggerFactory, TimeProvider time, AiOutlierEjector? ejector, double weight, Func<Uri, ILogger, EndpointDeparture> departure)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(departure);
         Address = address;
-        Balance = new AiEndpointBalance(time ?? TimeProvider.System, options.Balancing.DecayTime);
+        Balance = new AiEndpointBalance(time, options.Balancing.DecayTime);
         Weight = weight;
         _ejector = ejector;
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<AiEndpoint>();
         _connections = [new AiConnection(this, 0, options, loggerFactory)];
-        Departure = departure?.Invoke(address, _logger) ?? new EndpointDeparture(address, options.Moves.SpreadWindow, time ?? TimeProvider.System, Random.Shared, _logger);
+        Departure = departure(address, _logger);
     }
 
     /// <summary>The endpoint's URL.</summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 
 namespace Xiaozhi.Im.Service.Tests.Admission;
 
@@ -20,6 +21,7 @@ public class DeviceActivityMonitorConversationTests
     private AiActivity _ai = null!;
     private RecordingSession _session = null!;
     private DeviceActivityMonitor _monitor = null!;
+    private TestMetrics _metrics = null!;
 
     [SetUp]
     public void SetUp()
@@ -28,13 +30,18 @@ public class DeviceActivityMonitorConversationTests
         _ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
         _ai = new AiActivity(_time, _ledger);
         _session = new RecordingSession();
+        _metrics = new TestMetrics();
         var options = new AdmissionOptions { IdleTimeout = IdleTimeout, HelloTimeout = TimeSpan.FromHours(1), MessagesPerSecond = 1000, MessageBurst = 1000 };
-        _monitor = new DeviceActivityMonitor(options, TimeSpan.FromSeconds(1), _time, NullLogger.Instance);
-        _monitor.Attach(_session, writer: null!, _ai);
+        // No writer: these policies close without an alert.
+        _monitor = new DeviceActivityMonitor(options, TimeSpan.FromSeconds(1), _time, NullLogger.Instance, _metrics.Metrics, _session, writer: null!, _ai);
     }
 
     [TearDown]
-    public void TearDown() => _monitor.Dispose();
+    public void TearDown()
+    {
+        _monitor.Dispose();
+        _metrics.Dispose();
+    }
 
     [Test]
     public void Silence_on_both_sides_closes_the_session_when_the_idle_timeout_ends()

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions;
+using Xiaozhi.Im.Service.Tests.Telemetry;
 
 namespace Xiaozhi.Im.Service.Tests.Admission;
 
@@ -15,19 +16,25 @@ public class DeviceActivityMonitorIdleTests
     private FakeTimeProvider _time = null!;
     private RecordingSession _session = null!;
     private DeviceActivityMonitor _monitor = null!;
+    private TestMetrics _metrics = null!;
 
     [SetUp]
     public void SetUp()
     {
         _time = new FakeTimeProvider();
         _session = new RecordingSession();
+        _metrics = new TestMetrics();
         var options = new AdmissionOptions { IdleTimeout = IdleTimeout, HelloTimeout = TimeSpan.FromHours(1), MessagesPerSecond = 1000, MessageBurst = 1000 };
-        _monitor = new DeviceActivityMonitor(options, TimeSpan.FromSeconds(1), _time, NullLogger.Instance);
-        _monitor.Attach(_session, writer: null!);
+        // No writer: these policies close without an alert.
+        _monitor = new DeviceActivityMonitor(options, TimeSpan.FromSeconds(1), _time, NullLogger.Instance, _metrics.Metrics, _session, writer: null!, ai: null);
     }
 
     [TearDown]
-    public void TearDown() => _monitor.Dispose();
+    public void TearDown()
+    {
+        _monitor.Dispose();
+        _metrics.Dispose();
+    }
 
     [Test]
     public void A_silent_device_is_closed_when_the_idle_timeout_ends()

@@ -25,7 +25,8 @@ public class SessionFailureTests
         var webSocket = new Xiaozhi.Im.Service.Devices.DeviceWebSocketOptions();
         var uplinkLimits = new UplinkLimits(webSocket.MaxTextFrameBytes, webSocket.MaxBinaryFrameBytes, new AiOptions().MaxMessageBytes, limits.InitialReceiveBufferBytes, limits.CloseTimeout);
         var metadata = new SessionMetadata("s-1", "aa:bb:cc:dd:ee:ff", "client-1", null, BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
-        var session = new Session(metadata, pair.Server, call.Stream, pool, uplinkLimits, limits, new ResumeOptions(), TimeProvider.System, SessionLoggers.Null, metrics.Metrics);
+        var settings = new SessionSettings(uplinkLimits, limits, new ResumeOptions(), new MovesOptions(), SessionSettingsForTests.QuietAdmission);
+        var session = new Session(metadata, pair.Server, call.Stream, settings, new SessionNode(pool, TimeProvider.System, SessionLoggers.Null, metrics.Metrics, NodeBufferBudget.Unlimited));
 
         var running = session.RunAsync(CancellationToken.None);
         var buffer = new byte[256];

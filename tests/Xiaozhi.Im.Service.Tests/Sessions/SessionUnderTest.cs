@@ -27,13 +27,14 @@ internal sealed class SessionUnderTest : IDisposable
         Moves = moves ?? new MovesOptions();
 
         // The endpoint's departure runs on the test's clock, its moments drawn from a fixed seed.
-        Source = new FakeStreamSource(new AiEndpoint(new Uri("http://127.0.0.1:1"), new AiOptions(), NullLoggerFactory.Instance,
-            departure: (uri, logger) => new EndpointDeparture(uri, Moves.SpreadWindow, Time, new Random(7), logger)));
+        Source = new FakeStreamSource(new AiEndpoint(new Uri("http://127.0.0.1:1"), new AiOptions(), NullLoggerFactory.Instance, Time, ejector: null, 1,
+            (uri, logger) => new EndpointDeparture(uri, Moves.SpreadWindow, Time, new Random(7), logger)));
         First = Control(Source.NewCall());
         var limits = new LimitsOptions();
         var webSocket = new DeviceWebSocketOptions();
         var uplinkLimits = new UplinkLimits(webSocket.MaxTextFrameBytes, webSocket.MaxBinaryFrameBytes, new AiOptions().MaxMessageBytes, limits.InitialReceiveBufferBytes, limits.CloseTimeout);
-        Session = new Session(Metadata, Pair.Server, First.Call.Stream, Source, uplinkLimits, limits, new ResumeOptions(), Time, SessionLoggers.Null, Metrics.Metrics, moves: Moves);
+        var settings = new SessionSettings(uplinkLimits, limits, new ResumeOptions(), Moves, SessionSettingsForTests.QuietAdmission);
+        Session = new Session(Metadata, Pair.Server, First.Call.Stream, settings, new SessionNode(Source, Time, SessionLoggers.Null, Metrics.Metrics, NodeBufferBudget.Unlimited));
     }
 
     public FakeTimeProvider Time { get; } = new();

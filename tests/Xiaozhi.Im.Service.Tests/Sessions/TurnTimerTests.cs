@@ -5,6 +5,7 @@ using Xiaozhi.Grpc.Proto;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Telemetry;
 using Xiaozhi.Im.Service.Tests.Telemetry;
+using Xiaozhi.Im.Service.Tests.Upstream;
 using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Sessions;
@@ -30,8 +31,8 @@ public class TurnTimerTests
         var options = new AiOptions { Balancing = { EjectAfterFailures = 2, MaxEjectionPercent = 100 } };
         AiEndpoint[] both = [];
         _ejector = new AiOutlierEjector(options.Balancing, _time, NullLogger.Instance, () => both);
-        _a = new AiEndpoint(new Uri("http://127.0.0.1:1"), options, NullLoggerFactory.Instance, _time, _ejector);
-        _b = new AiEndpoint(new Uri("http://127.0.0.1:2"), options, NullLoggerFactory.Instance, _time, _ejector);
+        _a = new AiEndpoint(new Uri("http://127.0.0.1:1"), options, NullLoggerFactory.Instance, _time, _ejector, 1, EndpointDepartures.On(_time, options));
+        _b = new AiEndpoint(new Uri("http://127.0.0.1:2"), options, NullLoggerFactory.Instance, _time, _ejector, 1, EndpointDepartures.On(_time, options));
         both = [_a, _b];
     }
 

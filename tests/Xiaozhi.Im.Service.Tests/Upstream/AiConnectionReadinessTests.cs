@@ -20,7 +20,7 @@ public class AiConnectionReadinessTests
     {
         var address = ImHost.ClosedEndpoint();
         // A bare TCP listener never answers the greeting: it is given up after HealthCheckTimeout.
-        using var endpoint = new AiEndpoint(address, new AiOptions { ReconnectInitialBackoff = TimeSpan.FromMilliseconds(20), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(100), HealthCheckTimeout = TimeSpan.FromMilliseconds(100) }, NullLoggerFactory.Instance);
+        using var endpoint = Endpoint(address, new AiOptions { ReconnectInitialBackoff = TimeSpan.FromMilliseconds(20), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(100), HealthCheckTimeout = TimeSpan.FromMilliseconds(100) });
         var connection = endpoint.Connections[0];
 
         var impatient = connection.WhenReadyAsync(TimeSpan.FromMilliseconds(50), TimeProvider.System, CancellationToken.None);
@@ -46,7 +46,7 @@ public class AiConnectionReadinessTests
     [Test]
     public async Task A_cancelled_waiter_stops_waiting_at_once_and_the_others_keep_waiting()
     {
-        using var endpoint = new AiEndpoint(ImHost.ClosedEndpoint(), new AiOptions(), NullLoggerFactory.Instance);
+        using var endpoint = Endpoint(ImHost.ClosedEndpoint(), new AiOptions());
         var connection = endpoint.Connections[0];
         using var cancel = new CancellationTokenSource();
 
@@ -127,7 +127,7 @@ public class AiConnectionReadinessTests
         var (app, address, service) = await FakeAiService.StartAsync();
         await using var _ = app;
         service.HealthStatus = null; // HealthCheck fails with Unavailable: an answer all the same
-        using var endpoint = new AiEndpoint(address, new AiOptions(), NullLoggerFactory.Instance);
+        using var endpoint = Endpoint(address, new AiOptions());
 
         await endpoint.Connections[0].WhenReadyAsync(TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None);
 
@@ -137,6 +137,9 @@ public class AiConnectionReadinessTests
 
     private static Xiaozhi.Im.Service.Sessions.SessionMetadata Session(int i) =>
         new($"s-{i}", $"aa:bb:cc:dd:ee:{i % 256:x2}", $"client-{i}", null, Xiaozhi.Im.Service.Protocol.BinaryProtocolVersion.V1, "websocket", "127.0.0.1");
+
+    private static AiEndpoint Endpoint(Uri address, AiOptions options) =>
+        new(address, options, NullLoggerFactory.Instance, TimeProvider.System, ejector: null, 1, EndpointDepartures.On(TimeProvider.System, options));
 
     private static async Task WaitForAsync(Func<bool> condition)
     {

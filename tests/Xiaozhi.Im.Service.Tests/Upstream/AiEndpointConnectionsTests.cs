@@ -26,10 +26,11 @@ public class AiEndpointConnectionsTests
     }
 
     private void Create(int streamsPerConnection, int maxConnections) =>
+        Create(new AiOptions { StreamsPerConnection = streamsPerConnection, MaxConnectionsPerEndpoint = maxConnections });
+
+    private void Create(AiOptions options) =>
         _endpoint = new AiEndpoint(
-            new Uri("http://127.0.0.1:1"),
-            new AiOptions { StreamsPerConnection = streamsPerConnection, MaxConnectionsPerEndpoint = maxConnections },
-            NullLoggerFactory.Instance);
+            new Uri("http://127.0.0.1:1"), options, NullLoggerFactory.Instance, TimeProvider.System, ejector: null, 1, EndpointDepartures.On(TimeProvider.System, options));
 
     private FakeChatCall Open()
     {

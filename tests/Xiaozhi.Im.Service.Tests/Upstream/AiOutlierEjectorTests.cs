@@ -57,7 +57,7 @@ public class AiOutlierEjectorTests
         var ai = new AiOptions { Balancing = options };
         for (var i = 0; i < count; i++)
         {
-            _endpoints.Add(new AiEndpoint(new Uri($"http://127.0.0.1:{i + 1}"), ai, NullLoggerFactory.Instance, _time, _ejector));
+            _endpoints.Add(new AiEndpoint(new Uri($"http://127.0.0.1:{i + 1}"), ai, NullLoggerFactory.Instance, _time, _ejector, 1, EndpointDepartures.On(_time, ai)));
         }
     }
 

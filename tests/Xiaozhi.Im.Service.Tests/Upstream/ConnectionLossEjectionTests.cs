@@ -26,8 +26,8 @@ public class ConnectionLossEjectionTests
         var endpoints = new List<AiEndpoint>();
         using var ejector = new AiOutlierEjector(Options, time, NullLogger<AiOutlierEjector>.Instance, () => endpoints);
         var ai = new AiOptions { Balancing = Options };
-        using var crashed = new AiEndpoint(new Uri("http://127.0.0.1:1"), ai, NullLoggerFactory.Instance, time, ejector);
-        using var peer = new AiEndpoint(new Uri("http://127.0.0.1:2"), ai, NullLoggerFactory.Instance, time, ejector);
+        using var crashed = new AiEndpoint(new Uri("http://127.0.0.1:1"), ai, NullLoggerFactory.Instance, time, ejector, 1, EndpointDepartures.On(time, ai));
+        using var peer = new AiEndpoint(new Uri("http://127.0.0.1:2"), ai, NullLoggerFactory.Instance, time, ejector, 1, EndpointDepartures.On(time, ai));
         endpoints.AddRange([crashed, peer]);
         for (var i = 0; i < 20; i++)
         {
@@ -44,7 +44,8 @@ public class ConnectionLossEjectionTests
     public void A_connection_lost_with_no_stream_open_counts_nothing()
     {
         var time = new FakeTimeProvider();
-        using var endpoint = new AiEndpoint(new Uri("http://127.0.0.1:1"), new AiOptions { Balancing = Options }, NullLoggerFactory.Instance, time);
+        var ai = new AiOptions { Balancing = Options };
+        using var endpoint = new AiEndpoint(new Uri("http://127.0.0.1:1"), ai, NullLoggerFactory.Instance, time, ejector: null, 1, EndpointDepartures.On(time, ai));
 
         endpoint.Connections[0].OnConnectionLost();
 
@@ -58,7 +59,8 @@ public class ConnectionLossEjectionTests
         var log = new RecordingLogger<AiOutlierEjector>();
         var endpoints = new List<AiEndpoint>();
         using var ejector = new AiOutlierEjector(Options, time, log, () => endpoints);
-        using var alone = new AiEndpoint(new Uri("http://127.0.0.1:1"), new AiOptions { Balancing = Options }, NullLoggerFactory.Instance, time, ejector);
+        var ai = new AiOptions { Balancing = Options };
+        using var alone = new AiEndpoint(new Uri("http://127.0.0.1:1"), ai, NullLoggerFactory.Instance, time, ejector, 1, EndpointDepartures.On(time, ai));
         endpoints.Add(alone);
 
         for (var i = 0; i < 8; i++)

@@ -40,8 +40,11 @@ internal sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStr
     public ChatResponse Current { get; private set; } = new();
 
     /// <summary>An endpoint object that never connects (nothing is called on its channel).</summary>
-    public static AiEndpoint Endpoint(string address = "http://127.0.0.1:1") =>
-        new(new Uri(address), new AiOptions(), NullLoggerFactory.Instance);
+    public static AiEndpoint Endpoint(string address = "http://127.0.0.1:1")
+    {
+        var options = new AiOptions();
+        return new(new Uri(address), options, NullLoggerFactory.Instance, TimeProvider.System, ejector: null, 1, EndpointDepartures.On(TimeProvider.System, options));
+    }
 
     public static FakeChatCall On(AiEndpoint endpoint) => new(endpoint);
 

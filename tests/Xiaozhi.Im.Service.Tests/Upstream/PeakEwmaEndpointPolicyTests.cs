@@ -23,7 +23,8 @@ public class PeakEwmaEndpointPolicyTests
 
     private AiEndpoint Endpoint(double weight = 1)
     {
-        var endpoint = new AiEndpoint(new Uri($"http://127.0.0.1:{_endpoints.Count + 1}"), new AiOptions(), NullLoggerFactory.Instance, _time, ejector: null, weight);
+        var ai = new AiOptions();
+        var endpoint = new AiEndpoint(new Uri($"http://127.0.0.1:{_endpoints.Count + 1}"), ai, NullLoggerFactory.Instance, _time, ejector: null, weight, EndpointDepartures.On(_time, ai));
         _endpoints.Add(endpoint);
         return endpoint;
     }
