@@ -69,6 +69,7 @@ internal static class CommandLineHelp
         Endpoint choice and outlier ejection (docs/architecture.md)
           --Ai:Balancing:Policy                   PeakEwma (latency × load, two random choices) | LeastSessions   default PeakEwma
           --Ai:Balancing:DecayTime                latency estimate's time constant; idle endpoints relax toward peers   default 00:00:10
+          --Ai:Balancing:FailurePenalty           a failure counts as an answer this slow in the estimate; 0 = off   default 00:00:05
           --Ai:Balancing:Weights:0 <w> ...        static weight per Ai:Endpoints entry, same order (2 = half the cost)   default off
           --Ai:Balancing:EjectAfterFailures       failures in a row (stream not opening/failing, 999) that eject; 0 = never   default 5
           --Ai:Balancing:EjectFailurePercent      share of outcomes in the window, failed, that ejects; 0 = off   default 30

@@ -194,6 +194,7 @@ internal sealed partial class DownlinkPump
                         _onTurnEnd(false);
                         await _writer.SendTextAsync(data, cancellationToken).ConfigureAwait(false);
                         Observe("text", type.Type, data.Length);
+                        _ledger.Turns.TurnEnded();
                         EndTurnSpan(null);
                         _ledger.StopSpeaking();
                         _onTurnEnd(true);

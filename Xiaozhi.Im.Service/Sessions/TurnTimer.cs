@@ -9,8 +9,12 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <c>auto</c>/<c>realtime</c> mode, the last audio frame before the AI's <c>stt</c>) to the <c>stt</c> and to the
 /// first TTS audio frame. While a turn waits for its audio it counts in the endpoint's turns in progress; its time to
 /// first audio feeds the endpoint's latency estimate; a turn answered with 999 counts as a failure, once per session
-/// until one of its turns succeeds (so one device sending bad requests cannot eject an endpoint by itself). The pumps
-/// note into it (the uplink what it wrote, the downlink what it delivered); thread-safe, no I/O.
+/// until one of its turns succeeds, so one device sending bad requests cannot eject an endpoint by itself. A session's
+/// repeated failure still counts (in the failure rate and the policy, not in a row) while another session of the
+/// endpoint is failing too: the endpoint fails, not the device, and dropping those repeats undercounted an endpoint
+/// failing every third turn at 25 %. A turn answered
+/// without audio (text only) ends at its <c>tts stop</c> or the next request, with no latency sample. The pumps note
+/// into it (the uplink what it wrote, the downlink what it delivered); thread-safe, no I/O.
 /// </summary>
 internal sealed class TurnTimer
 {
@@ -49,6 +53,7 @@ internal sealed class TurnTimer
         lock (_gate)
         {
             Uncount();
+            StopFailing();
             _endpoint = endpoint;
             _time = time;
             _metrics = metrics;
@@ -69,6 +74,12 @@ internal sealed class TurnTimer
             var now = _time.GetTimestamp();
             if (tag is UplinkFrameTag.Request or UplinkFrameTag.ListenStop)
             {
+                // A turn still open got no audio: it ends here, unmeasured, and the new one starts.
+                if (_awaitingAudio)
+                {
+                    Close();
+                }
+
                 _requestEnd = now;
                 Open(now);
             }
@@ -113,21 +124,51 @@ internal sealed class TurnTimer
                         answered.NoteSuccess();
                     }
 
-                    _lastFailed = false;
+                    StopFailing();
                     Close();
                     break;
                 case "error" when _awaitingAudio:
                     if (!_lastFailed)
                     {
+                        _lastFailed = true;
+                        _endpoint?.Balance.SessionStartedFailing();
                         _endpoint?.NoteFailure();
                     }
+                    else if (_endpoint is { Balance.SessionsFailing: > 1 } failing)
+                    {
+                        failing.NoteFailure(inARow: false);
+                    }
 
-                    _lastFailed = true;
                     Close();
                     break;
                 default:
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// The AI ended its turn (<c>tts stop</c> delivered): a turn answered without audio stops counting as in progress,
+    /// with no time-to-first-audio sample (it has no first audio).
+    /// </summary>
+    public void TurnEnded()
+    {
+        lock (_gate)
+        {
+            if (_awaitingAudio)
+            {
+                Close();
+            }
+        }
+    }
+
+    // The session's failures were its endpoint's (a turn succeeded, or it left the endpoint).
+    private void StopFailing()
+    {
+        if (_lastFailed)
+        {
+            _endpoint?.Balance.SessionStoppedFailing();
+            _lastFailed = false;
         }
     }
 
@@ -173,6 +214,7 @@ internal sealed class TurnTimer
             if (ReferenceEquals(_endpoint, endpoint))
             {
                 Uncount();
+                StopFailing();
                 _endpoint = null;
             }
         }

@@ -14,6 +14,12 @@ internal sealed class AiBalancingOptions
     public TimeSpan DecayTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// What a failure (a turn answered with 999, a stream that did not open or failed) costs in the latency estimate: it
+    /// counts as an answer this slow, so a failing endpoint loses share before it is ejected; 0 = no cost. Default 5 s.
+    /// </summary>
+    public TimeSpan FailurePenalty { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Static weights, one per <see cref="AiOptions.Endpoints"/> entry in the same order (a <c>dns:///</c> entry's
     /// weight goes to each of its addresses); missing entries weigh 1. An endpoint of weight 2 looks half as costly.
     /// </summary>

@@ -36,7 +36,7 @@ internal sealed partial class AiEndpoint : IDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentNullException.ThrowIfNull(departure);
         Address = address;
-        Balance = new AiEndpointBalance(time, options.Balancing.DecayTime);
+        Balance = new AiEndpointBalance(time, options.Balancing.DecayTime, options.Balancing.FailurePenalty);
         Weight = weight;
         _ejector = ejector;
         _options = options;
@@ -107,16 +107,19 @@ internal sealed partial class AiEndpoint : IDisposable
         return previous;
     }
 
-    /// <summary>A stream that did not open or failed, or a turn answered with 999: counted toward ejection.</summary>
-    public void NoteFailure()
+    /// <summary>
+    /// A stream that did not open or failed, or a turn answered with 999: counted toward ejection, in a row too unless
+    /// <paramref name="inARow"/> is false.
+    /// </summary>
+    public void NoteFailure(bool inARow = true)
     {
         if (_ejector is null)
         {
-            Balance.Failed();
+            Balance.Failed(inARow);
         }
         else
         {
-            _ejector.Failed(this);
+            _ejector.Failed(this, inARow);
         }
     }
 

@@ -6,7 +6,11 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// failure-rate and latency rules) and its ejection. Fed by the sessions' <see cref="Sessions.TurnTimer"/>s and the
 /// pool; read by <see cref="PeakEwmaEndpointPolicy"/> and <see cref="AiOutlierEjector"/>. Thread-safe, no I/O.
 /// </summary>
-internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
+/// <remarks>
+/// A failure feeds <paramref name="failurePenalty"/> into the latency estimate as if it were an answer that slow: a turn
+/// answered with 999 ends fast, and an endpoint failing every third turn would otherwise look cheaper than its peers.
+/// </remarks>
+internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, TimeSpan failurePenalty = default)
 {
     /// <summary>The longest outcome window kept (one slot per second): <c>Ai:Balancing:OutlierWindow</c> at most.</summary>
     public static readonly TimeSpan MaxOutcomeWindow = TimeSpan.FromMinutes(10);
@@ -15,6 +19,7 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
     private readonly long _origin = time.GetTimestamp();
     private readonly OutcomeSlot[] _slots = new OutcomeSlot[(int)MaxOutcomeWindow.TotalSeconds];
     private int _turnsInProgress;
+    private int _sessionsFailing;
     private int _failuresInARow;
     private double _latencyMs;
     private long _lastSample;
@@ -46,6 +51,15 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
         }
     }
 
+    /// <summary>Sessions whose last turn here was answered with 999 (<see cref="Sessions.TurnTimer"/>).</summary>
+    public int SessionsFailing => Volatile.Read(ref _sessionsFailing);
+
+    /// <summary>A session's turn failed after a good one (or its first).</summary>
+    public void SessionStartedFailing() => Interlocked.Increment(ref _sessionsFailing);
+
+    /// <summary>A failing session had a good turn or left.</summary>
+    public void SessionStoppedFailing() => Interlocked.Decrement(ref _sessionsFailing);
+
     /// <summary>A turn started waiting for its answer.</summary>
     public void TurnStarted() => Interlocked.Increment(ref _turnsInProgress);
 
@@ -62,22 +76,28 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
         var now = time.GetTimestamp();
         lock (_gate)
         {
-            if (!_sampled || ms > _latencyMs)
-            {
-                _latencyMs = ms;
-            }
-            else
-            {
-                var kept = Math.Exp(-time.GetElapsedTime(_lastSample, now) / decayTime);
-                _latencyMs = (_latencyMs * kept) + (ms * (1 - kept));
-            }
-
-            _lastSample = now;
-            _sampled = true;
+            Sample(ms, now);
             ref var slot = ref SlotNow(now);
             slot.Answered++;
             slot.LatencyMs += ms;
         }
+    }
+
+    // Under _gate.
+    private void Sample(double ms, long now)
+    {
+        if (!_sampled || ms > _latencyMs)
+        {
+            _latencyMs = ms;
+        }
+        else
+        {
+            var kept = Math.Exp(-time.GetElapsedTime(_lastSample, now) / decayTime);
+            _latencyMs = (_latencyMs * kept) + (ms * (1 - kept));
+        }
+
+        _lastSample = now;
+        _sampled = true;
     }
 
     /// <summary>
@@ -111,6 +131,11 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
     /// so a slow endpoint that nobody tries any more gets sessions again and can show that it recovered. No answer
     /// yet: the prior itself.
     /// </summary>
+    /// <remarks>
+    /// The ratio to the prior relaxes, not the difference: a 1.5 s estimate against 1 ms peers (loopback) came within
+    /// their cost only after ln(1500) ≈ 7 decay times when the difference relaxed; with the ratio it is about 1.5,
+    /// whatever the scale. Both are taken as at least 1 ms, as the policy does.
+    /// </remarks>
     public double EstimateMs(double? priorMs)
     {
         lock (_gate)
@@ -126,19 +151,28 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime)
             }
 
             var kept = Math.Exp(-time.GetElapsedTime(_lastSample) / decayTime);
-            return prior + ((_latencyMs - prior) * kept);
+            var floor = Math.Max(1, prior);
+            return floor * Math.Pow(Math.Max(1, _latencyMs) / floor, kept);
         }
     }
 
-    /// <summary>Counts a failure (in a row and in the outcomes); returns the failures in a row.</summary>
-    public int Failed()
+    /// <summary>
+    /// Counts a failure in the outcomes and as a latency sample of the failure penalty; in a row too unless
+    /// <paramref name="inARow"/> is false (a session's repeated 999s). Returns the failures in a row.
+    /// </summary>
+    public int Failed(bool inARow = true)
     {
+        var now = time.GetTimestamp();
         lock (_gate)
         {
-            SlotNow(time.GetTimestamp()).Failed++;
+            SlotNow(now).Failed++;
+            if (failurePenalty > TimeSpan.Zero)
+            {
+                Sample(failurePenalty.TotalMilliseconds, now);
+            }
         }
 
-        return Interlocked.Increment(ref _failuresInARow);
+        return inARow ? Interlocked.Increment(ref _failuresInARow) : Volatile.Read(ref _failuresInARow);
     }
 
     /// <summary>A success or a SERVING health check: the failures in a row start again from 0.</summary>

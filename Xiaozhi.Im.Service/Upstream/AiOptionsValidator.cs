@@ -129,6 +129,11 @@ internal sealed class AiOptionsValidator : IValidateOptions<AiOptions>
             failures.Add($"Ai:Balancing:DecayTime must be between 00:00:00.1 and 01:00:00 (got {balancing.DecayTime}).");
         }
 
+        if (balancing.FailurePenalty < TimeSpan.Zero || balancing.FailurePenalty > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Ai:Balancing:FailurePenalty must be between 0 and 00:10:00 (got {balancing.FailurePenalty}).");
+        }
+
         if (balancing.Weights.Count > endpointCount)
         {
             failures.Add($"Ai:Balancing:Weights has {balancing.Weights.Count} entries for {endpointCount} Ai:Endpoints entries: one weight per entry, same order.");

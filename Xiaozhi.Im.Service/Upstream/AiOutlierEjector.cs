@@ -47,17 +47,20 @@ internal sealed partial class AiOutlierEjector : IDisposable
     /// <summary>How often every endpoint is judged by the failure-rate and latency rules: a tenth of the window, at least 1 s.</summary>
     public TimeSpan SweepInterval => _options.OutlierWindow / 10 > TimeSpan.FromSeconds(1) ? _options.OutlierWindow / 10 : TimeSpan.FromSeconds(1);
 
-    /// <summary>Counts a failure of <paramref name="endpoint"/> and ejects it when it is an outlier now.</summary>
-    public void Failed(AiEndpoint endpoint)
+    /// <summary>
+    /// Counts a failure of <paramref name="endpoint"/> (in a row too unless <paramref name="inARow"/> is false) and ejects
+    /// it when it is an outlier now.
+    /// </summary>
+    public void Failed(AiEndpoint endpoint, bool inARow = true)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var failures = endpoint.Balance.Failed();
+        var failures = endpoint.Balance.Failed(inARow);
         if (endpoint.Balance.IsEjected)
         {
             return;
         }
 
-        if (_options.EjectAfterFailures != 0 && failures >= _options.EjectAfterFailures)
+        if (inARow && _options.EjectAfterFailures != 0 && failures >= _options.EjectAfterFailures)
         {
             TryEject(endpoint, failures, null, (count, already) =>
             {

@@ -13,6 +13,9 @@ namespace Xiaozhi.EndToEnd.Tests;
 /// </summary>
 public sealed partial class SessionMoveTests
 {
+    // 80 frames of 60 ms: an answer that outlasts the stub's 2 s grace, so only the busy limit gets its session off in time.
+    private const int LongAnswerFrames = 80;
+
     [SetUp]
     public void InProcessOnly() => E2eTarget.RequireInProcess("controls the stubs and the IM host");
 
@@ -20,19 +23,15 @@ public sealed partial class SessionMoveTests
     public async Task Every_session_leaves_a_GOAWAY_connection_before_the_grace_ends_during_continuous_turns()
     {
         // A grpc-go-like server with a small age and grace: every connection is recycled three or four times while 20
-        // devices talk without a pause, some of their answers (40 paced frames, about 2.5 s) longer than the grace. A
-        // session still on the old connection when the grace ends is cut (warning 3012 names how many streams were open).
+        // devices talk without a pause, some of their answers (LongAnswerFrames paced, about 4.5 s) longer than the
+        // grace. A session still on the old connection when the grace ends is cut (warning 3012 names how many streams
+        // were open). The paired test below shows the same load cutting streams when the bound is beyond the grace.
         var log = new RecordingLoggerProvider();
-        await using var gateway = await Gateway.StartAsync(new GatewayOptions
-        {
-            StubArgs = ["--Stub:PacingEnabled", "true", "--Stub:Faults:MaxConnectionAgeSeconds", "2", "--Stub:Faults:MaxConnectionAgeGraceSeconds", "2"],
-            ImArgs = ["--Ai:Moves:GoAwayBusyLimit", "00:00:01"],
-            ImLog = log,
-        });
+        await using var gateway = await StartRecyclingGatewayAsync("00:00:01", log);
         await using (var devices = await DeviceGroup.ConnectAsync(gateway, 20))
         {
             var clock = Stopwatch.StartNew();
-            var outcomes = await Task.WhenAll(devices.Select((d, i) => TurnsUntilAsync(d, i, clock, TimeSpan.FromSeconds(8))));
+            var outcomes = await Task.WhenAll(devices.Select((d, i) => TurnsUntilAsync(d, i, clock, TimeSpan.FromSeconds(8), LongAnswerFrames)));
 
             var cutByLog = StreamsOpenAtClose(log);
             var cutByMetric = gateway.Im.Services.GetRequiredService<AiEndpointPool>().Endpoints.Sum(e => e.StreamsCutByClose);
@@ -51,10 +50,40 @@ public sealed partial class SessionMoveTests
             }
 
             gateway.Counters.Migrations.Should().BeGreaterThan(0);
+            gateway.Counters.Moves("goaway_busy_limit").Should().BePositive("the answers outlast the grace: the bound did the work");
             gateway.Counters.ResumeFailures.Should().Be(0);
             gateway.Counters.TotalDropped.Should().Be(0);
         }
     }
+
+    [Test]
+    public async Task With_the_busy_limit_beyond_the_grace_the_same_turns_are_cut_when_the_server_closes_the_connection()
+    {
+        // The control for the test above: without a bound below the grace (the behaviour before it), a session busy in a
+        // long answer when GOAWAY comes stays on the old connection until the server closes it under the stream.
+        var log = new RecordingLoggerProvider();
+        await using var gateway = await StartRecyclingGatewayAsync("00:01:00", log);
+        await using var devices = await DeviceGroup.ConnectAsync(gateway, 20);
+        var clock = Stopwatch.StartNew();
+        var outcomes = await Task.WhenAll(devices.Select((d, i) => TurnsUntilAsync(d, i, clock, TimeSpan.FromSeconds(8), LongAnswerFrames)));
+
+        var cutByLog = StreamsOpenAtClose(log);
+        var cutByMetric = gateway.Im.Services.GetRequiredService<AiEndpointPool>().Endpoints.Sum(e => e.StreamsCutByClose);
+        TestContext.Out.WriteLine(
+            $"turns {outcomes.Sum(o => o.Turns)}, told {outcomes.Sum(o => o.Told)}, silent {outcomes.Sum(o => o.Silent)}, " +
+            $"busy-limit moves {gateway.Counters.Moves("goaway_busy_limit")}, streams open when a connection was closed {cutByLog} (metric {cutByMetric})");
+        cutByLog.Should().BePositive("a turn longer than the grace was still on the closed connection");
+        cutByMetric.Should().Be(cutByLog);
+        gateway.Counters.Moves("goaway_busy_limit").Should().Be(0, "the bound never fired");
+    }
+
+    private static Task<Gateway> StartRecyclingGatewayAsync(string busyLimit, RecordingLoggerProvider log) =>
+        Gateway.StartAsync(new GatewayOptions
+        {
+            StubArgs = ["--Stub:PacingEnabled", "true", "--Stub:Faults:MaxConnectionAgeSeconds", "2", "--Stub:Faults:MaxConnectionAgeGraceSeconds", "2"],
+            ImArgs = ["--Ai:Moves:GoAwayBusyLimit", busyLimit],
+            ImLog = log,
+        });
 
     [Test]
     public async Task An_endpoint_turning_NOT_SERVING_is_emptied_at_turn_boundaries_with_no_device_disconnected()
@@ -113,7 +142,7 @@ public sealed partial class SessionMoveTests
     /// Chat turns and voice turns with long answers until <paramref name="duration"/>. A turn is complete (its answer
     /// whole, no alert), told (an alert in its reply) or silently lost (neither).
     /// </summary>
-    private static async Task<(int Turns, int Told, int Silent)> TurnsUntilAsync(DeviceClient device, int index, Stopwatch clock, TimeSpan duration)
+    private static async Task<(int Turns, int Told, int Silent)> TurnsUntilAsync(DeviceClient device, int index, Stopwatch clock, TimeSpan duration, int longFrames = 40)
     {
         var (turns, told, silent) = (0, 0, 0);
         var audio = DeviceFraming.AudioFrames(5, size: 90, seed: 300 + index);
@@ -129,7 +158,7 @@ public sealed partial class SessionMoveTests
             }
             else
             {
-                var frames = turns % 4 == 1 ? DeviceFraming.AudioFrames(40, size: 90, seed: 300 + index) : audio;
+                var frames = turns % 4 == 1 ? DeviceFraming.AudioFrames(longFrames, size: 90, seed: 300 + index) : audio;
                 reply = await device.VoiceTurnAsync(frames);
                 complete = reply.Audio.Count == frames.Count && reply.Audio.Zip(frames).All(p => p.First.AsSpan().SequenceEqual(p.Second));
             }

@@ -21,6 +21,7 @@ public class BalancingOptionsValidationTests
         new AiOptionsValidator().Validate(null, options).Succeeded.Should().BeTrue();
         options.Balancing.Policy.Should().Be(AiBalancingPolicy.PeakEwma);
         options.Balancing.DecayTime.Should().Be(TimeSpan.FromSeconds(10));
+        options.Balancing.FailurePenalty.Should().Be(TimeSpan.FromSeconds(5));
         options.Balancing.EjectAfterFailures.Should().Be(5);
         options.Balancing.EjectionTime.Should().Be(TimeSpan.FromSeconds(30));
         options.Balancing.MaxEjectionTime.Should().Be(TimeSpan.FromMinutes(5));
@@ -30,6 +31,7 @@ public class BalancingOptionsValidationTests
 
     [TestCase("Ai:Balancing:Policy")]
     [TestCase("Ai:Balancing:DecayTime")]
+    [TestCase("Ai:Balancing:FailurePenalty")]
     [TestCase("Ai:Balancing:Weights has 3 entries")]
     [TestCase("Ai:Balancing:Weights:1")]
     [TestCase("Ai:Balancing:EjectAfterFailures")]
@@ -41,6 +43,7 @@ public class BalancingOptionsValidationTests
         {
             "Ai:Balancing:Policy" => o => o.Balancing.Policy = (AiBalancingPolicy)7,
             "Ai:Balancing:DecayTime" => o => o.Balancing.DecayTime = TimeSpan.Zero,
+            "Ai:Balancing:FailurePenalty" => o => o.Balancing.FailurePenalty = TimeSpan.FromSeconds(-1),
             "Ai:Balancing:Weights has 3 entries" => o => o.Balancing.Weights = [1, 1, 1],
             "Ai:Balancing:Weights:1" => o => o.Balancing.Weights = [1, 0],
             "Ai:Balancing:EjectAfterFailures" => o => o.Balancing.EjectAfterFailures = -1,

@@ -21,9 +21,9 @@ public class PeakEwmaEndpointPolicyTests
         _endpoints.Clear();
     }
 
-    private AiEndpoint Endpoint(double weight = 1)
+    private AiEndpoint Endpoint(double weight = 1, AiOptions? options = null)
     {
-        var ai = new AiOptions();
+        var ai = options ?? new AiOptions();
         var endpoint = new AiEndpoint(new Uri($"http://127.0.0.1:{_endpoints.Count + 1}"), ai, NullLoggerFactory.Instance, _time, ejector: null, weight, EndpointDepartures.On(_time, ai));
         _endpoints.Add(endpoint);
         return endpoint;
@@ -106,7 +106,7 @@ public class PeakEwmaEndpointPolicyTests
 
         // No turn on either for a while: the slow one's estimate decays toward its peer's (DecayTime 10 s).
         _time.Advance(TimeSpan.FromSeconds(10));
-        slow.Balance.EstimateMs(300).Should().BeApproximately(300 + (2700 / Math.E), 1);
+        slow.Balance.EstimateMs(300).Should().BeApproximately(300 * Math.Pow(10, 1 / Math.E), 1, "the ratio 10 shrinks to 10^(1/e)");
         _time.Advance(TimeSpan.FromSeconds(40));
         slow.Balance.EstimateMs(300).Should().BeLessThan(320);
 
@@ -123,6 +123,88 @@ public class PeakEwmaEndpointPolicyTests
         }
 
         slow.Balance.LatencyMs.Should().BeLessThan(500);
+    }
+
+    [Test]
+    public void A_slow_endpoint_far_slower_than_its_peers_is_tried_again_within_two_decay_times()
+    {
+        // Bench case 4 on loopback: B's estimate 1.5 s, A answering in 1 ms with a few turns and many sessions open.
+        // Relaxing the difference took ln(1500) decay times to come within A's cost; the ratio relaxes in about 1.5.
+        var slow = Endpoint();
+        var fast = Endpoint();
+        slow.Balance.Observe(TimeSpan.FromMilliseconds(1500));
+        fast.Balance.Observe(TimeSpan.FromMilliseconds(1));
+        for (var i = 0; i < 3; i++)
+        {
+            fast.Balance.TurnStarted();
+        }
+
+        var policy = new PeakEwmaEndpointPolicy(new Random(4));
+        var elapsed = TimeSpan.Zero;
+        while (policy.Order(_endpoints)[0] != slow && elapsed < TimeSpan.FromMinutes(2))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            fast.Balance.Observe(TimeSpan.FromMilliseconds(1));
+            elapsed += TimeSpan.FromSeconds(1);
+        }
+
+        TestContext.Out.WriteLine($"the slow endpoint was chosen again after {elapsed.TotalSeconds} s");
+        elapsed.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(20), "DecayTime is 10 s");
+    }
+
+    [Test]
+    public void An_endpoint_failing_every_third_turn_fast_gets_few_turns_before_any_ejection()
+    {
+        // Bench case 5: a 999 answer is instant and no latency sample, so without a cost B looked cheapest and got 81 %.
+        var healthy = Endpoint();
+        var failing = Endpoint();
+        var policy = new PeakEwmaEndpointPolicy(new Random(9));
+        var picks = new int[2];
+        var failingTurns = 0;
+        var pending = new List<(DateTimeOffset Due, AiEndpoint Endpoint)>();
+        for (var n = 0; n < 1000; n++)
+        {
+            foreach (var done in pending.Where(p => p.Due <= _time.GetUtcNow()).ToList())
+            {
+                done.Endpoint.Balance.TurnEnded();
+                pending.Remove(done);
+            }
+
+            var chosen = policy.Order(_endpoints)[0];
+            picks[_endpoints.IndexOf(chosen)]++;
+            if (chosen == failing && ++failingTurns % 3 == 0)
+            {
+                failing.Balance.Failed(); // answered at once with 999
+            }
+            else
+            {
+                chosen.Balance.TurnStarted();
+                pending.Add((_time.GetUtcNow() + TimeSpan.FromMilliseconds(20), chosen));
+                chosen.Balance.Observe(TimeSpan.FromMilliseconds(chosen == failing ? 5 : 20));
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        TestContext.Out.WriteLine($"picks: healthy {picks[0]}, failing {picks[1]}");
+        picks[1].Should().BeLessThan(150, "every failure costs the 5 s penalty, relaxing over the 10 s decay time");
+        picks[1].Should().BePositive("it is tried again as its estimate relaxes");
+    }
+
+    [Test]
+    public void Without_a_failure_penalty_a_failure_is_no_latency_sample()
+    {
+        var endpoint = Endpoint(options: new AiOptions { Balancing = { FailurePenalty = TimeSpan.Zero } });
+        endpoint.Balance.Failed();
+        endpoint.Balance.LatencyMs.Should().BeNull();
+
+        var penalized = Endpoint();
+        penalized.Balance.Observe(TimeSpan.FromMilliseconds(200));
+        penalized.Balance.Failed();
+        penalized.Balance.LatencyMs.Should().Be(5000, "the default penalty is taken whole, as any slower answer");
+        _time.Advance(TimeSpan.FromSeconds(10));
+        penalized.Balance.Observe(TimeSpan.FromMilliseconds(200));
+        penalized.Balance.LatencyMs.Should().BeApproximately(200 + (4800 / Math.E), 1);
     }
 
     [Test]
