@@ -178,8 +178,8 @@ public class TurnTimerTests
         AiEndpoint[] both = [];
         using var ejector = new AiOutlierEjector(options, _time, NullLogger.Instance, () => both);
         var aiOptions = new AiOptions { Balancing = options };
-        using var failing = new AiEndpoint(new Uri("http://127.0.0.1:3"), aiOptions, NullLoggerFactory.Instance, _time, ejector);
-        using var healthy = new AiEndpoint(new Uri("http://127.0.0.1:4"), aiOptions, NullLoggerFactory.Instance, _time, ejector);
+        using var failing = new AiEndpoint(new Uri("http://127.0.0.1:3"), aiOptions, NullLoggerFactory.Instance, _time, ejector, 1, EndpointDepartures.On(_time, aiOptions));
+        using var healthy = new AiEndpoint(new Uri("http://127.0.0.1:4"), aiOptions, NullLoggerFactory.Instance, _time, ejector, 1, EndpointDepartures.On(_time, aiOptions));
         both = [failing, healthy];
         var sessions = Enumerable.Range(0, 8).Select(_ => new TurnTimer()).ToArray();
         var bindings = sessions.Select(s => s.Bind(failing, _time, _metrics.Metrics)).ToArray();
