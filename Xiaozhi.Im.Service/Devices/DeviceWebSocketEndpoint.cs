@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Xiaozhi.Im.Service.Devices.Connect;
 
@@ -43,6 +44,9 @@ internal sealed class DeviceWebSocketEndpoint(
             return;
         }
 
+        // StreamStep started the session span inside its own async method, and Activity.Current (an AsyncLocal) does
+        // not flow back out of one: the session runs under its span (turn spans, span events) only when set here.
+        Activity.Current = attempt.Span;
         await start.RunAsync(attempt).ConfigureAwait(false);
     }
 

@@ -54,6 +54,9 @@ internal sealed class ConnectAttempt(HttpContext context) : IDisposable
 
     public void Hold(Activity? span) => _span = span;
 
+    /// <summary>The session span <see cref="StreamStep"/> started (null when not sampled).</summary>
+    public Activity? Span => _span;
+
     public void Opened(SessionMetadata metadata, UpstreamChatStream stream)
     {
         _metadata = metadata;
