@@ -70,13 +70,13 @@ internal sealed partial class DownlinkPump
     }
 
     /// <summary>
-    /// Forwards <paramref name="upstream"/>'s responses until it ends or <paramref name="cancellationToken"/> fires;
+    /// Forwards <paramref name="stream"/>'s responses until it ends or <paramref name="cancellationToken"/> fires;
     /// with <paramref name="swallowHello"/> the first server hello is not forwarded (the reply to a replayed hello).
     /// </summary>
-    public async Task<DownlinkEnd> RunAsync(UpstreamChatStream upstream, bool swallowHello, CancellationToken cancellationToken)
+    public async Task<DownlinkEnd> RunAsync(AiChatStream stream, bool swallowHello, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(upstream);
-        using var turns = _ledger.Turns.Bind(upstream.Source, _timeProvider, _metrics);
+        ArgumentNullException.ThrowIfNull(stream);
+        using var turns = _ledger.Turns.Bind(stream.Source, _timeProvider, _metrics);
         long responses = 0;
         var swallow = swallowHello;
         try
@@ -85,17 +85,17 @@ internal sealed partial class DownlinkPump
             {
                 // The read's outcome is looked at, not rethrown: when a backend goes away every session's read fails at
                 // once, and a rethrow per await level is a stack walk per session.
-                var next = upstream.MoveNextAsync(cancellationToken);
+                var next = stream.MoveNextAsync(cancellationToken);
                 await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (!next.IsCompletedSuccessfully)
                 {
                     var error = next.Exception?.InnerException;
-                    if (error is not null && !UpstreamChatStream.IsStreamFailure(error))
+                    if (error is not null && !AiChatStream.IsStreamFailure(error))
                     {
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
                     }
 
-                    return Ended(upstream, error, responses, cancellationToken);
+                    return Ended(stream, error, responses, cancellationToken);
                 }
 
                 if (!next.Result)
@@ -106,21 +106,21 @@ internal sealed partial class DownlinkPump
                 responses++;
                 _receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 Ai.NoteFrame();
-                swallow = await ForwardAsync(upstream.Current, swallow, cancellationToken).ConfigureAwait(false);
+                swallow = await ForwardAsync(stream.Current, swallow, cancellationToken).ConfigureAwait(false);
             }
 
             LogUpstreamCompleted(_logger);
             EndTurnSpan("stream ended");
             return new DownlinkEnd(DownlinkEndKind.Completed, StatusCode.OK, responses);
         }
-        catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex))
+        catch (Exception ex) when (AiChatStream.IsStreamFailure(ex))
         {
-            return Ended(upstream, ex, responses, cancellationToken);
+            return Ended(stream, ex, responses, cancellationToken);
         }
     }
 
     /// <summary>How the pump ended for <paramref name="error"/> (null: the read was cancelled).</summary>
-    private DownlinkEnd Ended(UpstreamChatStream upstream, Exception? error, long responses, CancellationToken cancellationToken)
+    private DownlinkEnd Ended(AiChatStream stream, Exception? error, long responses, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -128,13 +128,13 @@ internal sealed partial class DownlinkPump
         }
 
         var status = error is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
-        if (!upstream.LostWithItsConnection)
+        if (!stream.LostWithItsConnection)
         {
             // A lost connection counts once toward ejection (AiEndpoint.OnConnectionLost), not once per stream on it.
-            upstream.Source.NoteFailure();
+            stream.Source.NoteFailure();
         }
 
-        LogUpstreamFailed(_logger, upstream.EndLogLevel(FailureLevel(status)), status);
+        LogUpstreamFailed(_logger, stream.EndLogLevel(FailureLevel(status)), status);
         EndTurnSpan("stream failed");
         return new DownlinkEnd(DownlinkEndKind.Failed, status, responses);
     }
@@ -252,7 +252,7 @@ internal sealed partial class DownlinkPump
         _turnSpan = null;
     }
 
-    /// <summary>Counts a frame delivered to the device and its time inside the gateway (upstream receive → device send).</summary>
+    /// <summary>Counts a frame delivered to the device and its time inside the gateway (stream receive → device send).</summary>
     private void Observe(string kind, string? messageType, int bytes)
     {
         _ledger.Turns.AiSent(kind, messageType);

@@ -9,5 +9,5 @@ internal interface IChatStreamSource
     Task EndpointRecovered { get; }
 
     /// <summary>A stream on a healthy endpoint, or null when none was connectable within <paramref name="connectTimeout"/>.</summary>
-    Task<UpstreamChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null);
+    Task<AiChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null);
 }

@@ -3,7 +3,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <summary>
 /// The frames a resuming session holds, in arrival order. Its limits are the <see cref="Resume.ResumePolicy"/>'s (which
 /// adds through <see cref="Resume.ResumePolicy.Hold"/>); what it holds is also reserved in the node's budget. Not
-/// thread-safe: <see cref="SessionUpstream"/> guards it.
+/// thread-safe: <see cref="SessionLink"/> guards it.
 /// </summary>
 internal sealed class ResumeBuffer
 {

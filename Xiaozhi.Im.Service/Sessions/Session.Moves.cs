@@ -137,7 +137,7 @@ internal sealed partial class Session
     }
 
     /// <summary>A new stream with the replay and the kept frames written, or null (past the deadline the upstream fails).</summary>
-    private async Task<(UpstreamChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
+    private async Task<(AiChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
         var replayedHello = false;
@@ -149,7 +149,7 @@ internal sealed partial class Session
 
         return (result.Stream, result.Stream is not null && replayedHello);
 
-        async Task<bool> AttachAsync(UpstreamChatStream stream, TimeSpan remaining, CancellationToken cancellationToken)
+        async Task<bool> AttachAsync(AiChatStream stream, TimeSpan remaining, CancellationToken cancellationToken)
         {
             var replay = _ledger.BuildReplay(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), afterLostStream, out replayedHello);
 

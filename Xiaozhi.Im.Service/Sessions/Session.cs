@@ -39,24 +39,24 @@ internal sealed partial class Session : IDeviceSession
     private readonly CancellationTokenSource _deviceGone = new();
     private readonly SessionSignal _signal = new();
     private readonly ConversationLedger _ledger;
-    private readonly SessionUpstream _link;
+    private readonly SessionLink _link;
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
     private readonly StreamReopener _reopener;
     private readonly ResumePolicy _policy;
     private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private UpstreamChatStream _stream;
+    private AiChatStream _stream;
     private readonly SessionState _state = new();
     private readonly Telemetry.ImMetrics _metrics;
     private readonly MovesOptions _moves;
     private readonly DeviceActivityMonitor _activity;
 
     /// <summary>
-    /// Builds the session complete around the accepted <paramref name="socket"/> and its first <paramref name="upstream"/>
+    /// Builds the session complete around the accepted <paramref name="socket"/> and its first <paramref name="stream"/>
     /// stream, the device's admission policies (<see cref="DeviceActivityMonitor"/>) included: they watch every message the
     /// uplink reads and act on this session, its writer and what the AI does for it.
     /// </summary>
-    internal Session(SessionMetadata metadata, WebSocket socket, UpstreamChatStream upstream, SessionSettings settings, SessionNode node)
+    internal Session(SessionMetadata metadata, WebSocket socket, AiChatStream stream, SessionSettings settings, SessionNode node)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(node);
@@ -69,7 +69,7 @@ internal sealed partial class Session : IDeviceSession
         _moves = settings.Moves;
         Metadata = metadata;
         _socket = socket;
-        _stream = upstream;
+        _stream = stream;
         _limits = limits;
         _timeProvider = timeProvider;
         _logger = loggers.Session;
@@ -79,7 +79,7 @@ internal sealed partial class Session : IDeviceSession
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
         _ledger = new ConversationLedger(resume.MaxReplayFrames, resume.MaxReplayBytes, loggers.Resume, limits.MaxKeptBytesPerSession, node.Budget);
-        _link = new SessionUpstream(upstream, _ledger, _policy, _signal, timeProvider, loggers.Resume, node.Budget);
+        _link = new SessionLink(stream, _ledger, _policy, _signal, timeProvider, loggers.Resume, node.Budget);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
 
         // Last, once everything a policy's close touches exists: its clocks start here.
@@ -327,7 +327,7 @@ internal sealed partial class Session : IDeviceSession
         }
     }
 
-    private void Watch(UpstreamChatStream? previous, UpstreamChatStream? next)
+    private void Watch(AiChatStream? previous, AiChatStream? next)
     {
         if (previous is not null)
         {

@@ -42,7 +42,7 @@ internal sealed partial class StreamReopener
     public async Task<ReopenResult> ReopenAsync(
         SessionMetadata session,
         bool immediate,
-        Func<UpstreamChatStream, TimeSpan, CancellationToken, Task<bool>> attach,
+        Func<AiChatStream, TimeSpan, CancellationToken, Task<bool>> attach,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attach);
@@ -56,7 +56,7 @@ internal sealed partial class StreamReopener
                 return ReopenResult.TimedOut;
             }
 
-            UpstreamChatStream? next = null;
+            AiChatStream? next = null;
             try
             {
                 if (!immediate || attempt > 0)
@@ -91,7 +91,7 @@ internal sealed partial class StreamReopener
                 next?.Dispose();
                 return ReopenResult.GaveUp;
             }
-            catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex) || ex is TimeoutException)
+            catch (Exception ex) when (AiChatStream.IsStreamFailure(ex) || ex is TimeoutException)
             {
                 next?.Dispose();
                 LogResumeAttemptFailed(_logger, attempt, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);

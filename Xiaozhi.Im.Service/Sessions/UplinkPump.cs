@@ -13,14 +13,14 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// Device → AI: reads whole WebSocket messages into a pooled buffer (grown up to the frame limit), turns each into one
 /// <see cref="ChatRequest"/> (all three ids, text bytes exactly as received, v2/v3 audio unwrapped, Unix ms timestamp)
 /// and awaits the write before reading the next: a device faster than the AI service is slowed by TCP. Writes go
-/// through <see cref="SessionUpstream"/> (straight to the attached stream, or kept within limits while the session
+/// through <see cref="SessionLink"/> (straight to the attached stream, or kept within limits while the session
 /// resumes); each text frame is noted in the <see cref="ConversationLedger"/> (its tag says what a replay needs of it).
 /// </summary>
 internal sealed partial class UplinkPump
 {
     private readonly WebSocket _socket;
     private readonly DeviceSocketWriter _writer;
-    private readonly SessionUpstream _upstream;
+    private readonly SessionLink _link;
     private readonly Telemetry.SpanEvents _spanEvents = new();
     private readonly ConversationLedger _ledger;
     private readonly SessionMetadata _session;
@@ -32,7 +32,7 @@ internal sealed partial class UplinkPump
 
     internal UplinkPump(
         DeviceConnection device,
-        SessionUpstream upstream,
+        SessionLink link,
         ConversationLedger ledger,
         SessionMetadata session,
         UplinkLimits limits,
@@ -45,7 +45,7 @@ internal sealed partial class UplinkPump
         _metrics = metrics;
         _socket = device.Socket;
         _writer = device.Writer;
-        _upstream = upstream;
+        _link = link;
         _ledger = ledger;
         _session = session;
         _limits = limits;
@@ -284,10 +284,10 @@ internal sealed partial class UplinkPump
                 return null;
             }
 
-            if (!await _upstream.WriteAsync(request, frame.Tag, cancellationToken).ConfigureAwait(false))
+            if (!await _link.WriteAsync(request, frame.Tag, cancellationToken).ConfigureAwait(false))
             {
                 // The session is being closed (alert + 1011); keep reading so the device's close answer arrives.
-                LogUpstreamWriteFailed(_logger, _upstream.Failure?.ToString() ?? "failed");
+                LogUpstreamWriteFailed(_logger, _link.Failure?.ToString() ?? "failed");
                 return null;
             }
 

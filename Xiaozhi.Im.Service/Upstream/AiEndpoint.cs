@@ -131,7 +131,7 @@ internal sealed partial class AiEndpoint : IDisposable
 
     /// <summary>
     /// Picks the connection for a new stream and counts the stream on it (the caller hands it to an
-    /// <see cref="UpstreamChatStream"/>, whose disposal releases it, or calls <see cref="AiConnection.StreamClosed"/>): the connection with
+    /// <see cref="AiChatStream"/>, whose disposal releases it, or calls <see cref="AiConnection.StreamClosed"/>): the connection with
     /// the fewest streams among those not failing, a new one when all are full and the limit allows.
     /// </summary>
     public AiConnection ReserveConnection()

@@ -73,7 +73,7 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
     /// connectable within <see cref="AiOptions.ConnectTimeout"/> (or <paramref name="connectTimeout"/> when shorter).
     /// Endpoints are tried in the order of the <see cref="IAiEndpointPolicy"/>.
     /// </summary>
-    public async Task<UpstreamChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null)
+    public async Task<AiChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         var timeout = connectTimeout is { } shorter && shorter < _options.ConnectTimeout ? shorter : _options.ConnectTimeout;
@@ -119,7 +119,7 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
             headers.Add(SessionMetadataHeaders.TraceParent, traceParent);
         }
 
-        // The call's lifetime is the session's: it ends by completion or by UpstreamChatStream.Dispose, not by a token.
+        // The call's lifetime is the session's: it ends by completion or by AiChatStream.Dispose, not by a token.
         var generation = connection.GoAwayGeneration;
         try
         {
@@ -139,7 +139,7 @@ internal sealed partial class AiEndpointPool : IDisposable, IChatStreamSource
             }
 
             LogStreamOpened(_logger, endpoint.Address, connection.Index);
-            return new UpstreamChatStream(call, connection, generation);
+            return new AiChatStream(call, connection, generation);
         }
         catch
         {

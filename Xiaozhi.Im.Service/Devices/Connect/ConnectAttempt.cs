@@ -16,7 +16,7 @@ internal sealed class ConnectAttempt(HttpContext context) : IDisposable
     private string? _sessionId;
     private DeviceClaim? _claim;
     private SessionMetadata? _metadata;
-    private UpstreamChatStream? _stream;
+    private AiChatStream? _stream;
     private Action? _releaseSlot;
     private Activity? _span;
 
@@ -40,7 +40,7 @@ internal sealed class ConnectAttempt(HttpContext context) : IDisposable
 
     public SessionMetadata Metadata => _metadata ?? throw NotYet(nameof(Metadata));
 
-    public UpstreamChatStream Stream => _stream ?? throw NotYet(nameof(Stream));
+    public AiChatStream Stream => _stream ?? throw NotYet(nameof(Stream));
 
     public void Identified(DeviceIdentity identity, string sessionId)
     {
@@ -57,14 +57,14 @@ internal sealed class ConnectAttempt(HttpContext context) : IDisposable
     /// <summary>The session span <see cref="StreamStep"/> started (null when not sampled).</summary>
     public Activity? Span => _span;
 
-    public void Opened(SessionMetadata metadata, UpstreamChatStream stream)
+    public void Opened(SessionMetadata metadata, AiChatStream stream)
     {
         _metadata = metadata;
         _stream = stream;
     }
 
     /// <summary>The session now owns the stream: the attempt no longer disposes it.</summary>
-    public UpstreamChatStream HandOverStream()
+    public AiChatStream HandOverStream()
     {
         var stream = Stream;
         _stream = null;

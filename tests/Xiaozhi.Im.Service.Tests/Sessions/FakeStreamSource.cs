@@ -36,7 +36,7 @@ internal sealed class FakeStreamSource : IChatStreamSource, IDisposable
 
     public void SignalRecovered() => Interlocked.Exchange(ref _recovered, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    public Task<UpstreamChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null)
+    public Task<AiChatStream?> OpenChatStreamAsync(SessionMetadata session, CancellationToken cancellationToken, TimeSpan? connectTimeout = null)
     {
         Interlocked.Increment(ref _calls);
         var call = Next.TryDequeue(out var next) ? next : Serving ? NewCall() : null;

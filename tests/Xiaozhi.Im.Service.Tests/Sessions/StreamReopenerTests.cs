@@ -45,7 +45,7 @@ public class StreamReopenerTests
         return new(_source, options, _policy, _time, NullLogger.Instance);
     }
 
-    private static Task<bool> Attached(UpstreamChatStream stream, TimeSpan remaining, CancellationToken cancellationToken) => Task.FromResult(true);
+    private static Task<bool> Attached(AiChatStream stream, TimeSpan remaining, CancellationToken cancellationToken) => Task.FromResult(true);
 
     /// <summary>Advances the fake clock in steps, letting the reopener's continuations run, until <paramref name="task"/> ends.</summary>
     private async Task<T> AdvanceUntil<T>(Task<T> task, TimeSpan step, int maxSteps = 200)

@@ -6,7 +6,7 @@ using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Upstream;
 
-/// <summary>An <see cref="UpstreamChatStream"/> over a fake duplex call that records its writes (no network).</summary>
+/// <summary>An <see cref="AiChatStream"/> over a fake duplex call that records its writes (no network).</summary>
 internal sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStreamReader<ChatResponse>
 {
     private FakeChatCall(AiEndpoint endpoint)
@@ -14,10 +14,10 @@ internal sealed class FakeChatCall : IClientStreamWriter<ChatRequest>, IAsyncStr
         var call = new AsyncDuplexStreamingCall<ChatRequest, ChatResponse>(
             this, this, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => Disposed = true);
         var connection = endpoint.ReserveConnection();
-        Stream = new UpstreamChatStream(call, connection, connection.GoAwayGeneration);
+        Stream = new AiChatStream(call, connection, connection.GoAwayGeneration);
     }
 
-    public UpstreamChatStream Stream { get; }
+    public AiChatStream Stream { get; }
 
     public ConcurrentQueue<ChatRequest> Written { get; } = new();
 

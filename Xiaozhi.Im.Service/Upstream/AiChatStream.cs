@@ -8,7 +8,7 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// One ChatStream of a session. The session's uplink (or, while it resumes, the session itself — never both) is its
 /// only writer and one downlink pump its only reader. Disposing cancels the call if it is still running.
 /// </summary>
-internal sealed class UpstreamChatStream : IDisposable
+internal sealed class AiChatStream : IDisposable
 {
     private readonly AsyncDuplexStreamingCall<ChatRequest, ChatResponse> _call;
     private readonly AiConnection _connection;
@@ -22,7 +22,7 @@ internal sealed class UpstreamChatStream : IDisposable
     /// <see cref="AiEndpoint.ReserveConnection"/> counted (released on dispose); <paramref name="goAwayGenerationAtOpen"/>
     /// is the connection's GOAWAY generation before the call started.
     /// </summary>
-    public UpstreamChatStream(AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call, AiConnection connection, long goAwayGenerationAtOpen)
+    public AiChatStream(AsyncDuplexStreamingCall<ChatRequest, ChatResponse> call, AiConnection connection, long goAwayGenerationAtOpen)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _call = call;

@@ -14,7 +14,7 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// supervisor before. What may be held, and what giving up drops and counts, is the <see cref="ResumePolicy"/>'s: past a
 /// limit (or the resume timeout) the upstream fails with the policy's outcome.
 /// </summary>
-internal sealed partial class SessionUpstream : IDisposable
+internal sealed partial class SessionLink : IDisposable
 {
     private readonly object _gate = new();
     private readonly ResumeBuffer _buffer;
@@ -23,14 +23,14 @@ internal sealed partial class SessionUpstream : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _failed = new();
-    private UpstreamChatStream? _current;
+    private AiChatStream? _current;
     private bool _writing;
     private TaskCompletionSource? _inFlightWaiter;
     private bool _broken;
     private readonly ConversationLedger _ledger;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
-    internal SessionUpstream(UpstreamChatStream? initial, ConversationLedger ledger, ResumePolicy policy, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget? budget = null)
+    internal SessionLink(AiChatStream? initial, ConversationLedger ledger, ResumePolicy policy, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -82,7 +82,7 @@ internal sealed partial class SessionUpstream : IDisposable
     {
         while (true)
         {
-            UpstreamChatStream stream;
+            AiChatStream stream;
             long answersBefore;
             lock (_gate)
             {
@@ -117,7 +117,7 @@ internal sealed partial class SessionUpstream : IDisposable
             {
                 throw;
             }
-            catch (Exception ex) when (UpstreamChatStream.IsStreamFailure(ex))
+            catch (Exception ex) when (AiChatStream.IsStreamFailure(ex))
             {
                 lock (_gate)
                 {
@@ -151,7 +151,7 @@ internal sealed partial class SessionUpstream : IDisposable
     }
 
     /// <summary>Stops writing to the attached stream (frames are kept from now on); returns the stream that was attached.</summary>
-    public UpstreamChatStream? Detach()
+    public AiChatStream? Detach()
     {
         lock (_gate)
         {
@@ -193,7 +193,7 @@ internal sealed partial class SessionUpstream : IDisposable
     /// kept frames in order and attaches the stream. False when the upstream failed meanwhile. Throws when a write or
     /// the confirmation fails (the unwritten frames stay kept).
     /// </summary>
-    public async Task<bool> AttachAsync(UpstreamChatStream stream, IReadOnlyList<ChatRequest> replay, Func<CancellationToken, Task>? confirm, CancellationToken cancellationToken)
+    public async Task<bool> AttachAsync(AiChatStream stream, IReadOnlyList<ChatRequest> replay, Func<CancellationToken, Task>? confirm, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(replay);

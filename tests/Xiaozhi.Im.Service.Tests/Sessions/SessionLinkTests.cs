@@ -11,7 +11,7 @@ using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Tests.Sessions;
 
-public class SessionUpstreamTests
+public class SessionLinkTests
 {
     private static readonly ChatSessionIdentity Identity = new("s-1", "aa:bb", "c-1");
     private readonly FakeTimeProvider _time = new();
@@ -44,7 +44,7 @@ public class SessionUpstreamTests
     // What the upstream noted of the conversation (the latest Upstream(...) made).
     private ConversationLedger _ledger = null!;
 
-    private SessionUpstream Upstream(FakeChatCall first, ResumeOptions? options = null)
+    private SessionLink Upstream(FakeChatCall first, ResumeOptions? options = null)
     {
         options ??= new ResumeOptions();
         _ledger = new ConversationLedger(options.MaxReplayFrames, options.MaxReplayBytes, NullLogger.Instance);
