@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Im.Service.Admission;
 using Xiaozhi.Im.Service.Protocol;
@@ -22,9 +21,9 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// the turn ends, opening the new stream before the old one is completed and drained;</item>
 /// <item>host draining → close 1001 when idle or right after the turn in progress ends.</item>
 /// </list>
-/// What the AI was told and answered is the <see cref="ConversationLedger"/>'s, re-opening a stream the
-/// <see cref="StreamReopener"/>'s, the move / drain phase the <see cref="SessionState"/>'s; the moves themselves are in
-/// Session.Moves.cs.
+/// What the AI was told and answered is the <see cref="ConversationLedger"/>'s, the move / drain phase the
+/// <see cref="SessionState"/>'s, why a move is wanted the <see cref="MoveTriggers"/>', the moves themselves (and the
+/// stream the session is on) the <see cref="SessionMover"/>'s.
 /// </summary>
 internal sealed partial class Session : IDeviceSession
 {
@@ -34,7 +33,6 @@ internal sealed partial class Session : IDeviceSession
     private readonly LimitsOptions _limits;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ILogger _resumeLogger;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationTokenSource _deviceGone = new();
     private readonly SessionSignal _signal = new();
@@ -42,13 +40,11 @@ internal sealed partial class Session : IDeviceSession
     private readonly SessionLink _link;
     private readonly UplinkPump _uplink;
     private readonly DownlinkPump _downlink;
-    private readonly StreamReopener _reopener;
     private readonly ResumePolicy _policy;
     private readonly TaskCompletionSource _drainClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private AiChatStream _stream;
     private readonly SessionState _state = new();
-    private readonly Telemetry.ImMetrics _metrics;
-    private readonly MovesOptions _moves;
+    private readonly MoveTriggers _triggers;
+    private readonly SessionMover _mover;
     private readonly DeviceActivityMonitor _activity;
 
     /// <summary>
@@ -65,22 +61,20 @@ internal sealed partial class Session : IDeviceSession
         var timeProvider = node.Time;
         var loggers = node.Loggers;
         var metrics = node.Metrics;
-        _metrics = metrics;
-        _moves = settings.Moves;
         Metadata = metadata;
         _socket = socket;
-        _stream = stream;
         _limits = limits;
         _timeProvider = timeProvider;
         _logger = loggers.Session;
-        _resumeLogger = loggers.Resume;
         _policy = new ResumePolicy(resume, timeProvider, metrics, loggers.Resume);
-        _reopener = new StreamReopener(node.Streams, resume, _policy, timeProvider, loggers.Resume);
         _stop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         Writer = new DeviceSocketWriter(socket, loggers.DeviceWriter, limits.DeviceSendTimeout, timeProvider, metrics);
         _ledger = new ConversationLedger(resume.MaxReplayFrames, resume.MaxReplayBytes, loggers.Resume, limits.MaxKeptBytesPerSession, node.Budget);
         _link = new SessionLink(stream, _ledger, _policy, _signal, timeProvider, loggers.Resume, node.Budget);
         _downlink = new DownlinkPump(Writer, metadata, _ledger, OnTurnEnd, timeProvider, loggers.Downlink, metrics);
+        _triggers = new MoveTriggers(_state, _signal, _link, timeProvider, settings.Moves, loggers.Resume);
+        var reopener = new StreamReopener(node.Streams, resume, _policy, timeProvider, loggers.Resume);
+        _mover = new SessionMover(metadata, stream, _link, _ledger, _policy, reopener, _state, _triggers, Writer, _downlink, node, limits, _deviceGone.Token);
 
         // Last, once everything a policy's close touches exists: its clocks start here.
         _activity = new DeviceActivityMonitor(settings.Admission, limits.CloseTimeout, timeProvider, loggers.Admission, metrics, this, Writer, _downlink.Ai);
@@ -111,12 +105,12 @@ internal sealed partial class Session : IDeviceSession
     {
         var hardStopAfter = _limits.DrainTimeout + _limits.CloseTimeout + HardStopMargin;
         var hardStop = hostStopping.Register(s => ((Session)s!).StopHard(hardStopAfter), this);
-        LogSessionStarted(_logger, Metadata.ProtocolVersion, Metadata.UserId is not null, _stream.Endpoint);
+        LogSessionStarted(_logger, Metadata.ProtocolVersion, Metadata.UserId is not null, _mover.Stream.Endpoint);
         var token = _stop.Token;
-        Watch(null, _stream);
+        _triggers.Watch(null, _mover.Stream);
         var uplink = _uplink.RunAsync(token);
         _ = uplink.ContinueWith(static (_, s) => ((Session)s!).OnDeviceGone(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        var downlink = _downlink.RunAsync(_stream, swallowHello: false, token);
+        var downlink = _downlink.RunAsync(_mover.Stream, swallowHello: false, token);
         try
         {
             downlink = await SuperviseAsync(uplink, downlink, token).ConfigureAwait(false);
@@ -139,9 +133,9 @@ internal sealed partial class Session : IDeviceSession
             await Task.WhenAll(Settle(uplink), Settle(downlink)).ConfigureAwait(false);
             Writer.Dispose();
             _activity.Dispose();
-            Watch(_stream, null);
-            TakeMoveCauses();
-            _stream.Dispose();
+            _triggers.Watch(_mover.Stream, null);
+            _triggers.Take();
+            _mover.Stream.Dispose();
             _link.Close();
             _link.Dispose();
             _ledger.Close(); // its kept bytes go back to the node's budget
@@ -244,7 +238,7 @@ internal sealed partial class Session : IDeviceSession
                     return downlink;
                 }
 
-                downlink = await ResumeAsync(downlink, token).ConfigureAwait(false) ?? downlink;
+                downlink = await _mover.ResumeAsync(downlink, token).ConfigureAwait(false) ?? downlink;
                 continue;
             }
 
@@ -256,7 +250,7 @@ internal sealed partial class Session : IDeviceSession
 
             if (_state.MoveDue(_ledger.IsIdle))
             {
-                downlink = await MigrateAsync(downlink, token).ConfigureAwait(false) ?? downlink;
+                downlink = await _mover.MigrateAsync(downlink, token).ConfigureAwait(false) ?? downlink;
                 continue;
             }
 
@@ -274,14 +268,14 @@ internal sealed partial class Session : IDeviceSession
 
         _link.Detach();
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
-        await _stream.CompleteRequestsAsync().ConfigureAwait(false);
+        await _mover.Stream.CompleteRequestsAsync().ConfigureAwait(false);
         try
         {
             await downlink.WaitAsync(_limits.UpstreamDrainTimeout, _timeProvider).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            LogDrainTimedOut(_logger, _limits.UpstreamDrainTimeout);
+            SessionMover.LogDrainTimedOut(_logger, _limits.UpstreamDrainTimeout);
         }
     }
 
@@ -305,40 +299,13 @@ internal sealed partial class Session : IDeviceSession
     {
         if (!delivered)
         {
-            // Under the move gate: an endpoint that stops being left may cancel a wanted move meanwhile (OnEndpointStays).
-            lock (_moveGate)
-            {
-                if (_state.Phase == SessionPhase.MoveWanted)
-                {
-                    _link.Detach();
-                    if (_state.TurnEndingDuringMove())
-                    {
-                        _signal.Set();
-                    }
-                }
-            }
-
+            _triggers.OnUndeliveredTurnEnd();
             return;
         }
 
         if (_state.TurnEndedDuringDrain())
         {
             _signal.Set();
-        }
-    }
-
-    private void Watch(AiChatStream? previous, AiChatStream? next)
-    {
-        if (previous is not null)
-        {
-            previous.Connection.GoingAway -= OnConnectionGoingAway;
-        }
-
-        Interlocked.Exchange(ref _departureWatch, null)?.Dispose();
-        if (next is not null)
-        {
-            next.Connection.GoingAway += OnConnectionGoingAway;
-            _departureWatch = next.Source.Departure.Watch(OnEndpointLeaving, OnEndpointStays);
         }
     }
 
@@ -366,16 +333,10 @@ internal sealed partial class Session : IDeviceSession
         }
     }
 
-    private async Task<DownlinkEnd> SettleDownlink(Task<DownlinkEnd> downlink)
+    private async Task FailAsync(Task<UplinkEnd> uplink)
     {
-        try
-        {
-            return await downlink.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable);
-        }
+        await _mover.FailAsync().ConfigureAwait(false);
+        await WaitQuietlyAsync(uplink, _limits.CloseTimeout).ConfigureAwait(false);
     }
 
     private async Task WaitQuietlyAsync(Task task, TimeSpan timeout)

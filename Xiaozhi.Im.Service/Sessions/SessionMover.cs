@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Xiaozhi.Im.Service.Protocol;
 using Xiaozhi.Im.Service.Sessions.Resume;
@@ -5,20 +6,75 @@ using Xiaozhi.Im.Service.Upstream;
 
 namespace Xiaozhi.Im.Service.Sessions;
 
-// The session's moves to a new stream: a resume after its stream ended, a migration off a connection going away, and
-// the failure when no stream could be had. The supervisor (Session.cs) decides when, the ResumePolicy when to stop
-// trying; this part does it.
-internal sealed partial class Session
+/// <summary>
+/// A session's moves to a new stream: a resume after its stream ended, a migration off a connection going away or an
+/// endpoint being left, and the failure when no stream could be had. The session's supervisor decides when, the
+/// <see cref="ResumePolicy"/> when to stop trying, <see cref="MoveTriggers"/> why; this type does it and holds the
+/// stream the session is on.
+/// </summary>
+internal sealed partial class SessionMover
 {
-    private async Task<Task<DownlinkEnd>?> ResumeAsync(Task<DownlinkEnd> downlink, CancellationToken token)
+    private readonly SessionMetadata _metadata;
+    private readonly SessionLink _link;
+    private readonly ConversationLedger _ledger;
+    private readonly ResumePolicy _policy;
+    private readonly StreamReopener _reopener;
+    private readonly SessionState _state;
+    private readonly MoveTriggers _triggers;
+    private readonly DeviceSocketWriter _writer;
+    private readonly DownlinkPump _downlink;
+    private readonly Telemetry.ImMetrics _metrics;
+    private readonly LimitsOptions _limits;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ILogger _resumeLogger;
+    private readonly CancellationToken _deviceGone;
+
+    public SessionMover(
+        SessionMetadata metadata,
+        AiChatStream stream,
+        SessionLink link,
+        ConversationLedger ledger,
+        ResumePolicy policy,
+        StreamReopener reopener,
+        SessionState state,
+        MoveTriggers triggers,
+        DeviceSocketWriter writer,
+        DownlinkPump downlink,
+        SessionNode node,
+        LimitsOptions limits,
+        CancellationToken deviceGone)
     {
-        var old = _stream;
+        _metadata = metadata;
+        Stream = stream;
+        _link = link;
+        _ledger = ledger;
+        _policy = policy;
+        _reopener = reopener;
+        _state = state;
+        _triggers = triggers;
+        _writer = writer;
+        _downlink = downlink;
+        _metrics = node.Metrics;
+        _limits = limits;
+        _timeProvider = node.Time;
+        _logger = node.Loggers.Session;
+        _resumeLogger = node.Loggers.Resume;
+        _deviceGone = deviceGone;
+    }
+
+    /// <summary>The stream the session is on; replaced only by a move that got a new one.</summary>
+    public AiChatStream Stream { get; private set; }
+
+    public async Task<Task<DownlinkEnd>?> ResumeAsync(Task<DownlinkEnd> downlink, CancellationToken token)
+    {
+        var old = Stream;
         _link.Detach();
         await _link.WaitForWriteInFlightAsync(_limits.UpstreamDrainTimeout).ConfigureAwait(false);
         old.Dispose();
         var end = await SettleDownlink(downlink).ConfigureAwait(false);
         _state.MoveStarted();
-        TakeMoveCauses();
+        _triggers.Take();
 
         var now = _timeProvider.GetTimestamp();
         _policy.StreamLost(delivered: end.Responses > 0);
@@ -30,7 +86,7 @@ internal sealed partial class Session
             _metrics.TtsStopSynthesized();
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
-            await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
+            await _writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
             _ledger.StopSpeaking();
         }
 
@@ -40,31 +96,31 @@ internal sealed partial class Session
             return null;
         }
 
-        Watch(old, next);
-        _stream = next;
+        _triggers.Watch(old, next);
+        Stream = next;
         _metrics.Resume(succeeded: true, _timeProvider.GetElapsedTime(now));
         LogResumed(_resumeLogger, old.EndLogLevel(LogLevel.Information), next.Endpoint, _timeProvider.GetElapsedTime(now));
-        if (_ledger.TakeRequestLost() && !Writer.IsClosed)
+        if (_ledger.TakeRequestLost() && !_writer.IsClosed)
         {
             // Before the new stream's responses: the device learns its last request will get no answer.
             using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
-            await Writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
+            await _writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
         }
 
         return _downlink.RunAsync(next, replayedHello, token);
     }
 
-    private async Task<Task<DownlinkEnd>?> MigrateAsync(Task<DownlinkEnd> oldDownlink, CancellationToken token)
+    public async Task<Task<DownlinkEnd>?> MigrateAsync(Task<DownlinkEnd> oldDownlink, CancellationToken token)
     {
         _state.MoveStarted();
-        var (causes, departure) = TakeMoveCauses();
-        var reason = MoveReason(causes, departure);
+        var (causes, departure) = _triggers.Take();
+        var reason = MoveTriggers.ReasonOf(causes, departure);
 
         // Past Ai:Moves:GoAwayBusyLimit the turn in progress cannot finish on the old stream before the server closes it:
         // it is handled as if the stream were lost now (the utterance or unanswered request replayed on the new stream).
         var cut = (causes & MoveCauses.GoAwayBusyLimit) != 0;
-        var old = _stream;
+        var old = Stream;
         var started = _timeProvider.GetTimestamp();
         LogMigrating(_resumeLogger, old.Endpoint, reason);
         _link.Detach();
@@ -95,8 +151,8 @@ internal sealed partial class Session
 
         old.Dispose();
         await SettleDownlink(oldDownlink).ConfigureAwait(false);
-        Watch(old, next);
-        _stream = next;
+        _triggers.Watch(old, next);
+        Stream = next;
         if (cut)
         {
             await TellAnswerCutAsync(token).ConfigureAwait(false);
@@ -108,13 +164,40 @@ internal sealed partial class Session
         return _downlink.RunAsync(next, replayedHello, token);
     }
 
+    /// <summary>No stream could be had (a limit or the deadline): the device gets an alert and a close 1011.</summary>
+    public async Task FailAsync()
+    {
+        // The outcome the upstream already failed with; it is committed once.
+        var outcome = _link.Fail(ResumeDropReason.ResumeTimeout);
+        _metrics.Resume(succeeded: false, TimeSpan.Zero);
+        LogResumeFailed(_resumeLogger, outcome.Reason ?? ResumeDropReason.ResumeTimeout);
+        if (!_writer.IsClosed)
+        {
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+            await _writer.SendAlertAsync(DeviceAlertMessages.UpstreamFailed, timeout.Token).ConfigureAwait(false);
+            await _writer.CloseAsync(DeviceCloseReasons.ResumeFailed(outcome.DeviceReason), timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<DownlinkEnd> SettleDownlink(Task<DownlinkEnd> downlink)
+    {
+        try
+        {
+            return await downlink.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return new DownlinkEnd(DownlinkEndKind.Failed, StatusCode.Unavailable);
+        }
+    }
+
     /// <summary>
     /// After a move that cut the old stream: a device whose answer was still coming is told (an alert, then the
     /// <c>tts stop</c> it waits for), and one whose request could not be replayed gets the request-lost alert.
     /// </summary>
     private async Task TellAnswerCutAsync(CancellationToken token)
     {
-        if (Writer.IsClosed)
+        if (_writer.IsClosed)
         {
             return;
         }
@@ -125,23 +208,23 @@ internal sealed partial class Session
         {
             LogSynthesizedTtsStop(_resumeLogger);
             _metrics.TtsStopSynthesized();
-            await Writer.SendAlertAsync(DeviceAlertMessages.AnswerCut, linked.Token).ConfigureAwait(false);
-            await Writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
+            await _writer.SendAlertAsync(DeviceAlertMessages.AnswerCut, linked.Token).ConfigureAwait(false);
+            await _writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
             _ledger.StopSpeaking();
         }
 
         if (_ledger.TakeRequestLost())
         {
-            await Writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
+            await _writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
         }
     }
 
     /// <summary>A new stream with the replay and the kept frames written, or null (past the deadline the upstream fails).</summary>
     private async Task<(AiChatStream? Stream, bool ReplayedHello)> OpenAndAttachAsync(bool immediate, bool afterLostStream, CancellationToken token)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, _link.FailedToken, _deviceGone);
         var replayedHello = false;
-        var result = await _reopener.ReopenAsync(Metadata, immediate, AttachAsync, linked.Token).ConfigureAwait(false);
+        var result = await _reopener.ReopenAsync(_metadata, immediate, AttachAsync, linked.Token).ConfigureAwait(false);
         if (result.IsTimedOut)
         {
             _link.Fail(ResumeDropReason.ResumeTimeout);
@@ -159,21 +242,5 @@ internal sealed partial class Session
                 : null;
             return await _link.AttachAsync(stream, replay, confirm, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private async Task FailAsync(Task<UplinkEnd> uplink)
-    {
-        // The outcome the upstream already failed with (a limit or the deadline); it is committed once.
-        var outcome = _link.Fail(ResumeDropReason.ResumeTimeout);
-        _metrics.Resume(succeeded: false, TimeSpan.Zero);
-        LogResumeFailed(_resumeLogger, outcome.Reason ?? ResumeDropReason.ResumeTimeout);
-        if (!Writer.IsClosed)
-        {
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-            await Writer.SendAlertAsync(DeviceAlertMessages.UpstreamFailed, timeout.Token).ConfigureAwait(false);
-            await Writer.CloseAsync(DeviceCloseReasons.ResumeFailed(outcome.DeviceReason), timeout.Token).ConfigureAwait(false);
-        }
-
-        await WaitQuietlyAsync(uplink, _limits.CloseTimeout).ConfigureAwait(false);
     }
 }
