@@ -18,15 +18,16 @@ internal static class ClusterScripts
 
     /// <summary>
     /// KEYS: device key, own device set. ARGV: node, session, client, claim, ttl ms, device id, presence channel, online
-    /// event, expected owner claim (<c>*</c> any: Replace; else the claim the Reject check saw, empty for none).
-    /// Returns {status, previous node, previous session, previous claim, connected_at}; status 0 = another connection
-    /// claimed the device after the check (Reject), 1 = claimed. The caller kicks the previous owner.
+    /// event, expected owner claim (<see cref="ExpectedOwner.AnyClaim"/>: Replace; else the claim the Reject check saw,
+    /// empty for none). Returns {status (<see cref="ClaimStatus"/>), previous node, previous session, previous claim,
+    /// connected_at}. The caller kicks the previous owner.
     /// </summary>
-    public const string Claim = RedisNowMs + """
+    public const string Claim = RedisNowMs + $$"""
 
+        local REFUSED, CLAIMED = 0, 1
         local cur = redis.call('HMGET', KEYS[1], 'node_id', 'session_id', 'claim')
-        if ARGV[9] ~= '*' and (cur[3] or '') ~= ARGV[9] and cur[3] ~= ARGV[4] then
-          return {0, cur[1] or '', cur[2] or '', cur[3] or '', 0}
+        if ARGV[9] ~= '{{ExpectedOwner.AnyClaim}}' and (cur[3] or '') ~= ARGV[9] and cur[3] ~= ARGV[4] then
+          return {REFUSED, cur[1] or '', cur[2] or '', cur[3] or '', 0}
         end
         redis.call('HSET', KEYS[1], 'node_id', ARGV[1], 'session_id', ARGV[2], 'client_id', ARGV[3], 'connected_at', now, 'claim', ARGV[4])
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -35,7 +36,7 @@ internal static class ClusterScripts
         if cur[3] ~= ARGV[4] then
           redis.call('PUBLISH', ARGV[7], ARGV[8])
         end
-        return {1, cur[1] or '', cur[2] or '', cur[3] or '', now}
+        return {CLAIMED, cur[1] or '', cur[2] or '', cur[3] or '', now}
         """;
 
     /// <summary>
@@ -66,6 +67,7 @@ internal static class ClusterScripts
     /// </summary>
     public const string Refresh = RedisNowMs + """
 
+        local STILL_OURS, RECREATED, NEWER_OWNS, TOOK_OLDER = 0, 1, 2, 3
         local n = #KEYS - 1
         local out = {}
         for i = 1, n do
@@ -75,7 +77,7 @@ internal static class ClusterScripts
             at = now - tonumber(age)
           end
           local cur = redis.call('HMGET', KEYS[i], 'node_id', 'session_id', 'claim', 'connected_at')
-          local code = 0
+          local code = STILL_OURS
           if cur[3] == claim then
             at = tonumber(cur[4]) or at
             redis.call('PEXPIRE', KEYS[i], ARGV[2])
@@ -83,14 +85,14 @@ internal static class ClusterScripts
             if cur[3] then
               local theirs = tonumber(cur[4]) or 0
               if theirs > at or (theirs == at and cur[3] > claim) then
-                code = 2
+                code = NEWER_OWNS
               else
-                code = 3
+                code = TOOK_OLDER
               end
             else
-              code = 1
+              code = RECREATED
             end
-            if code ~= 2 then
+            if code ~= NEWER_OWNS then
               redis.call('HSET', KEYS[i], 'node_id', ARGV[1], 'session_id', session, 'client_id', client, 'connected_at', at, 'claim', claim)
               redis.call('PEXPIRE', KEYS[i], ARGV[2])
               redis.call('SADD', KEYS[n + 1], dev)
@@ -99,9 +101,9 @@ internal static class ClusterScripts
           local o = (i - 1) * 5
           out[o + 1] = code
           out[o + 2] = at
-          out[o + 3] = code == 3 and cur[1] or ''
-          out[o + 4] = code == 3 and cur[2] or ''
-          out[o + 5] = code == 3 and cur[3] or ''
+          out[o + 3] = code == TOOK_OLDER and cur[1] or ''
+          out[o + 4] = code == TOOK_OLDER and cur[2] or ''
+          out[o + 5] = code == TOOK_OLDER and cur[3] or ''
         end
         if n > 0 then
           redis.call('PEXPIRE', KEYS[n + 1], ARGV[2])

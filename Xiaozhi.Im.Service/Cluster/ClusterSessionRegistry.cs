@@ -14,8 +14,6 @@ namespace Xiaozhi.Im.Service.Cluster;
 /// </summary>
 internal sealed partial class ClusterSessionRegistry : ISessionRegistry
 {
-    private static readonly TimeSpan KickMemory = TimeSpan.FromMinutes(1);
-
     private readonly SessionRegistry _local;
     private readonly IClusterStore _store;
     private readonly ClusterOptions _options;
@@ -25,9 +23,8 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     private readonly DeviceLocks _locks = new();
     private readonly ConcurrentDictionary<IDeviceSession, OwnedSession> _owned = new(ReferenceEqualityComparer.Instance);
 
-    // Kicks for claims not (yet) registered here: the kick may overtake the upgrade it is meant for.
-    private readonly ConcurrentDictionary<string, long> _kicked = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<OwnedSession> _pendingReleases = new();
+    private readonly EarlyKicks _earlyKicks;
+    private readonly PendingReleases _pendingReleases = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
 
     public ClusterSessionRegistry(SessionRegistry local, IClusterStore store, IOptions<ClusterOptions> options, ClusterMetrics metrics, TimeProvider time, ILogger<ClusterSessionRegistry> logger)
@@ -38,6 +35,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _earlyKicks = new EarlyKicks(time);
 
         // Kicks from other nodes (and this one) arrive on the store's subscription to this node's control channel.
         store.KickReceived += OnKick;
@@ -168,7 +166,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
                 var owned = clusterClaim.Owned;
                 owned.Session = session;
                 _owned[session] = owned;
-                if (_kicked.TryRemove(owned.Claim, out _))
+                if (_earlyKicks.Take(owned.Claim))
                 {
                     _metrics.Kick(KickDirection.Received, KickResult.Closed);
                     LogKicked(_logger, owned.SessionId);
@@ -205,13 +203,13 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
     /// <summary>A kick from another node (or this one): close the named session if it is still the claimed one.</summary>
     private void OnKick(ClusterKick kick)
     {
-        _kicked[kick.Claim] = _time.GetTimestamp() + (long)(KickMemory.TotalSeconds * _time.TimestampFrequency);
+        _earlyKicks.Remember(kick.Claim);
         if (_local.Find(kick.DeviceId) is { } session
             && _owned.TryGetValue(session, out var owned)
             && owned.Claim == kick.Claim
             && owned.SessionId == kick.SessionId)
         {
-            _kicked.TryRemove(kick.Claim, out _);
+            _earlyKicks.Take(kick.Claim);
             _metrics.Kick(KickDirection.Received, KickResult.Closed);
             LogKicked(_logger, owned.SessionId);
             _ = session.CloseAsync(DeviceCloseReasons.Replaced);
@@ -234,7 +232,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         if (!owned.Confirmed || !_store.IsUp)
         {
             // A claim Redis never confirmed may still land (the command was only slow): release again after the refresh.
-            _pendingReleases.Enqueue(owned);
+            _pendingReleases.Add(owned);
             if (!_store.IsUp)
             {
                 return;
@@ -252,7 +250,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            _pendingReleases.Enqueue(owned);
+            _pendingReleases.Add(owned);
         }
     }
 
@@ -269,12 +267,7 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
 
         try
         {
-            var pending = new List<OwnedSession>();
-            while (_pendingReleases.TryDequeue(out var release))
-            {
-                pending.Add(release);
-            }
-
+            var pending = _pendingReleases.TakeAll();
             var owned = _owned.Values.ToArray();
             try
             {
@@ -292,20 +285,10 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                foreach (var release in pending)
-                {
-                    _pendingReleases.Enqueue(release);
-                }
+                _pendingReleases.Restore(pending);
             }
 
-            var now = _time.GetTimestamp();
-            foreach (var (claim, until) in _kicked)
-            {
-                if (until < now)
-                {
-                    _kicked.TryRemove(claim, out _);
-                }
-            }
+            _earlyKicks.ForgetExpired();
         }
         finally
         {
@@ -393,19 +376,4 @@ internal sealed partial class ClusterSessionRegistry : ISessionRegistry
 
     private string Presence(OwnedSession owned, bool online) =>
         new PresenceEvent(online, owned.DeviceId, owned.ClientId, owned.SessionId, _store.NodeId, _time.GetUtcNow().ToUnixTimeMilliseconds()).ToJson();
-
-    [LoggerMessage(EventId = 8010, Level = LogLevel.Information, Message = "Device live on node {Node} (session {PreviousSessionId}): refused under policy Reject")]
-    private static partial void LogRejected(ILogger logger, string node, string previousSessionId);
-
-    [LoggerMessage(EventId = 8011, Level = LogLevel.Information, Message = "Claimed the device from node {Node} (session {PreviousSessionId}); kick delivered: {Delivered}")]
-    private static partial void LogTookFrom(ILogger logger, string node, string previousSessionId, bool delivered);
-
-    [LoggerMessage(EventId = 8012, Level = LogLevel.Information, Message = "Session {KickedSessionId} kicked: the device connected again elsewhere")]
-    private static partial void LogKicked(ILogger logger, string kickedSessionId);
-
-    [LoggerMessage(EventId = 8013, Level = LogLevel.Warning, Message = "Session {StaleSessionId} closed by the refresh: a newer connection of the device owns it (a kick was lost)")]
-    private static partial void LogStaleClosed(ILogger logger, string staleSessionId);
-
-    [LoggerMessage(EventId = 8014, Level = LogLevel.Information, Message = "Cleared {Count} device keys this node held before it restarted")]
-    private static partial void LogCleared(ILogger logger, int count);
 }

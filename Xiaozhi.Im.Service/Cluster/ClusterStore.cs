@@ -137,10 +137,10 @@ internal sealed partial class ClusterStore : IClusterStore, IClusterNodeStore
             ClusterScripts.Claim,
             [Keys.Device(owned.DeviceId), Keys.NodeDevices(NodeId)],
             [NodeId, owned.SessionId, owned.ClientId, owned.Claim, (long)_options.DeviceKeyTtl.TotalMilliseconds, owned.DeviceId, Keys.Presence,
-                onlineEvent, expectedClaim ?? "*"]).ConfigureAwait(false))!;
+                onlineEvent, expectedClaim ?? ExpectedOwner.AnyClaim]).ConfigureAwait(false))!;
         var previousClaim = result[3].ToString();
         var previous = previousClaim.Length == 0 ? null : new DeviceOwner(result[1].ToString(), result[2].ToString(), previousClaim);
-        return new ClaimResult((long)result[0] == 1, previous, (long)result[4]);
+        return new ClaimResult((ClaimStatus)(int)result[0] == ClaimStatus.Claimed, previous, (long)result[4]);
     }
 
     /// <summary>Publishes the kick for <paramref name="owner"/> on its node's control channel; how many received it.</summary>

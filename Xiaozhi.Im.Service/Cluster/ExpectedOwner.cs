@@ -12,6 +12,9 @@ internal sealed class ExpectedOwner
         Claim = claim;
     }
 
+    /// <summary>What <see cref="ClusterScripts.Claim"/> takes for "any owner" in place of a claim (never a real claim: those are hex).</summary>
+    public const string AnyClaim = "*";
+
     public static ExpectedOwner Any { get; } = new(true, null);
 
     public static ExpectedOwner Unknown { get; } = new(false, null);
