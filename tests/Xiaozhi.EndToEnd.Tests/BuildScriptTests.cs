@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json;
 using Xiaozhi.EndToEnd.Tests.Harness;
+using Xiaozhi.Hosting;
 
 namespace Xiaozhi.EndToEnd.Tests;
 
@@ -120,7 +121,7 @@ public sealed class BuildScriptTests
     /// </summary>
     private static async Task<string> RunVerbStartUpAsync(string fileName, string[] arguments, string publicHost = "")
     {
-        var (im, management, ai, ota) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (im, management, ai, ota) = (FreePort.Pick(), FreePort.Pick(), FreePort.Pick(), FreePort.Pick());
         var environment = ScriptEnvironment(
             ("XIAOZHI_IM_PORT", im.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("XIAOZHI_MANAGEMENT_PORT", management.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -153,12 +154,5 @@ public sealed class BuildScriptTests
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         body.RootElement.GetProperty("websocket").GetProperty("url").GetString().Should().Be($"ws://127.0.0.1:{im}/xiaozhi/v1/");
         return output;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
