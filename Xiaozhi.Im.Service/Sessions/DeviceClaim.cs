@@ -9,11 +9,17 @@ internal class DeviceClaim : IDisposable
     /// <summary>The single-node answer: the device is live (policy Reject).</summary>
     public static readonly DeviceClaim Refused = new(false);
 
+    /// <summary>The single-node answer: another connection of the device holds the claim and is being set up (policy Reject).</summary>
+    public static readonly DeviceClaim RefusedWhileConnecting = new(false) { AnotherConnecting = true };
+
     /// <summary>Creates an answer.</summary>
     protected DeviceClaim(bool accepted) => Accepted = accepted;
 
-    /// <summary>False: answer 409, the device is live.</summary>
+    /// <summary>False: answer 409, the device is live (or, with <see cref="AnotherConnecting"/>, about to be).</summary>
     public bool Accepted { get; }
+
+    /// <summary>Refused because another connection of the device claimed it first and has not registered yet.</summary>
+    public bool AnotherConnecting { get; private init; }
 
     /// <summary>
     /// Called once the new connection is certain (its AI stream is open), before the upgrade: a cluster writes the claim

@@ -17,7 +17,7 @@ internal interface ISessionRegistry
 
     /// <summary>
     /// Before the upgrade: may this connection become the device's session? Not accepted means 409 (policy Reject and
-    /// the device is live). An accepted claim is passed to <see cref="Register"/>; disposing a claim that was never
+    /// the device is live, or another connection of it claimed it first). An accepted claim is passed to <see cref="Register"/>; disposing a claim that was never
     /// registered gives it up.
     /// </summary>
     ValueTask<DeviceClaim> ClaimAsync(string deviceId, string sessionId, string clientId, DuplicateDevicePolicy policy, CancellationToken cancellationToken);

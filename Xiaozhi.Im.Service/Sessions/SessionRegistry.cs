@@ -7,6 +7,11 @@ internal sealed class SessionRegistry : ISessionRegistry
 {
     private readonly ConcurrentDictionary<string, IDeviceSession> _byDevice = new(StringComparer.Ordinal);
 
+    // Under Reject, the claim of a device's connection from its claim to its registration: a second connection of the
+    // device in that window (stream opening, upgrade) is refused with a status code instead of losing at registration
+    // with its WebSocket already accepted.
+    private readonly ConcurrentDictionary<string, DeviceClaim> _connecting = new(StringComparer.Ordinal);
+
     /// <summary>The number of live sessions.</summary>
     public int Count => _byDevice.Count;
 
@@ -18,10 +23,22 @@ internal sealed class SessionRegistry : ISessionRegistry
 
     /// <inheritdoc />
     public ValueTask<DeviceClaim> ClaimAsync(string deviceId, string sessionId, string clientId, DuplicateDevicePolicy policy, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(policy == DuplicateDevicePolicy.Reject && IsConnected(deviceId) ? DeviceClaim.Refused : DeviceClaim.Granted);
+        ValueTask.FromResult(policy == DuplicateDevicePolicy.Reject ? ClaimExclusively(deviceId) : DeviceClaim.Granted);
 
     /// <inheritdoc />
-    public SessionRegistration Register(IDeviceSession session, DuplicateDevicePolicy policy, DeviceClaim claim) => Register(session, policy);
+    public SessionRegistration Register(IDeviceSession session, DuplicateDevicePolicy policy, DeviceClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        try
+        {
+            return Register(session, policy);
+        }
+        finally
+        {
+            // Only now: with the session in place, a connection that claims next finds the device live.
+            claim.Dispose();
+        }
+    }
 
     /// <summary>
     /// Makes <paramref name="session"/> the device's live session. With <see cref="DuplicateDevicePolicy.Replace"/> an
@@ -65,6 +82,28 @@ internal sealed class SessionRegistry : ISessionRegistry
     {
         ArgumentNullException.ThrowIfNull(session);
         return ((ICollection<KeyValuePair<string, IDeviceSession>>)_byDevice).Remove(new KeyValuePair<string, IDeviceSession>(session.DeviceId, session));
+    }
+
+    /// <summary>Gives up <paramref name="claim"/>'s hold on <paramref name="deviceId"/>, if it still has it.</summary>
+    internal void Release(string deviceId, DeviceClaim claim) =>
+        ((ICollection<KeyValuePair<string, DeviceClaim>>)_connecting).Remove(new KeyValuePair<string, DeviceClaim>(deviceId, claim));
+
+    private DeviceClaim ClaimExclusively(string deviceId)
+    {
+        var claim = new ExclusiveDeviceClaim(this, deviceId);
+        if (!_connecting.TryAdd(deviceId, claim))
+        {
+            return DeviceClaim.RefusedWhileConnecting;
+        }
+
+        // Checked with the claim held: a connection that registered just before it is seen here.
+        if (IsConnected(deviceId))
+        {
+            claim.Dispose();
+            return DeviceClaim.Refused;
+        }
+
+        return claim;
     }
 
     /// <summary>A snapshot of the live sessions.</summary>

@@ -29,6 +29,10 @@ internal sealed record ConnectRefusal(int Status, string Reason, string MetricLa
     public static ConnectRefusal DeviceConnected { get; } = new(
         StatusCodes.Status409Conflict, "this device already has a live connection", "duplicate", ConnectLogEvent.Refused, "device already connected");
 
+    /// <summary>Two connections of one device at once under Reject: the first claimed it, this one is refused.</summary>
+    public static ConnectRefusal DeviceConnecting { get; } = new(
+        StatusCodes.Status409Conflict, "another connection of this device is being set up", "duplicate_connecting", ConnectLogEvent.Refused, "another connection of the device is being set up");
+
     public static ConnectRefusal NoAiEndpoint { get; } = new(
         StatusCodes.Status503ServiceUnavailable, "AI service unavailable, try again later", "no_ai_endpoint", ConnectLogEvent.Refused, "no AI endpoint connectable");
 

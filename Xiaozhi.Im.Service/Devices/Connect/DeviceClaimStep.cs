@@ -18,7 +18,7 @@ internal sealed partial class DeviceClaimStep(ISessionRegistry registry, IOption
     {
         var claim = await registry.ClaimAsync(attempt.DeviceId, attempt.SessionId, attempt.Identity.ClientId, sessions.Value.DuplicateDevicePolicy, attempt.Aborted).ConfigureAwait(false);
         attempt.Hold(claim);
-        return claim.Accepted ? null : ConnectRefusal.DeviceConnected;
+        return claim.Accepted ? null : claim.AnotherConnecting ? ConnectRefusal.DeviceConnecting : ConnectRefusal.DeviceConnected;
     }
 
     /// <summary>

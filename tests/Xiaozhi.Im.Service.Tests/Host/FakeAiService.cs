@@ -39,8 +39,11 @@ public sealed class FakeAiService : AIService.AIServiceBase
 
     private int _healthChecks;
 
-    /// <summary>Starts it; <paramref name="maxStreamsPerConnection"/> is what its SETTINGS allow (Kestrel's default 100).</summary>
-    public static async Task<(WebApplication App, Uri Address, FakeAiService Service)> StartAsync(int maxStreamsPerConnection = 100)
+    /// <summary>
+    /// Starts it; <paramref name="maxStreamsPerConnection"/> is what its SETTINGS allow (Kestrel's default 100); on
+    /// <paramref name="port"/> when the address was handed out before the service existed.
+    /// </summary>
+    public static async Task<(WebApplication App, Uri Address, FakeAiService Service)> StartAsync(int maxStreamsPerConnection = 100, int port = 0)
     {
         var service = new FakeAiService();
         var builder = WebApplication.CreateSlimBuilder();
@@ -48,7 +51,7 @@ public sealed class FakeAiService : AIService.AIServiceBase
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.Http2.MaxStreamsPerConnection = maxStreamsPerConnection;
-            k.Listen(System.Net.IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
+            k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         builder.Services.AddSingleton(service);

@@ -49,6 +49,46 @@ public class SessionRegistryTests
     }
 
     [Test]
+    public async Task Under_Reject_a_claim_holds_the_device_until_its_session_registers()
+    {
+        var registry = new SessionRegistry();
+        var first = await registry.ClaimAsync("d", "1", "c", DuplicateDevicePolicy.Reject, CancellationToken.None);
+        first.Accepted.Should().BeTrue();
+
+        var second = await registry.ClaimAsync("d", "2", "c", DuplicateDevicePolicy.Reject, CancellationToken.None);
+        second.Accepted.Should().BeFalse("the first connection is being set up");
+        second.AnotherConnecting.Should().BeTrue();
+        (await registry.ClaimAsync("e", "3", "c", DuplicateDevicePolicy.Reject, CancellationToken.None)).Accepted.Should().BeTrue("another device is not held");
+
+        registry.Register(new FakeSession("d", "1"), DuplicateDevicePolicy.Reject, first).Accepted.Should().BeTrue();
+        var third = await registry.ClaimAsync("d", "4", "c", DuplicateDevicePolicy.Reject, CancellationToken.None);
+        third.Accepted.Should().BeFalse("the device is live");
+        third.AnotherConnecting.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task A_claim_given_up_frees_the_device_and_a_stale_one_frees_nothing()
+    {
+        var registry = new SessionRegistry();
+        var abandoned = await registry.ClaimAsync("d", "1", "c", DuplicateDevicePolicy.Reject, CancellationToken.None);
+        abandoned.Dispose();
+
+        var next = await registry.ClaimAsync("d", "2", "c", DuplicateDevicePolicy.Reject, CancellationToken.None);
+        next.Accepted.Should().BeTrue("the claim of a connection that never became a session is given up");
+        abandoned.Dispose();
+        (await registry.ClaimAsync("d", "3", "c", DuplicateDevicePolicy.Reject, CancellationToken.None)).AnotherConnecting
+            .Should().BeTrue("disposing an old claim again must not free the device another connection holds");
+    }
+
+    [Test]
+    public async Task Under_Replace_claims_do_not_hold_the_device()
+    {
+        var registry = new SessionRegistry();
+        (await registry.ClaimAsync("d", "1", "c", DuplicateDevicePolicy.Replace, CancellationToken.None)).Accepted.Should().BeTrue();
+        (await registry.ClaimAsync("d", "2", "c", DuplicateDevicePolicy.Replace, CancellationToken.None)).Accepted.Should().BeTrue();
+    }
+
+    [Test]
     public void Devices_are_independent_and_ids_exact()
     {
         var registry = new SessionRegistry();

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xiaozhi.Im.Service.Logging;
@@ -73,6 +74,59 @@ public class ConnectRefusalTests
         {
             await ai.StopAsync();
             await ai.DisposeAsync();
+            logFolder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Two_connects_of_one_device_at_once_under_Reject_give_one_session_and_one_409()
+    {
+        const string Racer = "aa:bb:cc:00:00:02";
+        var aiPort = FreePort.Pick();
+        var logFolder = Directory.CreateTempSubdirectory("xiaozhi-connect-race-");
+        var logFile = Path.Combine(logFolder.FullName, "im.log");
+        WebApplication? ai = null;
+        try
+        {
+            // The AI service comes up only after both connects arrived: they wait for their stream together, so each
+            // got past the device claim before either could register a session (without an exclusive claim both would
+            // be upgraded, and the later registration closed 1008 with nothing logged or counted).
+            await using var host = await ImHost.StartAsync(
+                new Uri($"http://127.0.0.1:{aiPort}"),
+                [
+                    "--" + FileLoggerProvider.PathKey, logFile,
+                    "--Logging:LogLevel:Xiaozhi.Im.Service.Devices", "Information",
+                    "--Sessions:DuplicateDevicePolicy", "Reject",
+                    "--Ai:ConnectTimeout", "00:00:20",
+                    "--Ai:ReconnectMaxBackoff", "00:00:00.2",
+                ]);
+            using var rejected = new MetricCollector<long>(host.App.Services.GetRequiredService<IMeterFactory>(), ImTelemetry.Name, "xiaozhi.im.upgrades.rejected");
+            (string, string)[] racer = [("Device-Id", Racer), ("Authorization", "Bearer " + TestTokens.For(ImHost.Secret, Racer))];
+            Task<(HttpStatusCode Status, string Body)>[] connects = [host.UpgradeRequestAsync("/", racer), host.UpgradeRequestAsync("/", racer)];
+            var bystanderConnect = DeviceClient.ConnectAsync(host, new DeviceConnectOptions { DeviceId = Bystander });
+            await Task.WhenAny(Task.WhenAny(connects), Task.Delay(TimeSpan.FromSeconds(3)));
+            (ai, _, _) = await FakeAiService.StartAsync(port: aiPort);
+
+            var answers = await Task.WhenAll(connects);
+
+            answers.Select(a => a.Status).Should().BeEquivalentTo([HttpStatusCode.SwitchingProtocols, HttpStatusCode.Conflict], "exactly one of the two gets a session");
+            answers.Single(a => a.Status == HttpStatusCode.Conflict).Body.Should().Be("another connection of this device is being set up");
+            rejected.GetMeasurementSnapshot().Where(m => m.Value > 0).Should().ContainSingle()
+                .Which.Tags.Should().Contain("status", 409).And.Contain("reason", "duplicate_connecting");
+            await Eventually.Async(() => LogLines(logFile).Should().ContainSingle(line =>
+                line.Contains("DeviceWebSocketEndpoint[2001]", StringComparison.Ordinal) && line.Contains("another connection of the device is being set up", StringComparison.Ordinal)));
+            await using var bystander = await bystanderConnect;
+            await bystander.SendTextAsync(Listen);
+            (await bystander.ReceiveTextAsync()).Should().Be(Listen, "the race leaves the node's other sessions alone");
+        }
+        finally
+        {
+            if (ai is not null)
+            {
+                await ai.StopAsync();
+                await ai.DisposeAsync();
+            }
+
             logFolder.Delete(recursive: true);
         }
     }
