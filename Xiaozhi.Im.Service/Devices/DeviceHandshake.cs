@@ -41,7 +41,7 @@ internal static class DeviceHandshake
         {
             if (value is not null && !IsPrintableAscii(value))
             {
-                return DeviceHandshakeResult.Invalid($"{name} must be printable ASCII of at most {MaxIdLength} characters");
+                return DeviceHandshakeResult.Invalid(HandshakeProblem.BadIdHeader, $"{name} must be printable ASCII of at most {MaxIdLength} characters");
             }
         }
 
@@ -54,7 +54,7 @@ internal static class DeviceHandshake
                 case "2": version = BinaryProtocolVersion.V2; break;
                 case "3": version = BinaryProtocolVersion.V3; break;
                 default:
-                    return DeviceHandshakeResult.Invalid("Protocol-Version must be 1, 2 or 3");
+                    return DeviceHandshakeResult.Invalid(HandshakeProblem.BadProtocolVersion, "Protocol-Version must be 1, 2 or 3");
             }
         }
 

@@ -24,7 +24,7 @@ internal sealed record ConnectRefusal(int Status, string Reason, string MetricLa
         StatusCodes.Status503ServiceUnavailable, "server draining, try again later", "draining", ConnectLogEvent.Refused, "draining");
 
     public static ConnectRefusal NoDeviceId { get; } = new(
-        StatusCodes.Status400BadRequest, "Device-Id is required (header Device-Id or query device-id)", "bad_request", ConnectLogEvent.Refused, "no Device-Id");
+        StatusCodes.Status400BadRequest, "Device-Id is required (header Device-Id or query device-id)", "no_device_id", ConnectLogEvent.Refused, "no Device-Id");
 
     public static ConnectRefusal DeviceConnected { get; } = new(
         StatusCodes.Status409Conflict, "this device already has a live connection", "duplicate", ConnectLogEvent.Refused, "device already connected");
@@ -41,8 +41,13 @@ internal sealed record ConnectRefusal(int Status, string Reason, string MetricLa
         new(decision.StatusCode, decision.Reason, decision.Category, ConnectLogEvent.Refused, decision.Category);
 
     /// <summary>The handshake's identity could not be read; the error quotes the device's text, escaped for the log.</summary>
-    public static ConnectRefusal BadHandshake(string error) =>
-        new(StatusCodes.Status400BadRequest, error, "bad_request", ConnectLogEvent.Refused, LogText.Escape(error));
+    public static ConnectRefusal BadHandshake(HandshakeProblem problem, string error) =>
+        new(StatusCodes.Status400BadRequest, error, problem switch
+        {
+            HandshakeProblem.BadIdHeader => "bad_id_header",
+            HandshakeProblem.BadProtocolVersion => "bad_protocol_version",
+            _ => throw new ArgumentOutOfRangeException(nameof(problem), problem, "a handshake problem without a metric label"),
+        }, ConnectLogEvent.Refused, LogText.Escape(error));
 
     /// <summary>The token failed; the reason may quote the token's own header (its alg), escaped for the log.</summary>
     public static ConnectRefusal Unauthorized(string reason, bool tokenPresent) =>

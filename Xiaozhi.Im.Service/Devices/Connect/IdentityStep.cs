@@ -16,7 +16,7 @@ internal sealed class IdentityStep(IOptions<DeviceWebSocketOptions> webSocket, I
         var handshake = DeviceHandshake.Parse(request.Headers, webSocket.Value.AllowQueryIdentity ? request.QueryString.Value : null);
         if (handshake.Identity is not { } identity)
         {
-            return ConnectRefusal.BadHandshake(handshake.Error!);
+            return ConnectRefusal.BadHandshake(handshake.Problem, handshake.Error!);
         }
 
         attempt.Identified(identity, identity.SessionId ?? SessionMetadata.NewSessionId());

@@ -1,12 +1,16 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Xiaozhi.Im.Service.Devices;
+using Xiaozhi.Im.Service.Devices.Connect;
 using Xiaozhi.Im.Service.Logging;
 using Xiaozhi.Im.Service.Sessions;
 using Xiaozhi.Im.Service.Telemetry;
 using Xiaozhi.Im.Service.Tests.Host;
+using Xiaozhi.Testing.Documentation;
 using Xiaozhi.Testing.Polling;
 
 namespace Xiaozhi.Im.Service.Tests.Devices.Connect;
@@ -28,11 +32,30 @@ public class ConnectRefusalTests
         yield return Case("not_websocket", PlainGet("/xiaozhi/v1/"), 426, "WebSocket upgrade required", 2001);
         yield return Case("draining", Send("/", ("Device-Id", "d1")), 503, "server draining, try again later", 2001, arrange: host => host.App.Services.GetRequiredService<GatewayDrain>().Begin());
         yield return Case("origin", Send("/", ("Device-Id", "d1"), ("Origin", "https://elsewhere.example")), 403, "origin not allowed", 2001);
-        yield return Case("bad_request", Send("/", ("Device-Id", "d1"), ("Protocol-Version", "9")), 400, "Protocol-Version must be 1, 2 or 3", 2001);
-        yield return Case("bad_request", Send("/"), 400, "Device-Id is required (header Device-Id or query device-id)", 2001, args: ["--Auth:Enabled", "false"]);
+        yield return Case("bad_protocol_version", Send("/", ("Device-Id", "d1"), ("Protocol-Version", "9")), 400, "Protocol-Version must be 1, 2 or 3", 2001);
+        yield return Case("bad_id_header", Send("/", ("Device-Id", new string('a', 300))), 400, "Device-Id must be printable ASCII of at most 256 characters", 2001);
+        yield return Case("no_device_id", Send("/"), 400, "Device-Id is required (header Device-Id or query device-id)", 2001, args: ["--Auth:Enabled", "false"]);
         yield return Case("auth", Send("/", ("Device-Id", "d1")), 401, "missing token", 2002);
         yield return Case("duplicate", Send("/", ("Device-Id", Bystander), ("Authorization", "Bearer " + TestTokens.For(ImHost.Secret, Bystander))), 409, "this device already has a live connection", 2001);
         yield return Case("no_ai_endpoint", Send("/", ("Device-Id", "d1"), ("Authorization", "Bearer " + TestTokens.For(ImHost.Secret, "d1"))), 503, "AI service unavailable, try again later", 2001, noAi: true);
+    }
+
+    [Test]
+    public void Every_refusal_has_a_metric_label_of_its_own_and_the_label_is_documented()
+    {
+        Refusals().Select(r => r.Label).Should().OnlyHaveUniqueItems("a label two refusals share cannot tell them apart on a dashboard");
+
+        var labels = typeof(ConnectRefusal).GetProperties(BindingFlags.Public | BindingFlags.Static)
+            .Where(p => p.PropertyType == typeof(ConnectRefusal))
+            .Select(p => ((ConnectRefusal)p.GetValue(null)!).MetricLabel)
+            .Concat(Enum.GetValues<HandshakeProblem>().Select(problem => ConnectRefusal.BadHandshake(problem, "x").MetricLabel))
+            .Append(ConnectRefusal.Unauthorized("x", tokenPresent: false).MetricLabel)
+            .ToList();
+        labels.Should().OnlyHaveUniqueItems("each refusal the connect steps name has a label of its own");
+
+        var row = RepositoryFiles.Read("docs/operations.md").Split('\n').Single(line => line.StartsWith("| `xiaozhi_im_upgrades_rejected_total`", StringComparison.Ordinal));
+        var documented = System.Text.RegularExpressions.Regex.Matches(row[row.IndexOf("`reason` (", StringComparison.Ordinal)..], "`([a-z_]+)`").Select(m => m.Groups[1].Value).Skip(1).ToList();
+        documented.Should().OnlyHaveUniqueItems().And.Contain(labels).And.Contain(Refusals().Select(r => r.Label), "docs/operations.md lists every reason label");
     }
 
     [TestCaseSource(nameof(Refusals))]
