@@ -36,10 +36,10 @@ internal sealed partial class ConversationLedger
     /// and at most <paramref name="maxKeptBytes"/> in all (hello, listen start, utterance); the utterance's bytes are
     /// also reserved in the node's <paramref name="budget"/>.
     /// </summary>
-    public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger, long maxKeptBytes = long.MaxValue, NodeBufferBudget? budget = null)
+    public ConversationLedger(int maxUtteranceFrames, long maxUtteranceBytes, ILogger logger, long maxKeptBytes, NodeBufferBudget budget)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        _bytes = new ReplayBytes(maxUtteranceFrames, maxUtteranceBytes, maxKeptBytes, budget ?? NodeBufferBudget.Unlimited, logger);
+        _bytes = new ReplayBytes(maxUtteranceFrames, maxUtteranceBytes, maxKeptBytes, budget, logger);
     }
 
     /// <summary>Payload bytes kept for a replay now: the hello, the open listen start and the utterance, each counted once.</summary>

@@ -30,7 +30,7 @@ internal sealed partial class SessionLink : IDisposable
     private readonly ConversationLedger _ledger;
 
     /// <summary>Creates the upstream with <paramref name="initial"/> attached.</summary>
-    internal SessionLink(AiChatStream? initial, ConversationLedger ledger, ResumePolicy policy, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget? budget = null)
+    internal SessionLink(AiChatStream? initial, ConversationLedger ledger, ResumePolicy policy, SessionSignal signal, TimeProvider timeProvider, ILogger logger, NodeBufferBudget budget)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(ledger);

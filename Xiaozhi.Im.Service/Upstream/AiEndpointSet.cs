@@ -24,13 +24,13 @@ internal sealed class AiEndpointSet : IDisposable
     private TaskCompletionSource _refreshRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly AiOutlierEjector? _ejector;
+    private readonly AiOutlierEjector _ejector;
 
     /// <summary>
     /// Parses the entries and creates the fixed endpoints (no connection yet); DNS entries start empty. Every endpoint
     /// reports its failures to <paramref name="ejector"/>.
     /// </summary>
-    public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory, AiOutlierEjector? ejector = null)
+    public AiEndpointSet(AiOptions options, TimeProvider time, ILoggerFactory loggerFactory, AiOutlierEjector ejector)
     {
         _ejector = ejector;
         _options = options;

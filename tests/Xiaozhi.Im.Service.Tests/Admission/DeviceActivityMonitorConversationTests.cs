@@ -27,7 +27,7 @@ public class DeviceActivityMonitorConversationTests
     public void SetUp()
     {
         _time = new FakeTimeProvider();
-        _ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        _ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         _ai = new AiActivity(_time, _ledger);
         _session = new RecordingSession();
         _metrics = new TestMetrics();

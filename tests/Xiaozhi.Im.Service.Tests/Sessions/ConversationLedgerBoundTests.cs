@@ -17,7 +17,7 @@ public class ConversationLedgerBoundTests
     [Test]
     public void Hello_listen_and_utterance_together_never_pass_the_session_limit()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: 10_000);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: 10_000, budget: NodeBufferBudget.Unlimited);
         Deliver(ledger, Text("hello", 1_000));
         Deliver(ledger, Text("listen", 1_000, "start"));
         for (var i = 0; i < 7; i++)
@@ -35,7 +35,7 @@ public class ConversationLedgerBoundTests
     [Test]
     public void A_request_past_the_session_limit_is_reported_lost()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: 10_000);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: 10_000, budget: NodeBufferBudget.Unlimited);
         Deliver(ledger, Text("hello", 5_000));
         Deliver(ledger, Text("chat", 5_001));
 
@@ -46,7 +46,7 @@ public class ConversationLedgerBoundTests
     [Test]
     public void A_hello_alone_past_the_session_limit_is_not_kept_nor_an_older_one_replayed()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: 10_000);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: 10_000, budget: NodeBufferBudget.Unlimited);
         Deliver(ledger, Text("hello", 100));
         Deliver(ledger, Text("hello", 10_001));
 
@@ -59,8 +59,8 @@ public class ConversationLedgerBoundTests
     public void A_request_the_node_has_no_room_for_is_reported_lost_and_another_sessions_kept_turn_is_untouched()
     {
         var budget = new NodeBufferBudget(10_000);
-        var first = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
-        var second = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        var first = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: long.MaxValue, budget: budget);
+        var second = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: long.MaxValue, budget: budget);
         Deliver(first, Text("chat", 9_000));
         budget.Reserved.Should().Be(9_000);
 
@@ -76,7 +76,7 @@ public class ConversationLedgerBoundTests
     public void An_answer_a_new_turn_and_the_sessions_end_give_the_budget_back()
     {
         var budget = new NodeBufferBudget(100_000);
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: long.MaxValue, budget: budget);
         Deliver(ledger, Text("chat", 1_000));
         budget.Reserved.Should().Be(1_000);
 
@@ -97,7 +97,7 @@ public class ConversationLedgerBoundTests
     public void The_unanswered_frames_taken_when_a_resume_fails_give_the_budget_back()
     {
         var budget = new NodeBufferBudget(100_000);
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, budget: budget);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, maxKeptBytes: long.MaxValue, budget: budget);
         Deliver(ledger, Text("chat", 1_000));
 
         ledger.TakeUnanswered().Should().Be(1);

@@ -71,7 +71,7 @@ public class ConversationLedgerTests
     [TestCaseSource(nameof(Rules))]
     public void Replay_rules(string script, int maxFrames, long maxBytes, string afterLost, string onMove, bool lost)
     {
-        var ledger = new ConversationLedger(maxFrames, maxBytes, NullLogger.Instance);
+        var ledger = new ConversationLedger(maxFrames, maxBytes, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         foreach (var step in Steps(script))
         {
             Play(ledger, step);
@@ -87,7 +87,7 @@ public class ConversationLedgerTests
     [Test]
     public void A_replay_is_copies_stamped_with_the_resume_time()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         var hello = Request("hello");
         ledger.NoteDelivered(hello, UplinkFrameTag.Hello, ledger.AnswerMark);
 
@@ -110,7 +110,7 @@ public class ConversationLedgerTests
     {
         // NUnit runs public methods only, and the enum is internal: the case arrives as object.
         var tag = (UplinkFrameTag)tagCase;
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
 
         ledger.NoteDeviceText(JsonMessageTypeSniffer.Sniff(Encoding.UTF8.GetBytes(json)), Encoding.UTF8.GetBytes(json)).Should().Be(tag);
 
@@ -121,7 +121,7 @@ public class ConversationLedgerTests
     [Test]
     public void A_listen_stop_ends_listening()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         DeviceText(ledger, Json["start"]);
         DeviceText(ledger, Json["stop"]).Should().Be(UplinkFrameTag.ListenStop);
         ledger.Listening.Should().BeFalse();
@@ -130,7 +130,7 @@ public class ConversationLedgerTests
     [Test]
     public void Server_text_frames_start_speaking_answer_and_end_the_turn()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         var mark = ledger.AnswerMark;
 
         ServerText(ledger, """{"type":"llm","emotion":"happy"}""").Should().Be(ServerTextEffect.None);
@@ -154,7 +154,7 @@ public class ConversationLedgerTests
     [Test]
     public void The_first_server_hello_is_kept()
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         ledger.NoteServerHello(new ServerHelloSummary("a", "{}"));
         ledger.NoteServerHello(new ServerHelloSummary("b", "{}"));
         ledger.ServerHello.Should().Be(new ServerHelloSummary("a", "{}"));
@@ -167,7 +167,7 @@ public class ConversationLedgerTests
     [TestCase("""not json""", "NotCompared")]
     public void A_resumed_hello_is_compared_with_the_first(string resumed, string expected)
     {
-        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         ledger.CompareResumedHello(Encoding.UTF8.GetBytes(resumed)).Should().Be(ResumedHelloDifference.NotCompared, "no first hello yet");
         ledger.NoteServerHello(ServerHelloSummary.Parse("""{"type":"hello","session_id":"s1","audio_params":{"sample_rate":24000}}"""u8));
 

@@ -24,7 +24,7 @@ internal sealed class PumpToDevice : IDisposable
     public TestMetrics Metrics { get; } = new();
 
     /// <summary>What the pump noted of the conversation.</summary>
-    public ConversationLedger Ledger { get; } = new(256, 1 << 20, NullLogger.Instance);
+    public ConversationLedger Ledger { get; } = new(256, 1 << 20, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
 
     /// <summary>The WebSocket pair (<see cref="InMemoryWebSocketPair.Device"/> receives what the pump forwards).</summary>
     public InMemoryWebSocketPair Pair { get; } = new();

@@ -47,9 +47,9 @@ public class SessionLinkTests
     private SessionLink Upstream(FakeChatCall first, ResumeOptions? options = null)
     {
         options ??= new ResumeOptions();
-        _ledger = new ConversationLedger(options.MaxReplayFrames, options.MaxReplayBytes, NullLogger.Instance);
+        _ledger = new ConversationLedger(options.MaxReplayFrames, options.MaxReplayBytes, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         var policy = new ResumePolicy(options, _time, _metrics.Metrics, NullLogger.Instance);
-        return new(first.Stream, _ledger, policy, new SessionSignal(), _time, NullLogger.Instance);
+        return new(first.Stream, _ledger, policy, new SessionSignal(), _time, NullLogger.Instance, NodeBufferBudget.Unlimited);
     }
 
     [Test]

@@ -112,7 +112,7 @@ public class ResumePolicyTests
             _metrics.Metrics,
             NullLogger.Instance);
         var held = new ResumeBuffer(new NodeBufferBudget(row.NodeBudget));
-        var ledger = new ConversationLedger(256, 1024 * 1024, NullLogger.Instance);
+        var ledger = new ConversationLedger(256, 1024 * 1024, NullLogger.Instance, long.MaxValue, NodeBufferBudget.Unlimited);
         if (row.Unanswered)
         {
             ledger.NoteDelivered(Text("""{"type":"chat","text":"unanswered"}"""), UplinkFrameTag.Request, ledger.AnswerMark);
