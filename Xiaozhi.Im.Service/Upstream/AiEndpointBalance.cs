@@ -126,15 +126,39 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
     /// </summary>
     public (int Answered, int Failed, double MeanLatencyMs) Outcomes(TimeSpan window)
     {
-        var seconds = Math.Clamp((long)Math.Ceiling(window.TotalSeconds), 1, _slots.Length);
+        var (answered, failed, latencyMs, _) = Sum(window, 0);
+        return (answered, failed, answered == 0 ? 0 : latencyMs / answered);
+    }
+
+    /// <summary>
+    /// The outcomes of the last <paramref name="window"/>, reaching further back (whole seconds, at most
+    /// <see cref="MaxOutcomeWindow"/>) while they are fewer than <paramref name="atLeast"/>: a busy endpoint is judged on
+    /// its recent past, a quiet one on its last turns. Returns turns answered, failures and the span counted.
+    /// </summary>
+    public (int Answered, int Failed, TimeSpan Span) RecentOutcomes(TimeSpan window, int atLeast)
+    {
+        var (answered, failed, _, seconds) = Sum(window, atLeast);
+        return (answered, failed, TimeSpan.FromSeconds(seconds));
+    }
+
+    private (int Answered, int Failed, double LatencyMs, int Seconds) Sum(TimeSpan window, int atLeast)
+    {
+        var seconds = (int)Math.Clamp((long)Math.Ceiling(window.TotalSeconds), 1, _slots.Length);
         lock (_gate)
         {
             var current = Second(time.GetTimestamp());
-            int answered = 0, failed = 0;
+            int answered = 0, failed = 0, counted = 0;
             var latency = 0.0;
-            foreach (var slot in _slots)
+            for (; counted < _slots.Length && current - counted >= 1; counted++)
             {
-                if (slot.Second > current - seconds && slot.Second <= current)
+                if (counted >= seconds && answered + failed >= atLeast)
+                {
+                    break;
+                }
+
+                var second = current - counted;
+                var slot = _slots[second % _slots.Length];
+                if (slot.Second == second)
                 {
                     answered += slot.Answered;
                     failed += slot.Failed;
@@ -142,7 +166,7 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
                 }
             }
 
-            return (answered, failed, answered == 0 ? 0 : latency / answered);
+            return (answered, failed, latency, Math.Max(counted, seconds));
         }
     }
 
