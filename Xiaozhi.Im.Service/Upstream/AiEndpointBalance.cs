@@ -22,7 +22,6 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
     private int _sessionsFailing;
     private int _failuresInARow;
     private double _latencyMs;
-    private double? _priorMs;
     private long _lastSample;
     private bool _sampled;
     private int _ejected;
@@ -69,8 +68,8 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
 
     /// <summary>
     /// A turn's first answer came after <paramref name="elapsed"/>: a slower one than the estimate becomes it at once
-    /// (peak), a faster one pulls it down by how long ago the last one was (EWMA over <c>Ai:Balancing:DecayTime</c>).
-    /// Both start from the estimate as the policy sees it now (<see cref="EstimateMs"/>), decayed toward its peers.
+    /// (peak), a faster one pulls it down by how long ago the last one was (EWMA over <c>Ai:Balancing:DecayTime</c>, of
+    /// the logarithm: the ratio shrinks as the idle estimate's ratio to its peers does, see <see cref="EstimateMs"/>).
     /// </summary>
     public void Observe(TimeSpan elapsed)
     {
@@ -85,39 +84,24 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
         }
     }
 
-    // Under _gate. Starting from the undecayed figure made an endpoint back from a slow spell look slow again at its
-    // first fast answer (1.5 s × e^-1.8 + 1 ms ≈ 250 ms after 18 s idle against 1 ms peers) and lose its turns again.
+    // Under _gate. Geometric, not arithmetic: after an idle spell the policy sees prior^(1-k) × estimate^k (k the weight
+    // kept), and a first answer as fast as the peers now gives the same figure, so an endpoint back from a slow spell
+    // keeps the turns the decay gave it. The arithmetic mean gave 1.5 s × e^-1.8 + 1 ms ≈ 250 ms after 18 s idle
+    // against 1 ms peers, and it lost them again. Taken as at least 1 ms, as the policy does.
     private void Sample(double ms, long now)
     {
-        var current = _sampled ? Current(now) : 0;
-        if (!_sampled || ms > current)
+        if (!_sampled || ms > _latencyMs)
         {
             _latencyMs = ms;
         }
         else
         {
             var kept = Math.Exp(-time.GetElapsedTime(_lastSample, now) / decayTime);
-            _latencyMs = (current * kept) + (ms * (1 - kept));
+            _latencyMs = Math.Exp((Math.Log(Math.Max(1, _latencyMs)) * kept) + (Math.Log(Math.Max(1, ms)) * (1 - kept)));
         }
 
         _lastSample = now;
         _sampled = true;
-    }
-
-    // Under _gate, after a first sample: the estimate relaxed toward the peers' figure the policy last gave (none: as it
-    // was). The ratio to the prior relaxes, not the difference: a 1.5 s estimate against 1 ms peers (loopback) came
-    // within their cost only after ln(1500) ≈ 7 decay times when the difference relaxed; with the ratio it is about 1.5,
-    // whatever the scale. Both are taken as at least 1 ms, as the policy does.
-    private double Current(long now)
-    {
-        if (_priorMs is not { } prior)
-        {
-            return _latencyMs;
-        }
-
-        var kept = Math.Exp(-time.GetElapsedTime(_lastSample, now) / decayTime);
-        var floor = Math.Max(1, prior);
-        return floor * Math.Pow(Math.Max(1, _latencyMs) / floor, kept);
     }
 
     /// <summary>
@@ -173,19 +157,31 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
     /// <summary>
     /// The latency estimate now: without answers for a while it relaxes toward <paramref name="priorMs"/> (its peers'),
     /// so a slow endpoint that nobody tries any more gets sessions again and can show that it recovered. No answer
-    /// yet: the prior itself. The prior is kept: the next answer starts from this same figure (<see cref="Observe"/>).
+    /// yet: the prior itself.
     /// </summary>
+    /// <remarks>
+    /// The ratio to the prior relaxes, not the difference: a 1.5 s estimate against 1 ms peers (loopback) came within
+    /// their cost only after ln(1500) ≈ 7 decay times when the difference relaxed; with the ratio it is about 1.5,
+    /// whatever the scale. Both are taken as at least 1 ms, as the policy does. Only the view relaxes: the stored
+    /// estimate is the endpoint's own, so a busy endpoint is not pulled toward its peers between its answers.
+    /// </remarks>
     public double EstimateMs(double? priorMs)
     {
         lock (_gate)
         {
-            _priorMs = priorMs;
             if (!_sampled)
             {
                 return priorMs ?? 0;
             }
 
-            return Current(time.GetTimestamp());
+            if (priorMs is not { } prior)
+            {
+                return _latencyMs;
+            }
+
+            var kept = Math.Exp(-time.GetElapsedTime(_lastSample) / decayTime);
+            var floor = Math.Max(1, prior);
+            return floor * Math.Pow(Math.Max(1, _latencyMs) / floor, kept);
         }
     }
 
