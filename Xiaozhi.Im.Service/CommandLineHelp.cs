@@ -74,8 +74,8 @@ internal static class CommandLineHelp
           --Ai:Balancing:EjectAfterFailures       failures in a row (stream not opening/failing, 999) that eject; 0 = never   default 5
           --Ai:Balancing:EjectFailurePercent      share of outcomes in the window, failed, that ejects; 0 = off   default 30
           --Ai:Balancing:EjectLatencyFactor       mean time to first answer × peers' median that ejects; 0 = off   default 5
-          --Ai:Balancing:OutlierWindow            the recent past the failure-rate and latency rules judge   default 00:01:00
-          --Ai:Balancing:MinTurnsToJudge          outcomes in the window before those rules judge an endpoint   default 20
+          --Ai:Balancing:OutlierWindow            the recent past the failure-rate and latency rules judge   default 00:00:10
+          --Ai:Balancing:MinTurnsToJudge          outcomes before those rules judge (fewer in the window: the last ones)   default 20
           --Ai:Balancing:EjectionTime             first ejection; the nth in a row lasts n times as long   default 00:00:30
           --Ai:Balancing:MaxEjectionTime          longest ejection   default 00:05:00
           --Ai:Balancing:MaxEjectionPercent       most endpoints ejected at once, percent rounded down   default 50

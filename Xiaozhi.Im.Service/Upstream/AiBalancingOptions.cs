@@ -40,12 +40,17 @@ internal sealed class AiBalancingOptions
     /// </summary>
     public double EjectLatencyFactor { get; set; } = 5;
 
-    /// <summary>The recent past the failure-rate and latency rules judge (whole seconds, at most 10 min). Default 1 min.</summary>
-    public TimeSpan OutlierWindow { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// The recent past the failure-rate and latency rules judge (whole seconds, at most 10 min), as Envoy's 10 s
+    /// interval: an endpoint failing a third of its turns reaches 30 % of a window that still holds its good turns from
+    /// before after 0.9 of it. Default 10 s.
+    /// </summary>
+    public TimeSpan OutlierWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Outcomes in <see cref="OutlierWindow"/> an endpoint needs before the failure-rate rule judges it (answered turns
-    /// before the latency rule does), so a few bad requests on a quiet endpoint cannot eject it. Default 20.
+    /// Outcomes an endpoint needs before the failure-rate rule judges it (answered turns in <see cref="OutlierWindow"/>
+    /// before the latency rule does), so a few bad requests cannot eject it. When the window holds fewer, the failure-rate
+    /// rule judges the last this many outcomes (of the last 10 min): a quiet or avoided endpoint is judged too. Default 20.
     /// </summary>
     public int MinTurnsToJudge { get; set; } = 20;
 

@@ -68,7 +68,8 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
 
     /// <summary>
     /// A turn's first answer came after <paramref name="elapsed"/>: a slower one than the estimate becomes it at once
-    /// (peak), a faster one pulls it down by how long ago the last one was (EWMA over <c>Ai:Balancing:DecayTime</c>).
+    /// (peak), a faster one pulls it down by how long ago the last one was (EWMA over <c>Ai:Balancing:DecayTime</c>, of
+    /// the logarithm: the ratio shrinks as the idle estimate's ratio to its peers does, see <see cref="EstimateMs"/>).
     /// </summary>
     public void Observe(TimeSpan elapsed)
     {
@@ -83,7 +84,10 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
         }
     }
 
-    // Under _gate.
+    // Under _gate. Geometric, not arithmetic: after an idle spell the policy sees prior^(1-k) × estimate^k (k the weight
+    // kept), and a first answer as fast as the peers now gives the same figure, so an endpoint back from a slow spell
+    // keeps the turns the decay gave it. The arithmetic mean gave 1.5 s × e^-1.8 + 1 ms ≈ 250 ms after 18 s idle
+    // against 1 ms peers, and it lost them again. Taken as at least 1 ms, as the policy does.
     private void Sample(double ms, long now)
     {
         if (!_sampled || ms > _latencyMs)
@@ -93,7 +97,7 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
         else
         {
             var kept = Math.Exp(-time.GetElapsedTime(_lastSample, now) / decayTime);
-            _latencyMs = (_latencyMs * kept) + (ms * (1 - kept));
+            _latencyMs = Math.Exp((Math.Log(Math.Max(1, _latencyMs)) * kept) + (Math.Log(Math.Max(1, ms)) * (1 - kept)));
         }
 
         _lastSample = now;
@@ -106,15 +110,39 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
     /// </summary>
     public (int Answered, int Failed, double MeanLatencyMs) Outcomes(TimeSpan window)
     {
-        var seconds = Math.Clamp((long)Math.Ceiling(window.TotalSeconds), 1, _slots.Length);
+        var (answered, failed, latencyMs, _) = Sum(window, 0);
+        return (answered, failed, answered == 0 ? 0 : latencyMs / answered);
+    }
+
+    /// <summary>
+    /// The outcomes of the last <paramref name="window"/>, reaching further back (whole seconds, at most
+    /// <see cref="MaxOutcomeWindow"/>) while they are fewer than <paramref name="atLeast"/>: a busy endpoint is judged on
+    /// its recent past, a quiet one on its last turns. Returns turns answered, failures and the span counted.
+    /// </summary>
+    public (int Answered, int Failed, TimeSpan Span) RecentOutcomes(TimeSpan window, int atLeast)
+    {
+        var (answered, failed, _, seconds) = Sum(window, atLeast);
+        return (answered, failed, TimeSpan.FromSeconds(seconds));
+    }
+
+    private (int Answered, int Failed, double LatencyMs, int Seconds) Sum(TimeSpan window, int atLeast)
+    {
+        var seconds = (int)Math.Clamp((long)Math.Ceiling(window.TotalSeconds), 1, _slots.Length);
         lock (_gate)
         {
             var current = Second(time.GetTimestamp());
-            int answered = 0, failed = 0;
+            int answered = 0, failed = 0, counted = 0;
             var latency = 0.0;
-            foreach (var slot in _slots)
+            for (; counted < _slots.Length && current - counted >= 1; counted++)
             {
-                if (slot.Second > current - seconds && slot.Second <= current)
+                if (counted >= seconds && answered + failed >= atLeast)
+                {
+                    break;
+                }
+
+                var second = current - counted;
+                var slot = _slots[second % _slots.Length];
+                if (slot.Second == second)
                 {
                     answered += slot.Answered;
                     failed += slot.Failed;
@@ -122,7 +150,7 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
                 }
             }
 
-            return (answered, failed, answered == 0 ? 0 : latency / answered);
+            return (answered, failed, latency, Math.Max(counted, seconds));
         }
     }
 
@@ -134,7 +162,8 @@ internal sealed class AiEndpointBalance(TimeProvider time, TimeSpan decayTime, T
     /// <remarks>
     /// The ratio to the prior relaxes, not the difference: a 1.5 s estimate against 1 ms peers (loopback) came within
     /// their cost only after ln(1500) ≈ 7 decay times when the difference relaxed; with the ratio it is about 1.5,
-    /// whatever the scale. Both are taken as at least 1 ms, as the policy does.
+    /// whatever the scale. Both are taken as at least 1 ms, as the policy does. Only the view relaxes: the stored
+    /// estimate is the endpoint's own, so a busy endpoint is not pulled toward its peers between its answers.
     /// </remarks>
     public double EstimateMs(double? priorMs)
     {

@@ -4,8 +4,9 @@ namespace Xiaozhi.Im.Service.Upstream;
 
 /// <summary>
 /// Ejects an outlier endpoint: one that failed <see cref="AiBalancingOptions.EjectAfterFailures"/> times in a row, one
-/// whose failures in <see cref="AiBalancingOptions.OutlierWindow"/> reach <see cref="AiBalancingOptions.EjectFailurePercent"/>
-/// of its outcomes (judged at each failure and each sweep, from <see cref="AiBalancingOptions.MinTurnsToJudge"/> outcomes),
+/// whose failures in <see cref="AiBalancingOptions.OutlierWindow"/> (or its last <see cref="AiBalancingOptions.MinTurnsToJudge"/>
+/// outcomes when the window holds fewer) reach <see cref="AiBalancingOptions.EjectFailurePercent"/> of its outcomes (judged
+/// at each failure and each sweep),
 /// or one whose mean time to first answer in the window is over <see cref="AiBalancingOptions.EjectLatencyFactor"/> times
 /// its peers' median (judged at each sweep). An ejected endpoint takes no new sessions for
 /// <see cref="AiBalancingOptions.EjectionTime"/> × n (the nth ejection since it last stayed back for
@@ -133,7 +134,9 @@ internal sealed partial class AiOutlierEjector : IDisposable
             return;
         }
 
-        var (answered, failed, _) = endpoint.Balance.Outcomes(_options.OutlierWindow);
+        // Reaching back past the window to MinTurnsToJudge outcomes: an endpoint the policy already avoids (the failure
+        // penalty) gets too few turns in any short window, yet its users still meet its failures.
+        var (answered, failed, span) = endpoint.Balance.RecentOutcomes(_options.OutlierWindow, _options.MinTurnsToJudge);
         var total = answered + failed;
         if (total < _options.MinTurnsToJudge || failed * 100L < (long)_options.EjectFailurePercent * total)
         {
@@ -144,7 +147,7 @@ internal sealed partial class AiOutlierEjector : IDisposable
         TryEject(
             endpoint,
             failed,
-            (duration, count) => LogEjectedForFailureRate(_logger, endpoint.Address, failed, total, _options.OutlierWindow, _options.EjectFailurePercent, duration, count),
+            (duration, count) => LogEjectedForFailureRate(_logger, endpoint.Address, failed, total, span, _options.EjectFailurePercent, duration, count),
             (count, already) => LogOutlierCapped(endpoint, FailureRate, count, already));
     }
 

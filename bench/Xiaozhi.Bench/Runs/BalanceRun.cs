@@ -55,7 +55,7 @@ public static class BalanceRun
 
     private static void Print(BalanceSpec spec, List<BalanceCaseResult> results, TextWriter output)
     {
-        output.WriteLine(FormattableString.Invariant($"balancing figures: {spec.Devices} devices coming and going (2-4 chat turns 0.3-0.8 s apart, away 1-3 s), two stubs A and B (assistant mode, {Frames} paced TTS frames a turn, JIT), one IM node per policy, {spec.CaseDuration.TotalSeconds:0} s a case, Ai:HealthCheckInterval {HealthCheckInterval}, other Ai:Balancing and Ai:Moves settings at their defaults; all on loopback"));
+        output.WriteLine(FormattableString.Invariant($"balancing figures: {spec.Devices} devices coming and going (2-4 chat turns 0.3-0.8 s apart, away 1-3 s), two stubs A and B (assistant mode, {Frames} paced TTS frames a turn, JIT), one IM node per policy, {spec.CaseDuration.TotalSeconds:0} s a case (case 5 until B is ejected, at most {spec.CaseDuration.TotalSeconds * 3:0} s, and its sessions moved), Ai:HealthCheckInterval {HealthCheckInterval}, other Ai:Balancing and Ai:Moves settings at their defaults; all on loopback"));
         output.WriteLine("time to first audio = the device's chat → its first binary frame; share = each endpoint's turns that reached first audio (IM /metrics)");
         output.WriteLine($"  {"case",-34} {"policy",-13} {"turns",6} {"p50",7} {"p95",7} {"p99",7} ms  {"A",6} {"B",6}  other ends");
         foreach (var r in results.OrderBy(r => r.Case, StringComparer.Ordinal).ThenBy(r => r.Policy == "PeakEwma"))
@@ -258,13 +258,17 @@ public static class BalanceRun
             await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
 
-        // 5: B answers every third turn with 999: time to ejection (the ejector counts failures in a row, so it may
-        // never come), turns that failed until then, and whether B's sessions left. Turns after an ejection are kept
-        // apart so the failures counted are those before it.
+        // 5: B answers every third turn with 999: time to ejection, turns that failed until then, and whether B's
+        // sessions left. The case runs until B is ejected (at most three case lengths: under PeakEwma B gets few turns,
+        // and the ejector judges its last 20), then until B's last session moved (at most 15 s more, the move window
+        // and some), and at least a case length. Turns after an ejection are kept apart so the failures counted are
+        // those before it.
         private async Task FailingAsync(BalanceLoad load)
         {
             var name = "5 B fails every 3rd turn";
             var afterEjection = name + " (after ejection)";
+            var limit = _d * 3;
+            var emptyingLimit = TimeSpan.FromSeconds(15);
             await SettleAsync(load).ConfigureAwait(false);
             var movesBefore = await ByLabelAsync("xiaozhi_im_moves_total", "reason").ConfigureAwait(false);
             await CaseAsync(load, name, async () =>
@@ -273,20 +277,20 @@ public static class BalanceRun
                 await b.FaultAsync("fail-turns?every=3").ConfigureAwait(false);
                 var clock = Stopwatch.StartNew();
                 TimeSpan? ejected = null;
+                TimeSpan? emptied = null;
                 double onBAtEjection = 0;
-                while (clock.Elapsed < _d)
+                while (ejected is null ? clock.Elapsed < limit : clock.Elapsed < _d || (emptied is null && clock.Elapsed - ejected < emptyingLimit))
                 {
-                    if (ejected is null)
+                    var text = await ScrapeAsync().ConfigureAwait(false);
+                    var streamsOfB = ByStub(BalanceFigures.ByLabel(text, "xiaozhi_im_upstream_streams", "endpoint")).GetValueOrDefault("B");
+                    if (ejected is null && ByStub(BalanceFigures.ByLabel(text, "xiaozhi_im_endpoint_ejected", "endpoint")).GetValueOrDefault("B") == 1)
                     {
-                        var text = await ScrapeAsync().ConfigureAwait(false);
-                        if (ByStub(BalanceFigures.ByLabel(text, "xiaozhi_im_endpoint_ejected", "endpoint")).GetValueOrDefault("B") == 1)
-                        {
-                            ejected = clock.Elapsed;
-                            onBAtEjection = ByStub(BalanceFigures.ByLabel(text, "xiaozhi_im_upstream_streams", "endpoint")).GetValueOrDefault("B");
-                            load.Case = afterEjection;
-                        }
+                        ejected = clock.Elapsed;
+                        onBAtEjection = streamsOfB;
+                        load.Case = afterEjection;
                     }
 
+                    emptied ??= ejected is not null && streamsOfB == 0 ? clock.Elapsed - ejected : null;
                     await Task.Delay(Poll).ConfigureAwait(false);
                 }
 
@@ -296,8 +300,9 @@ public static class BalanceRun
                 var movedEjected = moves.GetValueOrDefault("ejected") - movesBefore.GetValueOrDefault("ejected");
                 await b.FaultAsync("fail-turns?every=0").ConfigureAwait(false);
                 return (ejected is { } e
-                           ? FormattableString.Invariant($"ejected after {e.TotalSeconds:0.0} s; {failedBefore} turns failed (alert) before it; B's sessions {onB.GetValueOrDefault("B"):0} at the start, {onBAtEjection:0} at ejection, {onBAtEnd:0} at the end")
-                           : FormattableString.Invariant($"not ejected in {_d.TotalSeconds:0} s; {failedBefore} turns failed (alert); B's sessions {onB.GetValueOrDefault("B"):0} at the start, {onBAtEnd:0} at the end")) +
+                           ? FormattableString.Invariant($"ejected after {e.TotalSeconds:0.0} s; {failedBefore} turns failed (alert) before it; B's sessions {onB.GetValueOrDefault("B"):0} at the start, {onBAtEjection:0} at ejection, ") +
+                             (emptied is { } m ? FormattableString.Invariant($"the last gone {m.TotalSeconds:0.0} s after it") : FormattableString.Invariant($"{onBAtEnd:0} at the end ({(clock.Elapsed - e).TotalSeconds:0} s after it)"))
+                           : FormattableString.Invariant($"not ejected in {clock.Elapsed.TotalSeconds:0} s; {failedBefore} turns failed (alert); B's sessions {onB.GetValueOrDefault("B"):0} at the start, {onBAtEnd:0} at the end")) +
                        FormattableString.Invariant($"; moves ejected {movedEjected:0}");
             }, afterEjection).ConfigureAwait(false);
         }

@@ -228,7 +228,7 @@ public class AiOutlierEjectorTests
     }
 
     [Test]
-    public void Below_the_minimum_volume_in_the_window_the_failure_rate_does_not_eject()
+    public void Below_the_minimum_volume_the_failure_rate_does_not_eject_and_a_quiet_endpoint_is_judged_on_its_last_turns()
     {
         for (var i = 0; i < 9; i++)
         {
@@ -239,18 +239,15 @@ public class AiOutlierEjectorTests
         _ejector.Sweep();
         _endpoints[0].IsEjected.Should().BeFalse("18 outcomes are fewer than 20, though half failed");
 
-        // Those leave the window: 18 more, half failed, are again too few.
+        // Those leave the window, but with too few outcomes in it the rule reaches back to the last 20: 2 more are enough.
         _time.Advance(TimeSpan.FromSeconds(61));
-        for (var i = 0; i < 9; i++)
-        {
-            Answer(0, 1);
-            Fail(0, 1);
-        }
-
+        Answer(0, 1);
         _ejector.Sweep();
-        _endpoints[0].IsEjected.Should().BeFalse();
-        _endpoints[0].Balance.Outcomes(TimeSpan.FromSeconds(60)).Should().Be((9, 9, 500.0));
-        _ejected.Should().BeEmpty();
+        _endpoints[0].IsEjected.Should().BeFalse("19 outcomes in all");
+        Fail(0, 1);
+
+        _endpoints[0].IsEjected.Should().BeTrue("10 of its last 20 outcomes failed");
+        _log.Entries.Single(e => e.EventId == 3043).Message.Should().Contain("10 of its 20 outcomes in the last 00:01:02");
 
         var off = Options;
         off.EjectFailurePercent = 0;
@@ -258,6 +255,70 @@ public class AiOutlierEjectorTests
         EveryThirdTurnFails(0, 20);
         _ejector.Sweep();
         _endpoints[0].IsEjected.Should().BeFalse("0 turns the rule off");
+    }
+
+    /// <summary>
+    /// A turn of <paramref name="endpoint"/> every <paramref name="every"/> for <paramref name="turns"/> turns, each
+    /// <paramref name="nth"/>th failing (0: none), the clock moving on. Returns the turns done before it was ejected.
+    /// </summary>
+    private int Turns(int endpoint, TimeSpan every, int turns, int nth = 0)
+    {
+        for (var n = 1; n <= turns; n++)
+        {
+            if (nth > 0 && n % nth == 0)
+            {
+                Fail(endpoint, 1);
+            }
+            else
+            {
+                Answer(endpoint, 1);
+            }
+
+            if (_endpoints[endpoint].IsEjected)
+            {
+                return n;
+            }
+
+            _time.Advance(every);
+        }
+
+        return turns;
+    }
+
+    [Test]
+    public void At_the_defaults_a_busy_endpoint_failing_a_third_of_its_turns_is_ejected_within_ten_seconds()
+    {
+        Create(new AiBalancingOptions(), 2);
+        var every = TimeSpan.FromMilliseconds(100);
+        Turns(0, every, 600); // a minute of good turns, 10 a second
+        _endpoints[0].IsEjected.Should().BeFalse();
+
+        var turns = Turns(0, every, 1200, nth: 3);
+
+        var elapsed = every * turns;
+        TestContext.Out.WriteLine($"ejected after {elapsed.TotalSeconds} s, {turns / 3} of {turns} turns failed");
+        _endpoints[0].IsEjected.Should().BeTrue();
+        elapsed.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(10), "30 % of a 10 s window is reached 9 s into a third failing");
+        elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(6), "the good turns before the fault are still in the window");
+        _endpoints[1].IsEjected.Should().BeFalse();
+        Logged(3043).Should().Be(1);
+        Logged(3040).Should().Be(0);
+    }
+
+    [Test]
+    public void At_the_defaults_a_quiet_endpoint_failing_a_third_of_its_turns_is_ejected_within_twenty_of_them()
+    {
+        Create(new AiBalancingOptions(), 2);
+        var every = TimeSpan.FromSeconds(3); // fewer than 20 turns in any 10 s window
+        Turns(0, every, 100, nth: 10).Should().Be(100, "one turn in ten failing is under 30 % of any 20");
+        _endpoints[0].IsEjected.Should().BeFalse();
+
+        var turns = Turns(0, every, 100, nth: 3);
+
+        TestContext.Out.WriteLine($"ejected after {turns} turns ({(every * turns).TotalSeconds} s)");
+        _endpoints[0].IsEjected.Should().BeTrue();
+        turns.Should().BeLessThanOrEqualTo(20, "6 failures among its last 20 outcomes are 30 %");
+        _endpoints[1].IsEjected.Should().BeFalse();
     }
 
     [Test]

@@ -153,6 +153,49 @@ public class PeakEwmaEndpointPolicyTests
     }
 
     [Test]
+    public void A_recovered_endpoint_keeps_being_chosen_after_its_first_fast_answer()
+    {
+        // Bench case 4: B slow (1.5 s), A answering in 1 ms with turns in progress. Nothing is sent to B; with two
+        // endpoints P2C compares both every time, so only the decay gives B a turn back.
+        var recovered = Endpoint();
+        var peer = Endpoint();
+        recovered.Balance.Observe(TimeSpan.FromMilliseconds(1500));
+        peer.Balance.Observe(TimeSpan.FromMilliseconds(1));
+        for (var i = 0; i < 3; i++)
+        {
+            peer.Balance.TurnStarted();
+        }
+
+        var policy = new PeakEwmaEndpointPolicy(new Random(11));
+        var idle = TimeSpan.Zero;
+        while (policy.Order(_endpoints)[0] != recovered && idle < TimeSpan.FromMinutes(2))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            peer.Balance.Observe(TimeSpan.FromMilliseconds(1));
+            idle += TimeSpan.FromSeconds(1);
+        }
+
+        TestContext.Out.WriteLine($"chosen again after {idle.TotalSeconds} s idle");
+        idle.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(20), "the decay alone gives it a turn within two decay times");
+
+        // Its first answer is fast: the estimate must stay where the decay had brought it, not climb back toward 1.5 s.
+        var chosenAt = recovered.Balance.EstimateMs(1);
+        recovered.Balance.Observe(TimeSpan.FromMilliseconds(1));
+        recovered.Balance.EstimateMs(1).Should().BeLessThanOrEqualTo(chosenAt + 0.001, "an answer as fast as its peer's cannot make it look slower than when it was chosen");
+        for (var i = 0; i < 3; i++)
+        {
+            peer.Balance.TurnEnded();
+        }
+
+        // Both answer in 20 ms now, a choice every 10 ms: the recovered one carries a fair share of the next 3 s.
+        var answer = TimeSpan.FromMilliseconds(20);
+        var picks = Run(policy, 300, answer, answer);
+
+        TestContext.Out.WriteLine($"picks: recovered {picks[0]}, peer {picks[1]}; estimate {recovered.Balance.LatencyMs:0.0} ms");
+        picks[0].Should().BeGreaterThan(300 * 35 / 100, "it answers as fast as its peer, so about half the choices are its");
+    }
+
+    [Test]
     public void An_endpoint_failing_every_third_turn_fast_gets_few_turns_before_any_ejection()
     {
         // Bench case 5: a 999 answer is instant and no latency sample, so without a cost B looked cheapest and got 81 %.
@@ -204,11 +247,11 @@ public class PeakEwmaEndpointPolicyTests
         penalized.Balance.LatencyMs.Should().Be(5000, "the default penalty is taken whole, as any slower answer");
         _time.Advance(TimeSpan.FromSeconds(10));
         penalized.Balance.Observe(TimeSpan.FromMilliseconds(200));
-        penalized.Balance.LatencyMs.Should().BeApproximately(200 + (4800 / Math.E), 1);
+        penalized.Balance.LatencyMs.Should().BeApproximately(200 * Math.Pow(25, 1 / Math.E), 1, "the ratio 25 shrinks to 25^(1/e)");
     }
 
     [Test]
-    public void A_slower_answer_counts_at_once_and_faster_ones_pull_the_estimate_down_over_the_decay_time()
+    public void A_slower_answer_counts_at_once_and_faster_ones_pull_its_ratio_down_over_the_decay_time()
     {
         var endpoint = Endpoint();
         endpoint.Balance.Observe(TimeSpan.FromMilliseconds(200));
@@ -217,7 +260,7 @@ public class PeakEwmaEndpointPolicyTests
 
         _time.Advance(TimeSpan.FromSeconds(10));
         endpoint.Balance.Observe(TimeSpan.FromMilliseconds(200));
-        endpoint.Balance.LatencyMs.Should().BeApproximately(200 + (700 / Math.E), 1);
+        endpoint.Balance.LatencyMs.Should().BeApproximately(200 * Math.Pow(4.5, 1 / Math.E), 1, "the ratio 4.5 shrinks to 4.5^(1/e)");
     }
 
     [Test]
