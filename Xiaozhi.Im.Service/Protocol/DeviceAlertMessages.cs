@@ -26,6 +26,12 @@ internal static class DeviceAlertMessages
     /// </summary>
     public const string AnswerCut = "The answer was cut short while moving to a fresh connection to the AI service; please ask again.";
 
+    /// <summary>
+    /// The AI service's stream ended (a crashed or reset backend) while the AI was answering: the rest of that answer
+    /// is lost, as the request it answered is not replayed (a <c>tts stop</c> follows).
+    /// </summary>
+    public const string AnswerLost = "The answer was cut short: the connection to the AI service was lost; please ask again.";
+
     /// <summary>A malformed binary frame (the problem names the version, the field and the sizes, never the payload).</summary>
     public static string InvalidBinaryFrame(string problem) => "Invalid binary frame: " + problem + ".";
 

@@ -23,6 +23,7 @@ internal sealed partial class ConversationLedger
     private readonly List<ChatRequest> _utterance = [];
     private bool _listening;
     private bool _speaking;
+    private bool _answering; // the AI answered the last utterance or request (stt, tts start) and the turn has not ended
     private ServerHelloSummary? _serverHello;
     private ChatRequest? _deliveredHello;
     private ChatRequest? _deliveredListenStart;
@@ -76,6 +77,23 @@ internal sealed partial class ConversationLedger
             lock (_gate)
             {
                 return _speaking;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True while the AI answers the device's last utterance or request: from its first answer (<c>stt</c> or
+    /// <c>tts start</c>) until the turn's <c>tts stop</c> reached the device, the AI reported an error for it, or the
+    /// device moved on (a new <c>listen start</c> or request). A stream lost meanwhile cuts the answer: the request is no
+    /// longer kept for a replay, so no other stream will answer it.
+    /// </summary>
+    public bool Answering
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _answering || _speaking;
             }
         }
     }
@@ -190,6 +208,7 @@ internal sealed partial class ConversationLedger
                     }
 
                     _requestLost = false; // the device moved on to a new turn
+                    _answering = false;
                     ClearUtteranceLocked();
                     _utteranceClosed = false;
                     KeepLocked(request);
@@ -215,6 +234,7 @@ internal sealed partial class ConversationLedger
 
                     _requestLost = !KeepLocked(request);
                     _utteranceHoldsRequest = !_requestLost;
+                    _answering = false; // a new request: what a lost stream would cut is now this one, kept for the replay
                     break;
                 default:
                     if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)
@@ -264,6 +284,15 @@ internal sealed partial class ConversationLedger
         }
     }
 
+    /// <summary>The AI service answered with an error (999): the device got an alert for it, so its answer ended there.</summary>
+    public void NoteAiError()
+    {
+        lock (_gate)
+        {
+            _answering = false;
+        }
+    }
+
     /// <summary>The AI service started answering: the utterance and request it answers are no longer replayed.</summary>
     public void NoteAiAnswer()
     {
@@ -302,12 +331,13 @@ internal sealed partial class ConversationLedger
             : ResumedHelloDifference.SessionIdOnly;
     }
 
-    /// <summary>The device was told the AI stopped speaking (a forwarded or synthesized <c>tts stop</c>).</summary>
+    /// <summary>The device was told the AI stopped speaking (a forwarded or synthesized <c>tts stop</c>): the turn ended.</summary>
     public void StopSpeaking()
     {
         lock (_gate)
         {
             _speaking = false;
+            _answering = false;
         }
     }
 
@@ -386,6 +416,7 @@ internal sealed partial class ConversationLedger
     {
         ClearUtteranceLocked();
         _requestLost = false;
+        _answering = true;
         _answers++;
     }
 

@@ -222,6 +222,7 @@ internal sealed partial class DownlinkPump
                 {
                     var message = AlertMessageFor(data.Span, out var code);
                     LogAiError(_logger, code, data.Length);
+                    _ledger.NoteAiError();
                     await _writer.SendAlertAsync(message, cancellationToken).ConfigureAwait(false);
                     Observe("error", "alert", data.Length);
                     break;

@@ -18,8 +18,8 @@ internal sealed partial class SessionMover
     [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Resume failed ({Reason}): alert and close 1011")]
     private static partial void LogResumeFailed(ILogger logger, ResumeDropReason reason);
 
-    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "The AI was speaking when its stream ended: sent the device a tts stop")]
-    private static partial void LogSynthesizedTtsStop(ILogger logger);
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "The AI was answering (speaking {Speaking}) when its stream on {Endpoint} ended ({Cause}): told the device its answer was cut (alert, then tts stop)")]
+    private static partial void LogAnswerCut(ILogger logger, bool speaking, Uri endpoint, string cause);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Moving the session off {Endpoint} ({Reason})")]
     private static partial void LogMigrating(ILogger logger, Uri endpoint, string reason);

@@ -80,15 +80,9 @@ internal sealed partial class SessionMover
         _policy.StreamLost(delivered: end.Responses > 0);
 
         LogResuming(_resumeLogger, old.EndLogLevel(DownlinkPump.FailureLevel(end.Status)), end.Kind, end.Status, old.Endpoint, _link.BufferedFrames);
-        if (_ledger.Speaking)
-        {
-            LogSynthesizedTtsStop(_resumeLogger);
-            _metrics.TtsStopSynthesized();
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
-            await _writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
-            _ledger.StopSpeaking();
-        }
+
+        // Told now, not after the resume: the request being answered is not replayed, so no stream will finish it.
+        await TellAnswerCutAsync(DeviceAlertMessages.AnswerLost, old.Endpoint, "stream lost", token).ConfigureAwait(false);
 
         var (next, replayedHello) = await OpenAndAttachAsync(immediate: false, afterLostStream: true, token).ConfigureAwait(false);
         if (next is null)
@@ -153,9 +147,15 @@ internal sealed partial class SessionMover
         await SettleDownlink(oldDownlink).ConfigureAwait(false);
         _triggers.Watch(old, next);
         Stream = next;
-        if (cut)
+
+        // Cut at the busy limit, or an answer that began after the quiet moment and outlasted the drain: either way its
+        // rest went with the old stream.
+        await TellAnswerCutAsync(DeviceAlertMessages.AnswerCut, old.Endpoint, cut ? "moved at the GOAWAY busy limit" : "moved, drain timed out", token).ConfigureAwait(false);
+        if (cut && _ledger.TakeRequestLost() && !_writer.IsClosed)
         {
-            await TellAnswerCutAsync(token).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
+            await _writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
         }
 
         _metrics.Migrated();
@@ -192,31 +192,31 @@ internal sealed partial class SessionMover
     }
 
     /// <summary>
-    /// After a move that cut the old stream: a device whose answer was still coming is told (an alert, then the
-    /// <c>tts stop</c> it waits for), and one whose request could not be replayed gets the request-lost alert.
+    /// The one place a device is told its answer was cut (a lost stream, or a move that could not wait for the answer):
+    /// when the AI was answering (<see cref="ConversationLedger.Answering"/>), an alert with <paramref name="message"/>,
+    /// then the <c>tts stop</c> the firmware needs to leave speaking; logged (4009) and counted. A turn that ended, or a
+    /// request still unanswered (replayed on the new stream), is not a cut answer: nothing is sent.
     /// </summary>
-    private async Task TellAnswerCutAsync(CancellationToken token)
+    private async Task TellAnswerCutAsync(string message, Uri endpoint, string cause, CancellationToken token)
     {
-        if (_writer.IsClosed)
+        var speaking = _ledger.Speaking;
+        if (!_ledger.Answering)
         {
             return;
         }
 
-        using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
-        if (_ledger.Speaking)
+        LogAnswerCut(_resumeLogger, speaking, endpoint, cause);
+        _metrics.AnswerCut();
+        _metrics.TtsStopSynthesized();
+        if (!_writer.IsClosed)
         {
-            LogSynthesizedTtsStop(_resumeLogger);
-            _metrics.TtsStopSynthesized();
-            await _writer.SendAlertAsync(DeviceAlertMessages.AnswerCut, linked.Token).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, token);
+            await _writer.SendAlertAsync(message, linked.Token).ConfigureAwait(false);
             await _writer.SendTextAsync(SynthesizedServerMessages.TtsStop, linked.Token).ConfigureAwait(false);
-            _ledger.StopSpeaking();
         }
 
-        if (_ledger.TakeRequestLost())
-        {
-            await _writer.SendAlertAsync(DeviceAlertMessages.RequestLost, linked.Token).ConfigureAwait(false);
-        }
+        _ledger.StopSpeaking();
     }
 
     /// <summary>A new stream with the replay and the kept frames written, or null (past the deadline the upstream fails).</summary>

@@ -162,6 +162,9 @@ internal sealed class ImMetrics
     /// <summary>A device was cut off for not reading.</summary>
     public void SlowConsumerClosed() => ResumeEvent("slow_consumer_closed");
 
+    /// <summary>A device was told its answer was cut (an alert, then a <c>tts stop</c>): its stream ended mid-answer.</summary>
+    public void AnswerCut() => ResumeEvent("answer_cut");
+
     /// <summary>The IM sent a <c>tts stop</c> itself (the stream ended while the AI was speaking).</summary>
     public void TtsStopSynthesized() => ResumeEvent("tts_stop_synthesized");
 

@@ -13,10 +13,13 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// connection share its writer, so one socket write carries frames of several streams (cheaper than thin connections),
 /// and a GOAWAY or a lost connection touches only its own streams. The plaintext stream is watched
 /// (<see cref="Http2GoAwayWatchStream"/>): the first GOAWAY of a connection bumps <see cref="GoAwayGeneration"/> and
-/// raises <see cref="GoingAway"/>, so only the sessions on this connection move.
+/// raises <see cref="GoingAway"/>, so only the sessions on this connection move. A connection the service ends without
+/// a GOAWAY first (a crashed or killed backend) marks the endpoint unreachable at once: new streams go to the other
+/// endpoints without waiting for the next health check, which brings it back when it answers SERVING.
 /// </summary>
-internal sealed class AiConnection : IDisposable
+internal sealed partial class AiConnection : IDisposable
 {
+    private readonly ILogger _logger;
     private readonly Lock _connectGate = new();
     private readonly TimeSpan _greetTimeout;
     private Task? _connecting;
@@ -30,6 +33,7 @@ internal sealed class AiConnection : IDisposable
     {
         Endpoint = endpoint;
         Index = index;
+        _logger = loggerFactory.CreateLogger<AiConnection>();
         _greetTimeout = options.HealthCheckTimeout;
         var handler = new SocketsHttpHandler
         {
@@ -42,7 +46,7 @@ internal sealed class AiConnection : IDisposable
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(
                 context.NegotiatedHttpVersion.Major == 2
-                    ? OnConnectionOpened(new Http2GoAwayWatchStream(context.PlaintextStream, OnConnectionGoingAway, OnConnectionClosed, OnConnectionLost))
+                    ? OnConnectionOpened(Watch(context.PlaintextStream))
                     : context.PlaintextStream),
         };
         if (endpoint.Address.Scheme == Uri.UriSchemeHttps)
@@ -172,12 +176,39 @@ internal sealed class AiConnection : IDisposable
         return connection;
     }
 
-    /// <summary>Reports a connection the server side ended (used by the watch stream and by tests).</summary>
-    internal void OnConnectionLost()
+    /// <summary>
+    /// Reports a connection the server side ended (used by the watch stream and by tests). Without a GOAWAY before it
+    /// (<paramref name="afterGoAway"/> false) the service did not close it on purpose: it crashed, was killed or reset,
+    /// and a new stream there would fail or wait, so the endpoint is marked unreachable for new streams now.
+    /// </summary>
+    internal void OnConnectionLost(bool afterGoAway = false)
     {
         Interlocked.Increment(ref _lossGeneration);
         Endpoint.OnConnectionLost(this);
+        if (!afterGoAway && Endpoint.SetHealth(AiEndpointHealth.Unreachable) is not AiEndpointHealth.Unreachable)
+        {
+            LogMarkedUnreachable(_logger, Endpoint.Address, Index);
+        }
     }
+
+    /// <summary>Watches one HTTP/2 connection of this channel: its GOAWAY, its close, and its loss (after a GOAWAY or not).</summary>
+    private Http2GoAwayWatchStream Watch(Stream plaintext)
+    {
+        // Per HTTP/2 connection: a loss after this connection's own GOAWAY is the service recycling it, not a crash.
+        var goingAway = false;
+        return new Http2GoAwayWatchStream(
+            plaintext,
+            () =>
+            {
+                goingAway = true;
+                OnConnectionGoingAway();
+            },
+            OnConnectionClosed,
+            () => OnConnectionLost(Volatile.Read(ref goingAway)));
+    }
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "AI service endpoint {Endpoint}: connection {Connection} ended without a GOAWAY (the service crashed or reset it); new sessions avoid the endpoint until its health check answers SERVING")]
+    private static partial void LogMarkedUnreachable(ILogger logger, Uri endpoint, int connection);
 
     private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 }

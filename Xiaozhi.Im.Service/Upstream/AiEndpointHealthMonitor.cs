@@ -11,9 +11,15 @@ namespace Xiaozhi.Im.Service.Upstream;
 /// <c>HealthCheck</c> is called with a <see cref="AiOptions.HealthCheckTimeout"/> deadline and the endpoint's
 /// <see cref="AiEndpoint.Health"/> updated (serving / not serving / unreachable); transitions are logged, and an
 /// endpoint serving again wakes the sessions waiting to resume (<see cref="AiEndpointPool.EndpointRecovered"/>).
+/// While an endpoint is unreachable (a failed check, or a connection reset without GOAWAY:
+/// <see cref="AiConnection.OnConnectionLost"/>) the checks come every <see cref="RecoveryInterval"/> at most, so a
+/// restarted backend takes sessions (and counts for <c>/readyz</c>) again within a second of answering SERVING.
 /// </summary>
 internal sealed partial class AiEndpointHealthMonitor : BackgroundService
 {
+    /// <summary>The longest wait between two checks while an endpoint is unreachable.</summary>
+    public static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(1);
+
     private readonly AiEndpointPool _pool;
     private readonly AiOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -45,7 +51,7 @@ internal sealed partial class AiEndpointHealthMonitor : BackgroundService
                 // A dns:/// address that just appeared is checked (and so connected) at once, not a whole interval later:
                 // new sessions prefer connected endpoints.
                 using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                await Task.WhenAny(Task.Delay(_options.HealthCheckInterval, _timeProvider, stopWaiting.Token), added).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(NextInterval(), _timeProvider, stopWaiting.Token), added).ConfigureAwait(false);
                 await stopWaiting.CancelAsync().ConfigureAwait(false);
                 stoppingToken.ThrowIfCancellationRequested();
             }
@@ -54,6 +60,12 @@ internal sealed partial class AiEndpointHealthMonitor : BackgroundService
         {
         }
     }
+
+    /// <summary>The wait before the next round: shorter while an endpoint is unreachable, to see it back soon.</summary>
+    internal TimeSpan NextInterval() =>
+        _pool.Endpoints.Any(e => e.Health == AiEndpointHealth.Unreachable) && RecoveryInterval < _options.HealthCheckInterval
+            ? RecoveryInterval
+            : _options.HealthCheckInterval;
 
     private async Task ProbeAsync(AiEndpoint endpoint, CancellationToken cancellationToken)
     {

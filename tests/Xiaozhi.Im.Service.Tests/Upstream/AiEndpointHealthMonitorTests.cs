@@ -101,6 +101,29 @@ public class AiEndpointHealthMonitorTests
         await _monitor.StopAsync(CancellationToken.None);
     }
 
+    [Test]
+    public async Task While_an_endpoint_is_unreachable_the_checks_come_every_second_and_see_it_back()
+    {
+        await _monitor.ProbeAllAsync(CancellationToken.None);
+        Dead.Health.Should().Be(AiEndpointHealth.Unreachable);
+        _monitor.NextInterval().Should().Be(AiEndpointHealthMonitor.RecoveryInterval);
+
+        // A crashed backend's reset connection marked the live one unreachable too; its check sees it serving.
+        Dead.SetHealth(AiEndpointHealth.Serving);
+        _monitor.NextInterval().Should().Be(new AiOptions().HealthCheckInterval, "every endpoint serves: the normal interval");
+        Live.Connections[0].OnConnectionLost(afterGoAway: false);
+        Live.Health.Should().Be(AiEndpointHealth.Unreachable);
+        _monitor.NextInterval().Should().Be(AiEndpointHealthMonitor.RecoveryInterval);
+
+        using var stop = new CancellationTokenSource();
+        await _monitor.StartAsync(stop.Token);
+        await WaitForAsync(() => Live.Health == AiEndpointHealth.Serving);
+        var checks = _service.HealthChecks;
+        _time.Advance(AiEndpointHealthMonitor.RecoveryInterval);
+        await WaitForAsync(() => _service.HealthChecks > checks);
+        await _monitor.StopAsync(CancellationToken.None);
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));

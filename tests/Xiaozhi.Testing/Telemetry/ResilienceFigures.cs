@@ -31,6 +31,8 @@ public sealed class ResilienceFigures : IDisposable
 
     public long SynthesizedTtsStops => Event("tts_stop_synthesized");
 
+    public long AnswersCut => Event("answer_cut");
+
     /// <summary>Sessions moved on the gateway's initiative for <paramref name="reason"/> (xiaozhi.im.moves).</summary>
     public long Moves(string reason) => _moves.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
 
