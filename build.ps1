@@ -45,7 +45,7 @@ Verbs:
             the real haproxy in front of them and its added hop (needs redis-server and haproxy);
             'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
             devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
-  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the IM nodes the shipped HAProxy
+  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the three IM nodes the shipped HAProxy
             configuration lists, clustered on Redis through Sentinel, behind that HAProxy, two stubs recycling connections (GOAWAY), devices coming and going
             while a seeded schedule kills and drains nodes, kills the Redis primary and a stub, reloads
             HAProxy; prints the checker's report, exit 1 on a violation (needs redis-server, redis-sentinel
