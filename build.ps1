@@ -45,7 +45,7 @@ Verbs:
             the real haproxy in front of them and its added hop (needs redis-server and haproxy);
             'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
             devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
-  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the IM nodes the shipped HAProxy
+  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the three IM nodes the shipped HAProxy
             configuration lists, clustered on Redis through Sentinel, behind that HAProxy, two stubs recycling connections (GOAWAY), devices coming and going
             while a seeded schedule kills and drains nodes, kills the Redis primary and a stub, reloads
             HAProxy; prints the checker's report, exit 1 on a violation (needs redis-server, redis-sentinel
@@ -82,17 +82,18 @@ function Test-All {
     Assert-TestTools
     # PowerShell 7 for the tests that run this script (tool manifest .config/dotnet-tools.json).
     Invoke-Dotnet tool restore | Out-Null
-    # Layout of every file (fast, no build), then style and analyzers over the solution, as .editorconfig says.
+    # Layout of every file (fast, no build); then the build, which enforces the .editorconfig style rules, import order
+    # and the analyzers (EnforceCodeStyleInBuild, StyleCop's using-order rules; warnings are errors).
     & dotnet format whitespace . --folder --exclude artifacts --verify-no-changes -v q
     if ($LASTEXITCODE -ne 0) {
         throw 'test: files are not formatted as .editorconfig says; fix with: dotnet format whitespace . --folder --exclude artifacts'
     }
-    & dotnet format $Solution --verify-no-changes -v q
+    & dotnet build $Solution -c $Configuration --nologo -v q
     if ($LASTEXITCODE -ne 0) {
-        throw "test: code does not follow the .editorconfig style or analyzer rules; fix with: dotnet format $Solution"
+        throw "test: the build failed (style, import order and analyzer rules are build errors; most fix with: dotnet format $Solution)"
     }
     $log = New-TemporaryFile
-    & dotnet test $Solution -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log
+    & dotnet test $Solution -c $Configuration --no-build --nologo 2>&1 | Tee-Object -FilePath $log
     $status = $LASTEXITCODE
     $passed = 0; $failed = 0; $skipped = 0; $assemblies = 0
     foreach ($line in Get-Content $log) {

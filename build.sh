@@ -36,7 +36,7 @@ Verbs:
             the real haproxy in front of them and its added hop (needs redis-server and haproxy);
             'bench balance [N] [--quick]' two stubs with faults and one IM node per balancing policy (N
             devices, 40): time to first audio and each endpoint's share of turns in six cases (~6 min)
-  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the IM nodes the shipped HAProxy
+  soak      'soak [minutes] [--seed N] [--devices N]' (5, 1, 40): the three IM nodes the shipped HAProxy
             configuration lists, clustered on Redis through Sentinel, behind that HAProxy, two stubs recycling connections (GOAWAY), devices coming and going
             while a seeded schedule kills and drains nodes, kills the Redis primary and a stub, reloads
             HAProxy; prints the checker's report, exit 1 on a violation (needs redis-server, redis-sentinel
@@ -78,19 +78,20 @@ test_all() {
   require_test_tools || return 1
   # PowerShell 7 for the tests that run build.ps1 (tool manifest .config/dotnet-tools.json).
   dotnet tool restore >/dev/null
-  # Layout of every file (fast, no build), then style and analyzers over the solution, as .editorconfig says.
+  # Layout of every file (fast, no build); then the build, which enforces the .editorconfig style rules, import order
+  # and the analyzers (EnforceCodeStyleInBuild, StyleCop's using-order rules; warnings are errors).
   if ! dotnet format whitespace . --folder --exclude artifacts --verify-no-changes -v q; then
     echo "test: files are not formatted as .editorconfig says; fix with: dotnet format whitespace . --folder --exclude artifacts" >&2
     return 1
   fi
-  if ! dotnet format "$SOLUTION" --verify-no-changes -v q; then
-    echo "test: code does not follow the .editorconfig style or analyzer rules; fix with: dotnet format $SOLUTION" >&2
+  if ! dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo -v q; then
+    echo "test: the build failed (style, import order and analyzer rules are build errors; most fix with: dotnet format $SOLUTION)" >&2
     return 1
   fi
   local log
   log="$(mktemp)"
   local status=0
-  dotnet test "$SOLUTION" -c "$CONFIGURATION" --nologo 2>&1 | tee "$log" || status=$?
+  dotnet test "$SOLUTION" -c "$CONFIGURATION" --no-build --nologo 2>&1 | tee "$log" || status=$?
   # One closing line for people and CI: the totals over every test assembly.
   awk '
     /(Passed|Failed)! +- +Failed: / {

@@ -115,15 +115,9 @@ internal static class ImApplication
             services.AddHostedService(sp => sp.GetRequiredService<ClusterNodeService>());
         }
 
-        // The host must outlive the drain: turns in progress get Limits:DrainTimeout, then closes and upstream completion.
-        services.Configure<HostOptions>(host =>
-        {
-            var needed = ReadDrainTimeout(configuration) + TimeSpan.FromSeconds(10);
-            if (host.ShutdownTimeout < needed)
-            {
-                host.ShutdownTimeout = needed;
-            }
-        });
+        // The host outlives the drain (turns in progress get Limits:DrainTimeout, then closes and upstream completion) and
+        // no more: the framework's 30 s default would let whatever hangs past a short drain hold the process for 30 s.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = ReadDrainTimeout(configuration) + TimeSpan.FromSeconds(10));
     }
 
     private static TimeSpan ReadDrainTimeout(IConfiguration configuration)

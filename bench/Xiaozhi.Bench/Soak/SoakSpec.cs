@@ -12,7 +12,7 @@ internal sealed record SoakSpec
           minutes      how long devices talk while faults are injected (default 5; fractions allowed)
           --seed N     the fault schedule's and the devices' seed (default 1): the same seed, the same schedule
           --devices N  devices coming and going (default 40)
-        Starts the IM nodes the shipped HAProxy configuration lists (a cluster on Redis through Sentinel) behind it, two AI
+        Starts the three IM nodes the shipped HAProxy configuration lists (a cluster on Redis through Sentinel) behind it, two AI
         stubs recycling their connections (GOAWAY), and injects node kills, node drains, Redis primary kills, stub
         kills and HAProxy reloads. Prints the checker's report; exits 1 on any violation (docs/operations.md#soak).
         """;

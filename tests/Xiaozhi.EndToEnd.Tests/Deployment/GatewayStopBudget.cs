@@ -19,12 +19,15 @@ internal static class GatewayStopBudget
     public static TimeSpan DefaultDrainTimeout => new LimitsOptions().DrainTimeout;
 
     /// <summary>The host's shutdown timeout of a gateway built with default settings (the host is never started).</summary>
-    public static async Task<TimeSpan> DefaultHostShutdownTimeoutAsync()
+    public static Task<TimeSpan> DefaultHostShutdownTimeoutAsync() => HostShutdownTimeoutAsync();
+
+    /// <summary>The host's shutdown timeout of a gateway built with <paramref name="arguments"/> (the host is never started).</summary>
+    public static async Task<TimeSpan> HostShutdownTimeoutAsync(params string[] arguments)
     {
         var contentRoot = Directory.CreateTempSubdirectory("xiaozhi-budget-");
         try
         {
-            await using var app = ImApplication.Build(["--contentRoot", contentRoot.FullName]);
+            await using var app = ImApplication.Build(["--contentRoot", contentRoot.FullName, .. arguments]);
             return app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout;
         }
         finally

@@ -62,6 +62,21 @@ public sealed class HaproxyConfigTests
         lines.Should().NotContain(l => l.Contains("shutdown-sessions", StringComparison.Ordinal), "a failed check must not cut the node's open tunnels");
     }
 
+    [Test]
+    public void Three_nodes_are_listed_each_with_its_own_address_and_management_port_variables()
+    {
+        var servers = Regex.Matches(Config, @"(?m)^\s*server\s+(?<name>im\d+)\s+""\$\{(?<address>\w+)-[^}]+\}""\s+port\s+""\$\{(?<management>\w+)-[^}]+\}""")
+            .Select(m => (m.Groups["name"].Value, m.Groups["address"].Value, m.Groups["management"].Value))
+            .ToList();
+
+        // The soak runs as many nodes as this file lists (docs/operations.md#soak); the kit sets exactly these variables.
+        servers.Should().Equal(
+            ("im1", "XIAOZHI_IM_NODE1", "XIAOZHI_IM_NODE1_MANAGEMENT_PORT"),
+            ("im2", "XIAOZHI_IM_NODE2", "XIAOZHI_IM_NODE2_MANAGEMENT_PORT"),
+            ("im3", "XIAOZHI_IM_NODE3", "XIAOZHI_IM_NODE3_MANAGEMENT_PORT"));
+        Haproxy.ShippedServerCount.Should().Be(3);
+    }
+
     private static string DefaultOf(string variable)
     {
         var match = Regex.Match(Config, @"\$\{" + variable + @"-(?<value>[^}]+)\}");

@@ -30,6 +30,10 @@ public sealed class LoadBalancerTests
             var perNode = devices.GroupBy(d => fleet.NodeOf(d.DeviceId)).ToDictionary(g => g.Key ?? -1, g => g.Count());
             perNode.Keys.Should().BeEquivalentTo([0, 1], "both nodes carry devices, and every device has a session");
             perNode.Values.Should().OnlyContain(n => n >= 4, "leastconn spreads held connections evenly ({0})", string.Join(", ", perNode));
+            // The shipped file lists three nodes; the one this fleet does not run is out of the rotation.
+            var states = await fleet.Balancer.ServerStatusAsync();
+            fleet.Balancer.SpareServers.Should().Equal("im3");
+            states.Should().Contain("im3", "MAINT", "a spare server takes no device; haproxy's log:\n{0}", fleet.Balancer.Output);
 
             // Nothing crosses the tunnels for well over the balancer's client and server timeouts (the gateway pings every 30 s).
             await Task.Delay(BalancedFleet.ServerTimeout * 2);

@@ -9,10 +9,15 @@ namespace Xiaozhi.Hosting;
 /// The real haproxy on the shipped <c>deploy/haproxy/haproxy.cfg</c> (not a copy): the file's <c>${NAME-default}</c>
 /// variables — set here and nowhere else — get loopback ports and a stats socket in a scratch directory, everything
 /// else is the file as operators run it. Its log goes to stdout (<see cref="Output"/>). Killed on dispose.
+/// With fewer nodes than the file lists, the file's extra <c>server</c> lines (the spares) point at a loopback port
+/// nobody listens on and are put in maintenance before any device dials, as an operator would take a node out.
 /// </summary>
 public sealed partial class Haproxy : IDisposable, IAsyncDisposable
 {
     private const string ShippedFile = "deploy/haproxy/haproxy.cfg";
+
+    // A privileged port nothing on a test machine listens on: a spare's checks are refused at once.
+    private const int SparePort = 1;
 
     private readonly DirectoryInfo _scratch;
     private readonly ChildProcessOptions _start;
@@ -56,6 +61,9 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
     /// <summary>The shipped configuration file, found above this program's directory.</summary>
     public static string ShippedConfiguration => RepositoryPaths.Of(ShippedFile);
 
+    /// <summary>The file's servers given no node (<c>im3</c> for two nodes): kept in maintenance.</summary>
+    public IReadOnlyList<string> SpareServers => [.. Enumerable.Range(Settings.Nodes.Count + 1, ShippedServerCount - Settings.Nodes.Count).Select(ServerName)];
+
     /// <summary>How many <c>server</c> lines the shipped file's <c>im_nodes</c> backend has.</summary>
     public static int ShippedServerCount => ServerLine().Matches(File.ReadAllText(ShippedConfiguration)).Count;
 
@@ -98,6 +106,13 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
             variables[$"XIAOZHI_IM_NODE{i + 1}_MANAGEMENT_PORT"] = Invariant(settings.Nodes[i].ManagementPort);
         }
 
+        // The file's defaults are private-network addresses: a spare must never check them from a test machine.
+        for (var i = settings.Nodes.Count; i < ShippedServerCount; i++)
+        {
+            variables[$"XIAOZHI_IM_NODE{i + 1}"] = $"127.0.0.1:{Invariant(SparePort)}";
+            variables[$"XIAOZHI_IM_NODE{i + 1}_MANAGEMENT_PORT"] = Invariant(SparePort);
+        }
+
         foreach (var (name, value) in settings.Environment ?? new Dictionary<string, string>())
         {
             variables[name] = value;
@@ -111,9 +126,9 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var servers = ShippedServerCount;
-        if (settings.Nodes.Count != servers)
+        if (settings.Nodes.Count is 0 || settings.Nodes.Count > servers)
         {
-            throw new ArgumentException($"the shipped {ShippedFile} lists {servers} nodes; {settings.Nodes.Count} given", nameof(settings));
+            throw new ArgumentException($"the shipped {ShippedFile} lists {servers} nodes; {settings.Nodes.Count} given (1 to {servers})", nameof(settings));
         }
 
         var balancer = new Haproxy(settings, Directory.CreateTempSubdirectory("xiaozhi-haproxy-"), FreePort.Pick(), FreePort.Pick());
@@ -153,7 +168,7 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
     public Task<string> SetServerStateAsync(string server, string state) =>
         CommandAsync($"set server im_nodes/{server} state {state}");
 
-    /// <summary>Waits until every server of <c>im_nodes</c> is <c>UP</c>; fails when haproxy exits or after <paramref name="limit"/>.</summary>
+    /// <summary>Waits until every node's server of <c>im_nodes</c> is <c>UP</c> (spares stay in maintenance); fails when haproxy exits or after <paramref name="limit"/>.</summary>
     public async Task WaitUntilAllUpAsync(TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
@@ -167,7 +182,7 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
             try
             {
                 var states = await ServerStatusAsync().ConfigureAwait(false);
-                if (states.Count == Settings.Nodes.Count && states.Values.All(s => s == "UP"))
+                if (Enumerable.Range(1, Settings.Nodes.Count).All(i => states.TryGetValue(ServerName(i), out var state) && state == "UP"))
                 {
                     return;
                 }
@@ -252,6 +267,15 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
             }
         }
 
+        foreach (var spare in SpareServers)
+        {
+            var answer = await SetServerStateAsync(spare, "maint").ConfigureAwait(false);
+            if (!string.IsNullOrWhiteSpace(answer))
+            {
+                throw new InvalidOperationException($"haproxy did not put the spare server {spare} in maintenance: {answer.Trim()}");
+            }
+        }
+
         if (Settings.WaitUntilAllUp)
         {
             await WaitUntilAllUpAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
@@ -284,6 +308,9 @@ public sealed partial class Haproxy : IDisposable, IAsyncDisposable
         {
         }
     }
+
+    /// <summary>The file's name for the n-th node (1-based): <c>im1</c>, <c>im2</c>, ...</summary>
+    public static string ServerName(int n) => "im" + Invariant(n);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 

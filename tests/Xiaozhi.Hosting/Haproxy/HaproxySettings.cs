@@ -1,7 +1,10 @@
 namespace Xiaozhi.Hosting;
 
 /// <summary>What <see cref="Haproxy"/> sets of the shipped file's <c>${NAME-default}</c> variables; null keeps the file's default.</summary>
-/// <param name="Nodes">The IM nodes, in the file's order (<c>im1</c>, <c>im2</c>, ...); as many as the file lists.</param>
+/// <param name="Nodes">
+/// The IM nodes, in the file's order (<c>im1</c>, <c>im2</c>, ...); at most as many as the file lists (the rest are spares,
+/// in maintenance).
+/// </param>
 public sealed record HaproxySettings(IReadOnlyList<HaproxyBackend> Nodes)
 {
     public string Name { get; init; } = "haproxy";

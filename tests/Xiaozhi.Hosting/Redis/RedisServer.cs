@@ -6,22 +6,29 @@ namespace Xiaozhi.Hosting;
 
 /// <summary>
 /// A real <c>redis-server</c> (a primary, or a replica of one) or <c>redis-sentinel</c> as a child process on
-/// 127.0.0.1, nothing persisted, ready once it answers PING. Restarts on the same port; killed on dispose.
+/// 127.0.0.1, nothing persisted, ready once it answers PING. Restarts on the same port; killed on dispose. Each has a
+/// scratch directory of its own (its <c>dir</c> and working directory, deleted on dispose): a replica's full sync
+/// writes an RDB file even with saving off, and it must never land where the caller runs (the repository).
 /// </summary>
 public sealed class RedisServer : IDisposable, IAsyncDisposable
 {
     private readonly string _program;
     private readonly IReadOnlyList<string> _arguments;
+    private readonly DirectoryInfo _directory;
     private ConnectionMultiplexer? _client;
 
-    private RedisServer(string program, int port, IReadOnlyList<string> arguments)
+    private RedisServer(string program, int port, DirectoryInfo directory, IReadOnlyList<string> arguments)
     {
         _program = program;
         Port = port;
+        _directory = directory;
         _arguments = arguments;
     }
 
     public int Port { get; }
+
+    /// <summary>Its scratch directory: <c>dir</c> and working directory (gone after dispose).</summary>
+    public string Directory => _directory.FullName;
 
     /// <summary>The <c>Cluster:Redis</c> value for a node (for a sentinel: see <see cref="RedisSentinelGroup.Configuration"/>).</summary>
     public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
@@ -35,19 +42,19 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
 
     /// <summary>A primary on a free port; <paramref name="arguments"/> are appended to the defaults (later ones win).</summary>
     public static Task<RedisServer> StartAsync(params string[] arguments) =>
-        LaunchNewAsync("redis-server", FreePort.Pick(), port => [.. DataNodeArguments(port), .. arguments]);
+        LaunchNewAsync("redis-server", FreePort.Pick(), (port, directory) => [.. DataNodeArguments(port, directory), .. arguments]);
 
     /// <summary>A replica of <paramref name="primary"/> on a free port.</summary>
     public static Task<RedisServer> StartReplicaAsync(RedisServer primary, params string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(primary);
-        return LaunchNewAsync("redis-server", FreePort.Pick(), port =>
-            [.. DataNodeArguments(port), "--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture), .. arguments]);
+        return LaunchNewAsync("redis-server", FreePort.Pick(), (port, directory) =>
+            [.. DataNodeArguments(port, directory), "--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture), .. arguments]);
     }
 
     /// <summary>A sentinel on <paramref name="port"/> with its (writable: sentinel rewrites it) configuration file.</summary>
     public static Task<RedisServer> StartSentinelAsync(int port, string configurationFile) =>
-        LaunchNewAsync("redis-sentinel", port, _ => [configurationFile]);
+        LaunchNewAsync("redis-sentinel", port, (_, _) => [configurationFile]);
 
     /// <summary>A client for the caller's own reads, writes and subscriptions (one, kept until dispose).</summary>
     public async Task<ConnectionMultiplexer> ClientAsync()
@@ -83,6 +90,12 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
         }
 
         await Process.DisposeAsync().ConfigureAwait(false);
+        // An RDB file a replica's sync left would be loaded at start: the server comes back empty, as documented.
+        foreach (var file in _directory.EnumerateFiles())
+        {
+            file.Delete();
+        }
+
         await LaunchAsync().ConfigureAwait(false);
     }
 
@@ -90,6 +103,7 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
     {
         _client?.Dispose();
         Process?.Dispose();
+        DeleteDirectory();
     }
 
     public async ValueTask DisposeAsync()
@@ -103,17 +117,20 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
         {
             await Process.DisposeAsync().ConfigureAwait(false);
         }
+
+        DeleteDirectory();
     }
 
-    private static string[] DataNodeArguments(int port) =>
+    private static string[] DataNodeArguments(int port, string directory) =>
     [
-        "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no",
         "--protected-mode", "no", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
     ];
 
-    private static async Task<RedisServer> LaunchNewAsync(string program, int port, Func<int, string[]> arguments)
+    private static async Task<RedisServer> LaunchNewAsync(string program, int port, Func<int, string, string[]> arguments)
     {
-        var server = new RedisServer(program, port, arguments(port));
+        var directory = System.IO.Directory.CreateTempSubdirectory($"xiaozhi-{program}-");
+        var server = new RedisServer(program, port, directory, arguments(port, directory.FullName));
         try
         {
             await server.LaunchAsync().ConfigureAwait(false);
@@ -132,6 +149,7 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
         Process = ChildProcess.Start(new ChildProcessOptions($"{_program} :{Port.ToString(CultureInfo.InvariantCulture)}", binary)
         {
             Arguments = _arguments,
+            WorkingDirectory = Directory,
             KeepLines = 200,
         });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -143,6 +161,18 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
             }
 
             await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    private void DeleteDirectory()
+    {
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // Already gone, or a file still open by a process that is being killed: the system's temp cleanup takes it.
         }
     }
 
