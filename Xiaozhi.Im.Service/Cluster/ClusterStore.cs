@@ -258,6 +258,8 @@ internal sealed partial class ClusterStore : IClusterStore, IClusterNodeStore
             _ = CloseQuietlyAsync(previous);
         }
 
+        // The node probes at once (its beat marks the store up and re-claims) instead of on its next heartbeat.
+        Reconnected?.Invoke();
         return true;
     }
 

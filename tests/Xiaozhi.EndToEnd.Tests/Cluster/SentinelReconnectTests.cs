@@ -27,7 +27,7 @@ public sealed class SentinelReconnectTests
 
     /// <summary>
     /// A device that moved during the failover (or just after it, before the nodes followed): its old session closes
-    /// when the nodes are on the new primary, 0.4-1.4 s after the failover ended (docs/cluster.md). The documented bound is <c>RefreshInterval</c> + 2 s; this one is
+    /// when the nodes are on the new primary, 0.2-0.4 s after the failover ended (docs/cluster.md). The documented bound is <c>RefreshInterval</c> + 2 s; this one is
     /// below the refresh interval, so a kick left to the refresh (the soak's finding) fails it.
     /// </summary>
     private static readonly TimeSpan FollowBound = TimeSpan.FromSeconds(3);
