@@ -16,7 +16,7 @@ internal interface IClusterNodeStore : IAsyncDisposable
     /// <summary>Raised (off the caller's path) when Redis answers again after being down.</summary>
     event Action? Restored;
 
-    /// <summary>Raised when the connection came back (the node then probes at once instead of on its next beat).</summary>
+    /// <summary>Raised when the connection came back or moved to a new primary (the node then probes at once instead of on its next beat).</summary>
     event Action? Reconnected;
 
     void MarkDown(string problem);

@@ -21,8 +21,8 @@ public sealed class SentinelFailoverTests
 
     /// <summary>
     /// Devices arriving during the gap are admitted at once (claims are deferred, as in any Redis outage): 219 ms the
-    /// worst measured. Without the node's pool-thread reserve for the Sentinel handling (<c>SentinelThreadReserve</c>)
-    /// single arrivals stalled 1.7–9.4 s while StackExchange.Redis blocked pool threads, which this bound catches.
+    /// worst measured. When the client's own Sentinel handling blocked pool threads, single arrivals stalled 1.7–9.4 s,
+    /// which this bound catches (the node now follows the primary itself, with asynchronous calls only).
     /// </summary>
     private static readonly TimeSpan AdmissionBound = TimeSpan.FromSeconds(1);
 
