@@ -22,7 +22,7 @@ internal sealed class SoakFleet : ISoakFleet
     private readonly List<ChildProcess> _reloads = [];
     private RedisSentinelGroup? _redis;
     private Haproxy? _balancer;
-    private ConnectionMultiplexer? _client;
+    private SoakRedis? _client;
 
     private SoakFleet()
     {
@@ -119,7 +119,11 @@ internal sealed class SoakFleet : ISoakFleet
             await stub.DisposeAsync().ConfigureAwait(false);
         }
 
-        _client?.Dispose();
+        if (_client is not null)
+        {
+            await _client.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_redis is not null)
         {
             await _redis.DisposeAsync().ConfigureAwait(false);
@@ -133,11 +137,7 @@ internal sealed class SoakFleet : ISoakFleet
         {
             progress.WriteLine("soak: starting Redis with Sentinel, two stubs, the IM nodes and HAProxy");
             fleet._redis = await RedisSentinelGroup.StartAsync().ConfigureAwait(false);
-            var client = ConfigurationOptions.Parse(fleet._redis.Configuration);
-            client.AbortOnConnectFail = false;
-            client.ConnectTimeout = 2000;
-            client.AsyncTimeout = 2000;
-            fleet._client = await ConnectionMultiplexer.ConnectAsync(client).ConfigureAwait(false);
+            fleet._client = await SoakRedis.ConnectAsync(fleet._redis.Configuration, TimeProvider.System).ConfigureAwait(false);
             foreach (var name in new[] { "stub-a", "stub-b" })
             {
                 fleet._stubs.Add(StubNode.Start(new StubNodeSettings
@@ -215,7 +215,7 @@ internal sealed class SoakFleet : ISoakFleet
             try
             {
                 if (await redis.PrimaryPortAsync(sentinel).ConfigureAwait(false) is { } port && port != primaryPort
-                    && await _client!.GetDatabase().StringSetAsync(Prefix + "soak:probe", "1", TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+                    && await (await _client!.DatabaseAsync().ConfigureAwait(false)).StringSetAsync(Prefix + "soak:probe", "1", TimeSpan.FromSeconds(5)).ConfigureAwait(false))
                 {
                     break;
                 }

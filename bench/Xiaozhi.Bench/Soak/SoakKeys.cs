@@ -13,12 +13,11 @@ internal static class SoakKeys
 {
     private static readonly TimeSpan IdleResolution = TimeSpan.FromSeconds(1);
 
-    public static async Task<IReadOnlyList<LeftoverKey>> ReadAsync(IConnectionMultiplexer redis, string prefix)
+    public static async Task<IReadOnlyList<LeftoverKey>> ReadAsync(SoakRedis redis, string prefix)
     {
         ArgumentNullException.ThrowIfNull(redis);
-        var primary = redis.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
-            ?? throw new InvalidOperationException("soak: no Redis primary to read the leftover keys from");
-        var db = redis.GetDatabase();
+        var primary = await redis.PrimaryAsync().ConfigureAwait(false);
+        var db = await redis.DatabaseAsync().ConfigureAwait(false);
         var keys = new List<LeftoverKey>();
         await foreach (var key in primary.KeysAsync(pattern: prefix + "*").ConfigureAwait(false))
         {

@@ -6,7 +6,7 @@ namespace Xiaozhi.Bench.Soak;
 /// Finds the node of a device's session in the cluster's device key (its <c>session_id</c> is the one the device sent),
 /// polling through a Redis outage for up to 20 s; null when the key never named that session (it was replaced first).
 /// </summary>
-internal sealed class SoakNodeLookup(IConnectionMultiplexer redis, string prefix, TimeProvider time)
+internal sealed class SoakNodeLookup(SoakRedis redis, string prefix, TimeProvider time)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
@@ -14,11 +14,11 @@ internal sealed class SoakNodeLookup(IConnectionMultiplexer redis, string prefix
     public async Task<string?> FindAsync(string deviceId, string sessionId)
     {
         var start = time.GetTimestamp();
-        var db = redis.GetDatabase();
         while (time.GetElapsedTime(start) < Limit)
         {
             try
             {
+                var db = await redis.DatabaseAsync().ConfigureAwait(false);
                 var fields = await db.HashGetAsync(prefix + "device:" + deviceId, ["node_id", "session_id"]).ConfigureAwait(false);
                 if (fields[1] == sessionId && !fields[0].IsNullOrEmpty)
                 {

@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 namespace Xiaozhi.Bench.Soak;
 
 /// <summary>
@@ -20,11 +18,7 @@ internal static class SoakRun
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(progress);
-        var options = ConfigurationOptions.Parse(fleet.RedisConfiguration);
-        options.AbortOnConnectFail = false;
-        options.ConnectTimeout = 2000;
-        options.AsyncTimeout = 2000;
-        using var redis = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        await using var redis = await SoakRedis.ConnectAsync(fleet.RedisConfiguration, time).ConfigureAwait(false);
         var lookup = new SoakNodeLookup(redis, fleet.KeyPrefix, time);
         var history = new SoakHistory();
         var start = time.GetTimestamp();
