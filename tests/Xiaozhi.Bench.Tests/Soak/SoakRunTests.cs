@@ -17,10 +17,7 @@ public sealed class SoakRunTests
     /// </summary>
     private static readonly SoakSpec Spec = new() { Duration = TimeSpan.FromSeconds(60), Seed = 1, Devices = 12 };
 
-    // Explicit until the gateway keeps the rules: on its first runs a stub kill ended turns with the IM's own tts stop and
-    // no alert (SilentLoss), and hellos waited 3-6 s while a stub was down or Redis failed over (SlowHello).
     [Test]
-    [Explicit("the gateway does not yet keep the soak's rules (docs/operations.md#soak, findings)")]
     [CancelAfter(300_000)]
     public async Task A_short_fixed_seed_soak_injects_every_fault_kind_and_has_no_violation()
     {
