@@ -7,7 +7,8 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <summary>
 /// What the AI service has been told and has answered, in one place: the uplink notes the frames it sees and the ones
 /// that reached the stream, the downlink notes the AI's answers, and a resume asks it what to replay and whether the
-/// device's last request was lost. Synchronous and without I/O; thread-safe (one pump per side).
+/// device's last request was lost. What the turn is doing (listening, answering, speaking) is its <see cref="TurnState"/>;
+/// the ledger keeps the replay. Synchronous and without I/O; thread-safe (one pump per side, one lock for both parts).
 /// </summary>
 /// <remarks>
 /// Replay rules: the last delivered <c>hello</c> always; a voice turn still open gets its <c>listen start</c>. After a
@@ -16,21 +17,18 @@ namespace Xiaozhi.Im.Service.Sessions;
 /// <c>chat</c> / <c>image</c> / <c>vision</c> request in it. An utterance kept past the resume limits falls back to
 /// its <c>listen start</c>; a request that went with it, or one too large itself, is reported lost once.
 /// </remarks>
-internal sealed partial class ConversationLedger
+internal sealed class ConversationLedger
 {
     private readonly object _gate = new();
     private readonly ReplayBytes _bytes;
     private readonly List<ChatRequest> _utterance = [];
-    private bool _listening;
-    private bool _speaking;
-    private bool _answering; // the AI answered the last utterance or request (stt, tts start) and the turn has not ended
+    private readonly TurnState _turn = new();
     private ServerHelloSummary? _serverHello;
     private ChatRequest? _deliveredHello;
     private ChatRequest? _deliveredListenStart;
     private bool _utteranceClosed;
     private bool _requestLost; // an unanswered chat/image/vision that a lost stream would lose for good
     private bool _utteranceHoldsRequest; // the kept utterance holds an unanswered chat/image/vision
-    private long _answers; // AI answers noted: one during a request's write answered it (the reply can overtake the write's completion)
 
     /// <summary>
     /// A ledger that keeps an utterance of at most <paramref name="maxUtteranceFrames"/> / <paramref name="maxUtteranceBytes"/>,
@@ -64,7 +62,7 @@ internal sealed partial class ConversationLedger
         {
             lock (_gate)
             {
-                return _listening;
+                return _turn.Listening;
             }
         }
     }
@@ -76,7 +74,7 @@ internal sealed partial class ConversationLedger
         {
             lock (_gate)
             {
-                return _speaking;
+                return _turn.Speaking;
             }
         }
     }
@@ -93,7 +91,7 @@ internal sealed partial class ConversationLedger
         {
             lock (_gate)
             {
-                return _answering || _speaking;
+                return _turn.Answering;
             }
         }
     }
@@ -105,7 +103,7 @@ internal sealed partial class ConversationLedger
         {
             lock (_gate)
             {
-                return !_listening && !_speaking;
+                return _turn.IsIdle;
             }
         }
     }
@@ -122,14 +120,17 @@ internal sealed partial class ConversationLedger
         }
     }
 
-    /// <summary>A mark taken before a request's write; pass it to <see cref="NoteDelivered"/> when the write completed.</summary>
+    /// <summary>
+    /// A mark taken before a request's write (AI answers so far; the reply can overtake the write's completion); pass
+    /// it to <see cref="NoteDelivered"/> when the write completed.
+    /// </summary>
     public long AnswerMark
     {
         get
         {
             lock (_gate)
             {
-                return _answers;
+                return _turn.AnswerMark;
             }
         }
     }
@@ -160,13 +161,13 @@ internal sealed partial class ConversationLedger
         {
             if (state == "start")
             {
-                _listening = true;
+                _turn.NoteListening(true);
                 return UplinkFrameTag.ListenStart;
             }
 
             if (state == "stop")
             {
-                _listening = false;
+                _turn.NoteListening(false);
                 return UplinkFrameTag.ListenStop;
             }
         }
@@ -208,7 +209,7 @@ internal sealed partial class ConversationLedger
                     }
 
                     _requestLost = false; // the device moved on to a new turn
-                    _answering = false;
+                    _turn.DeviceMovedOn();
                     ClearUtteranceLocked();
                     _utteranceClosed = false;
                     KeepLocked(request);
@@ -222,7 +223,7 @@ internal sealed partial class ConversationLedger
                     }
 
                     break;
-                case UplinkFrameTag.Request when _answers != answerMark:
+                case UplinkFrameTag.Request when _turn.AnswerMark != answerMark:
                     break;
                 case UplinkFrameTag.Request:
                     // Kept until the AI service answers, after what is still unanswered and in the listening state it
@@ -234,7 +235,7 @@ internal sealed partial class ConversationLedger
 
                     _requestLost = !KeepLocked(request);
                     _utteranceHoldsRequest = !_requestLost;
-                    _answering = false; // a new request: what a lost stream would cut is now this one, kept for the replay
+                    _turn.DeviceMovedOn(); // what a lost stream would cut is now this request, kept for the replay
                     break;
                 default:
                     if (_utterance.Count > 0 && !_utteranceClosed && request.GetKind() == ChatFrameKind.Binary)
@@ -273,13 +274,12 @@ internal sealed partial class ConversationLedger
                 return ServerTextEffect.TurnEnding;
             }
 
-            if (state != "start" || _speaking)
+            if (state != "start" || !_turn.StartSpeaking())
             {
                 return ServerTextEffect.None;
             }
 
-            _speaking = true;
-            NoteAiAnswerLocked();
+            ForgetAnsweredLocked();
             return ServerTextEffect.SpeakingStarted;
         }
     }
@@ -289,7 +289,7 @@ internal sealed partial class ConversationLedger
     {
         lock (_gate)
         {
-            _answering = false;
+            _turn.AiFailed();
         }
     }
 
@@ -298,7 +298,8 @@ internal sealed partial class ConversationLedger
     {
         lock (_gate)
         {
-            NoteAiAnswerLocked();
+            _turn.AiAnswered();
+            ForgetAnsweredLocked();
         }
     }
 
@@ -336,8 +337,7 @@ internal sealed partial class ConversationLedger
     {
         lock (_gate)
         {
-            _speaking = false;
-            _answering = false;
+            _turn.Ended();
         }
     }
 
@@ -412,12 +412,11 @@ internal sealed partial class ConversationLedger
         }
     }
 
-    private void NoteAiAnswerLocked()
+    /// <summary>The AI answered: the utterance and request it answers are no longer replayed nor lost.</summary>
+    private void ForgetAnsweredLocked()
     {
         ClearUtteranceLocked();
         _requestLost = false;
-        _answering = true;
-        _answers++;
     }
 
     /// <summary>Keeps <paramref name="request"/> for a replay; false when the utterance became too long to keep (then none of it is).</summary>
