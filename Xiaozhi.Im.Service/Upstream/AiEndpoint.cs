@@ -89,19 +89,18 @@ internal sealed partial class AiEndpoint : IDisposable
     public bool IsHealthy => (Health is AiEndpointHealth.Serving or AiEndpointHealth.Unknown) && !Departure.IsActive;
 
     /// <summary>
-    /// Records a health verdict; returns the previous one. SERVING starts the failures in a row again, and SERVING after
-    /// a health check that failed ends an ejection: the endpoint was down and is back (a restarted AI service).
+    /// Records a health verdict; returns the previous one. SERVING after a health check that failed starts the failures in
+    /// a row again and ends an ejection: the endpoint was down and is back (a restarted AI service). A SERVING that
+    /// follows SERVING changes neither: an endpoint that answers its health checks while its turns fail is the partial
+    /// failure ejection is for, and a check between two failed turns must not hide it.
     /// </summary>
     public AiEndpointHealth SetHealth(AiEndpointHealth health)
     {
         var previous = (AiEndpointHealth)Interlocked.Exchange(ref _health, (int)health);
-        if (health == AiEndpointHealth.Serving)
+        if (health == AiEndpointHealth.Serving && previous is (AiEndpointHealth.NotServing or AiEndpointHealth.Unreachable))
         {
             Balance.Succeeded();
-            if (previous is AiEndpointHealth.NotServing or AiEndpointHealth.Unreachable)
-            {
-                _ejector?.Return(this);
-            }
+            _ejector?.Return(this);
         }
 
         return previous;

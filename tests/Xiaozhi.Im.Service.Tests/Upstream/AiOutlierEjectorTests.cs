@@ -112,16 +112,24 @@ public class AiOutlierEjectorTests
     }
 
     [Test]
-    public void A_success_or_a_serving_health_check_starts_the_count_again()
+    public void A_success_or_a_health_check_serving_again_starts_the_count_again_a_steady_serving_does_not()
     {
+        _endpoints[0].SetHealth(AiEndpointHealth.Serving);
         Fail(0, 2);
         _endpoints[0].NoteSuccess();
         Fail(0, 2);
+        _endpoints[0].SetHealth(AiEndpointHealth.Unreachable);
         _endpoints[0].SetHealth(AiEndpointHealth.Serving);
         Fail(0, 2);
 
         _endpoints[0].IsEjected.Should().BeFalse();
         _ejected.Should().BeEmpty();
+
+        // Its checks pass while its turns fail: that is the partial failure ejection is for.
+        _endpoints[0].SetHealth(AiEndpointHealth.Serving);
+        Fail(0, 1);
+
+        _endpoints[0].IsEjected.Should().BeTrue();
     }
 
     [Test]
